@@ -1,0 +1,48 @@
+"""partyscore: declarative scoring schemes for party members and branches.
+
+Load a scheme (YAML, validated), read records, evaluate, render::
+
+    import partyscore
+    scheme = partyscore.load_scheme("schemes/chengzhuang-ladder.yaml")
+    records = partyscore.read_records("examples/chengzhuang-ladder.csv", scheme)
+    evaluation = partyscore.evaluate(scheme, records)
+    print(partyscore.to_json(evaluation))
+
+Every error raised for bad input is a `PartyscoreError` carrying `Diagnostic` objects.
+"""
+
+from ._compile import CompiledScheme, compile_scheme, load_scheme, load_scheme_text
+from ._diagnostics import (
+    Diagnostic,
+    EvaluationError,
+    PartyscoreError,
+    RecordError,
+    SchemeError,
+)
+from ._evaluate import evaluate
+from ._records import Record, read_records
+from ._render import to_csv, to_json, to_table
+from ._results import Evaluation, Outcome, Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompiledScheme",
+    "Diagnostic",
+    "Evaluation",
+    "EvaluationError",
+    "Outcome",
+    "PartyscoreError",
+    "Record",
+    "RecordError",
+    "Result",
+    "SchemeError",
+    "compile_scheme",
+    "evaluate",
+    "load_scheme",
+    "load_scheme_text",
+    "read_records",
+    "to_csv",
+    "to_json",
+    "to_table",
+]

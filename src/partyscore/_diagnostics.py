@@ -1,0 +1,64 @@
+"""Problems as data: one `Diagnostic` type, rendered in one place, and the errors that carry them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in a scheme file or in input records.
+
+    `path` is the key path inside the document (``sections[key].items[key_01].max``)
+    or, for records, the field name. `line` and `column` are 1-based; 0 means unknown.
+    """
+
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+    path: str = ""
+    severity: Severity = "error"
+
+    def render(self) -> str:
+        """Render as ``file:line:column: path: message [code]``, the one format used everywhere."""
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column}" if self.column else f":{self.line}"
+        subject = f"{self.path}: " if self.path else ""
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{subject}{self.message} [{self.code}]"
+
+
+class PartyscoreError(Exception):
+    """Base class of every error partyscore raises on bad input."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """All problems, one rendered line each."""
+        return "\n".join(d.render() for d in self.diagnostics)
+
+
+class SchemeError(PartyscoreError):
+    """A scheme file (YAML, model or expressions) is invalid; carries every problem found."""
+
+
+class RecordError(PartyscoreError):
+    """Input records are invalid; carries every problem found (or the first, when stopping early)."""
+
+
+class EvaluationError(PartyscoreError):
+    """A valid scheme could not be applied to valid records (e.g. a score outside its declared range)."""
+
+
+def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """File order, then line, column and code, so output is stable."""
+    return sorted(diagnostics, key=lambda d: (d.file, d.line, d.column, d.code, d.message))

@@ -1,0 +1,365 @@
+"""The expression language: parsed and type-checked once, evaluated many times by simpleeval.
+
+An expression is one Python expression over the scheme's own names, built only from:
+numbers, ``true``/``false`` (``True``/``False``), string literals compared with an enum name
+(``stage == "full"``), ``+ - * /``, unary ``-``/``+``, ``not``, ``and``, ``or``, comparisons
+(chains allowed), ``x if c else y`` and calls of the functions in `SCALAR_FUNCTIONS` (and, at
+year end, `SERIES_FUNCTIONS`). Nothing else parses: no attributes, subscripts, f-strings,
+``%``, ``**``, lambdas, comprehensions or keyword arguments.
+
+Every literal becomes a `Decimal` at compile time (``0.7`` is exactly 7/10), so evaluation is
+exact. Types are checked statically: conditions are booleans, formulas are numbers, and
+``and``/``or``/``not`` take booleans only.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from simpleeval import SimpleEval
+
+MAX_LENGTH = 2000
+"""Longest expression, in characters."""
+MAX_NODES = 400
+"""Most syntax-tree nodes in one expression."""
+MAX_DEPTH = 40
+"""Deepest nesting of one expression's syntax tree."""
+
+
+@dataclass(frozen=True)
+class Type:
+    """A static type: ``number``, ``bool``, ``enum`` (with its values), or a year-end series."""
+
+    name: str
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+NUMBER = Type("number")
+BOOL = Type("bool")
+NUMBER_SERIES = Type("number series")
+BOOL_SERIES = Type("bool series")
+
+
+def enum(values: Sequence[str]) -> Type:
+    """The type of a name whose value is one of `values`."""
+    return Type("enum", tuple(values))
+
+
+def _mean(series: Sequence[Decimal]) -> Decimal:
+    return sum(series, Decimal(0)) / len(series)
+
+
+def _count(series: Sequence[bool]) -> Decimal:
+    return Decimal(sum(1 for x in series if x))
+
+
+def _streak(series: Sequence[bool]) -> Decimal:
+    best = run = 0
+    for x in series:
+        run = run + 1 if x else 0
+        best = max(best, run)
+    return Decimal(best)
+
+
+def _sum(series: Sequence[Decimal]) -> Decimal:
+    return sum(series, Decimal(0))
+
+
+SCALAR_FUNCTIONS: dict[str, Callable[..., Any]] = {"min": min, "max": max, "abs": abs}
+"""Functions of numbers: ``min(a, b, ...)``, ``max(a, b, ...)``, ``abs(x)``."""
+SERIES_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "mean": _mean,
+    "sum": _sum,
+    "count": _count,
+    "streak": _streak,
+    "min": min,
+    "max": max,
+}
+"""Year-end aggregates of one series: mean, sum, min, max of numbers; count and streak of flags."""
+
+_OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+_OP_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%",
+            ast.Pow: "**", ast.FloorDiv: "//", ast.BitAnd: "&", ast.BitOr: "|",
+            ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@",
+            ast.Invert: "~", ast.In: "in", ast.NotIn: "not in", ast.Is: "is",
+            ast.IsNot: "is not"}
+_NODE_TEXT = {ast.Attribute: "attribute access ('.')", ast.Subscript: "subscripts ('[...]')",
+              ast.JoinedStr: "f-strings", ast.Lambda: "lambdas", ast.NamedExpr: "':='",
+              ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
+              ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+              ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+              ast.Starred: "'*' unpacking", ast.Await: "await", ast.Yield: "yield",
+              ast.YieldFrom: "yield", ast.Slice: "slices"}
+
+
+class ExprError(Exception):
+    """An expression is invalid; `column` is the 1-based offset inside the expression."""
+
+    def __init__(self, message: str, code: str, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A checked expression: its text, parsed tree, type and the names it reads (in order)."""
+
+    text: str
+    tree: ast.expr
+    type: Type
+    names: tuple[str, ...]
+
+
+def _col(node: ast.AST) -> int:
+    return getattr(node, "col_offset", 0) + 1
+
+
+def suggest(name: str, known: Sequence[str]) -> str:
+    """A 'did you mean' tail for an unknown name, or an empty string."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class _Checker:
+    def __init__(self, text: str, names: Mapping[str, Type], series: bool) -> None:
+        self.text = text
+        self.names = names
+        self.functions = SERIES_FUNCTIONS if series else SCALAR_FUNCTIONS
+        self.used: list[str] = []
+
+    def fail(self, node: ast.AST, message: str, code: str = "expr-invalid") -> ExprError:
+        return ExprError(message, code, _col(node))
+
+    def check(self, node: ast.expr) -> Type:  # noqa: C901 - one branch per node type reads best
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.check(node.operand)
+            if isinstance(node.op, ast.Not):
+                self.expect(node.operand, operand, BOOL, "'not' needs true/false")
+                return BOOL
+            if type(node.op) not in _OPERATORS:
+                raise self.fail(node, f"the operator {_OP_TEXT[type(node.op)]!r} is not allowed")
+            self.expect(node.operand, operand, NUMBER, "unary minus needs a number")
+            return NUMBER
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _OPERATORS:
+                raise self.fail(
+                    node, f"the operator {_OP_TEXT.get(type(node.op), '?')!r} is not allowed; "
+                    "use + - * / only"
+                )
+            for side in (node.left, node.right):
+                self.expect(side, self.check(side), NUMBER, "arithmetic needs numbers")
+            return NUMBER
+        if isinstance(node, ast.BoolOp):
+            word = "and" if isinstance(node.op, ast.And) else "or"
+            for value in node.values:
+                self.expect(value, self.check(value), BOOL, f"'{word}' needs true/false on both sides")
+            return BOOL
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.IfExp):
+            self.expect(node.test, self.check(node.test), BOOL, "the condition after 'if' must be true/false")
+            body, other = self.check(node.body), self.check(node.orelse)
+            if body != other:
+                raise self.fail(node, f"both branches of 'if ... else' must have one type, not {body} and {other}", "expr-type")
+            return body
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        what = _NODE_TEXT.get(type(node), type(node).__name__)
+        raise self.fail(node, f"{what} are not allowed in expressions")
+
+    def expect(self, node: ast.AST, got: Type, want: Type, message: str) -> None:
+        if got.name != want.name:
+            raise self.fail(node, f"{message}, got {got}", "expr-type")
+
+    def constant(self, node: ast.Constant) -> Type:
+        value = node.value
+        if isinstance(value, bool):
+            return BOOL
+        if isinstance(value, Decimal):  # already converted: chains check a node twice
+            return NUMBER
+        if isinstance(value, int | float):
+            segment = ast.get_source_segment(self.text, node) or repr(value)
+            node.value = Decimal(segment.replace("_", ""))
+            if not node.value.is_finite():
+                raise self.fail(node, f"{segment} is not a finite number")
+            return NUMBER
+        if isinstance(value, str):
+            raise self.fail(
+                node, "a string may only be compared with an enum name, as in stage == \"full\""
+            )
+        raise self.fail(node, f"the literal {value!r} is not allowed")
+
+    def name(self, node: ast.Name) -> Type:
+        if node.id in ("true", "false"):
+            node_value = node.id == "true"
+            raise self.fail(node, f"write {str(node_value)!r} or compare a flag directly", "expr-unknown-name")
+        if node.id not in self.names:
+            hint = suggest(node.id, [*self.names, *self.functions])
+            raise self.fail(node, f"unknown name {node.id!r}{hint}", "expr-unknown-name")
+        if node.id not in self.used:
+            self.used.append(node.id)
+        return self.names[node.id]
+
+    def compare(self, node: ast.Compare) -> Type:
+        operands = [node.left, *node.comparators]
+        for op, left, right in zip(node.ops, operands[:-1], operands[1:], strict=True):
+            if type(op) not in _OPERATORS:
+                raise self.fail(node, f"the operator {_OP_TEXT[type(op)]!r} is not allowed; compare with == != < <= > >=")
+            lt, rt = self.operand(left, right), self.operand(right, left)
+            if lt.name == "enum" or rt.name == "enum" or lt.name == "bool" or rt.name == "bool":
+                if not isinstance(op, ast.Eq | ast.NotEq):
+                    raise self.fail(node, f"only == and != compare {lt if lt.name != 'number' else rt} values", "expr-type")
+                if lt.name != rt.name:
+                    raise self.fail(node, f"cannot compare {lt} with {rt}", "expr-type")
+            elif lt != NUMBER or rt != NUMBER:
+                raise self.fail(node, f"cannot compare {lt} with {rt}", "expr-type")
+        return BOOL
+
+    def operand(self, node: ast.expr, other: ast.expr) -> Type:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            other_type = self.check(other) if not (
+                isinstance(other, ast.Constant) and isinstance(other.value, str)) else None
+            if other_type is None or other_type.name != "enum":
+                raise self.fail(node, "a string may only be compared with an enum name", "expr-type")
+            if node.value not in other_type.values:
+                hint = suggest(node.value, other_type.values)
+                raise self.fail(
+                    node,
+                    f"{node.value!r} is not one of {', '.join(other_type.values)}{hint}",
+                    "expr-unknown-value",
+                )
+            return other_type
+        return self.check(node)
+
+    def call(self, node: ast.Call) -> Type:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail(node, "only the listed functions may be called")
+        name = node.func.id
+        if name not in self.functions:
+            hint = suggest(name, list(self.functions))
+            raise self.fail(node, f"unknown function {name!r}{hint}", "expr-unknown-name")
+        if node.keywords:
+            raise self.fail(node, "keyword arguments are not allowed")
+        args = [self.check(a) for a in node.args]
+        if self.functions is SERIES_FUNCTIONS:
+            if len(args) != 1:
+                raise self.fail(node, f"{name}() takes one series")
+            want = BOOL_SERIES if name in ("count", "streak") else NUMBER_SERIES
+            self.expect(node.args[0], args[0], want, f"{name}() needs a {want}")
+            return NUMBER
+        if name == "abs" and len(args) != 1:
+            raise self.fail(node, "abs() takes one number")
+        if name in ("min", "max") and len(args) < 2:
+            raise self.fail(node, f"{name}() takes two or more numbers")
+        for arg_node, arg in zip(node.args, args, strict=True):
+            self.expect(arg_node, arg, NUMBER, f"{name}() needs numbers")
+        return NUMBER
+
+
+def compile_expr(
+    text: str, names: Mapping[str, Type], want: Type, *, series: bool = False
+) -> Compiled:
+    """Parse and type-check `text` once; the result is evaluated by `evaluate_expr`.
+
+    >>> compile_expr("0.7 * daily + 0.3 * annual", {"daily": NUMBER, "annual": NUMBER}, NUMBER).names
+    ('daily', 'annual')
+
+    Raises:
+        ExprError: with a message, a stable code and the column of the problem.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters", "expr-too-long")
+    source = text.strip()
+    if not source:
+        raise ExprError("the expression is empty", "expr-syntax")
+    if "\n" in source or ";" in source:
+        raise ExprError("an expression is one line with no ';'", "expr-syntax")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        message = (exc.msg or "invalid syntax").replace("Maybe you meant '==' or ':=' instead of '='?", "use '==' to compare")
+        raise ExprError(f"syntax error: {message}", "expr-syntax", exc.offset or 1) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("the expression is too deeply nested", "expr-too-complex") from None
+    nodes = 0
+    for node in ast.walk(tree):
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ExprError(f"the expression has more than {MAX_NODES} parts", "expr-too-complex")
+    if _depth(tree.body) > MAX_DEPTH:
+        raise ExprError(f"the expression nests more than {MAX_DEPTH} levels", "expr-too-complex")
+    checker = _Checker(source, names, series)
+    got = checker.check(tree.body)
+    if got.name != want.name:
+        what = "a condition (true/false)" if want == BOOL else f"a {want}"
+        raise ExprError(f"expected {what}, but the expression gives {got}", "expr-type")
+    return Compiled(source, tree.body, got, tuple(checker.used))
+
+
+def _depth(node: ast.AST) -> int:
+    stack = [(node, 1)]
+    deepest = 0
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(current))
+    return deepest
+
+
+class Evaluator:
+    """Evaluates compiled expressions with simpleeval, exactly, without re-parsing."""
+
+    def __init__(self, series: bool = False) -> None:
+        functions = SERIES_FUNCTIONS if series else SCALAR_FUNCTIONS
+        self._engine = SimpleEval(operators=dict(_OPERATORS), functions=dict(functions), names={})
+
+    def __call__(self, expr: Compiled, names: Mapping[str, Any]) -> Any:
+        """Evaluate `expr` with `names`; decimal errors (e.g. division by zero) propagate."""
+        self._engine.names = names
+        return self._engine.eval(expr.text, previously_parsed=expr.tree)
+
+
+def describe(expr: Compiled, names: Mapping[str, Any]) -> str:
+    """``total < 60 or key < 35 with total=55.00, key=38`` - the expression and what it saw."""
+    seen = ", ".join(f"{n}={format_value(names[n])}" for n in expr.names if n in names)
+    return f"{expr.text} with {seen}" if seen else expr.text
+
+
+def format_value(value: Any) -> str:
+    """Numbers as plain decimals, flags as true/false, series as [a, b, ...]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return str(value)

@@ -1,0 +1,90 @@
+"""Assessment periods and their labels.
+
+One label format per period kind, so a CSV column sorts and reads the same everywhere:
+
+==========  ===========  =======================================
+kind        label        periods in a year
+==========  ===========  =======================================
+month       ``2024-03``  12
+bimonth     ``2024-B2``  6 (B1 = Jan-Feb, ..., B6 = Nov-Dec)
+quarter     ``2024-Q3``  4
+half        ``2024-H1``  2
+year        ``2024``     1
+==========  ===========  =======================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+PeriodKind = Literal["month", "bimonth", "quarter", "half", "year"]
+
+PER_YEAR: dict[str, int] = {"month": 12, "bimonth": 6, "quarter": 4, "half": 2, "year": 1}
+_LETTER = {"bimonth": "B", "quarter": "Q", "half": "H"}
+EXAMPLE: dict[str, str] = {
+    "month": "2024-03",
+    "bimonth": "2024-B2",
+    "quarter": "2024-Q3",
+    "half": "2024-H1",
+    "year": "2024",
+}
+_PATTERNS = {
+    "month": re.compile(r"(\d{4})-(\d{2})"),
+    "bimonth": re.compile(r"(\d{4})-B(\d)"),
+    "quarter": re.compile(r"(\d{4})-Q(\d)"),
+    "half": re.compile(r"(\d{4})-H(\d)"),
+    "year": re.compile(r"(\d{4})"),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One assessment period: its year and its 1-based index within the year."""
+
+    year: int
+    index: int
+    kind: str
+
+    @property
+    def label(self) -> str:
+        """The canonical label, e.g. ``2024-Q3``."""
+        if self.kind == "year":
+            return f"{self.year:04d}"
+        if self.kind == "month":
+            return f"{self.year:04d}-{self.index:02d}"
+        return f"{self.year:04d}-{_LETTER[self.kind]}{self.index}"
+
+    @property
+    def ordinal(self) -> int:
+        """A running number: consecutive periods differ by exactly one."""
+        return self.year * PER_YEAR[self.kind] + self.index - 1
+
+    @property
+    def start(self) -> date:
+        """First day of the period."""
+        months = 12 // PER_YEAR[self.kind]
+        return date(self.year, (self.index - 1) * months + 1, 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_period(text: str, kind: str) -> Period:
+    """Parse a label of the given kind; raise ValueError with the expected format.
+
+    >>> parse_period("2024-Q3", "quarter").label
+    '2024-Q3'
+    """
+    match = _PATTERNS[kind].fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a {kind} label; expected e.g. {EXAMPLE[kind]!r}")
+    year = int(match.group(1))
+    index = int(match.group(2)) if kind != "year" else 1
+    if not 1 <= index <= PER_YEAR[kind] or year < 1:
+        raise ValueError(
+            f"{text!r} is not a {kind} label; the index must be 1 to {PER_YEAR[kind]}"
+        )
+    return Period(year, index, kind)

@@ -1,0 +1,424 @@
+"""Input records: read from CSV, JSON or YAML and checked against a scheme.
+
+CSV layout: one row per subject and period; columns ``subject``, ``period``, then attribute
+columns, then item columns (any order after the first two). JSON/YAML layout: a list (or
+``{"records": [...]}``) of ``{"subject", "period", "attributes": {...}, "points": {...}}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+from ._compile import CompiledScheme
+from ._diagnostics import Diagnostic, RecordError
+from ._expr import suggest
+from ._loader import parse_yaml
+from ._periods import Period, parse_period
+
+OnError = Literal["collect", "stop"]
+MAX_FIELD = 10_000
+"""Longest CSV cell, in characters."""
+TRUE_WORDS = ("true", "1", "yes", "是")
+FALSE_WORDS = ("false", "0", "no", "否")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One subject in one period, as given: values may still be text (from CSV).
+
+    `file` and `row` say where it came from (row is the CSV line, or the list index + 1).
+    """
+
+    subject: Any
+    period: Any
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    points: Mapping[str, Any] = field(default_factory=dict)
+    file: str = "<records>"
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    """A record checked against a scheme: typed values, a parsed period, its group."""
+
+    subject: str
+    period: Period
+    group: str | None
+    attributes: dict[str, Any]
+    points: dict[str, Any]
+    where: str
+
+
+class _Collector:
+    def __init__(self, on_error: OnError) -> None:
+        self.on_error = on_error
+        self.problems: list[Diagnostic] = []
+
+    def add(self, file: str, row: int, code: str, message: str, path: str = "") -> None:
+        self.problems.append(Diagnostic(file, row, 0, code, message, path))
+        if self.on_error == "stop":
+            raise RecordError(self.problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise RecordError(self.problems)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_records(path: str | Path, scheme: CompiledScheme, *, encoding: str = "utf-8",
+                 on_error: OnError = "collect") -> list[Record]:
+    """Read records from a ``.csv``, ``.json``, ``.yaml`` or ``.yml`` file.
+
+    Columns and keys are checked against `scheme`; values are checked by `evaluate`.
+
+    >>> records = read_records("examples/chengzhuang-ladder.csv", scheme)  # doctest: +SKIP
+
+    Raises:
+        RecordError: naming the file, row and column of every problem (or the first one,
+            with ``on_error="stop"``).
+    """
+    name = str(path)
+    collector = _Collector(on_error)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RecordError([Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]) from None
+    text = _decode(raw, name, encoding)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        records = _read_csv(text, name, scheme, collector)
+    elif suffix in (".json", ".yaml", ".yml"):
+        records = _read_structured(text, name, suffix, collector)
+    else:
+        raise RecordError([Diagnostic(name, 0, 0, "input-format",
+                                      f"unknown input type {suffix!r}: use .csv, .json or .yaml")])
+    collector.raise_if_any()
+    return records
+
+
+def _decode(raw: bytes, name: str, encoding: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding.lower().replace("-", "") == "utf8":
+        raise RecordError([Diagnostic(
+            name, 0, 0, "encoding",
+            "the file is UTF-16; save it as UTF-8 or pass --encoding utf-16")])
+    try:
+        text = raw.decode("utf-8-sig" if encoding.lower().replace("-", "") == "utf8" else encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RecordError([Diagnostic(
+            name, line, 0, "encoding",
+            f"the file is not valid {encoding} (byte {exc.start}); if it was saved by a Chinese "
+            "spreadsheet it is probably GB18030: save it as UTF-8 or pass --encoding gb18030")]) from None
+    except LookupError:
+        raise RecordError([Diagnostic(name, 0, 0, "encoding", f"unknown encoding {encoding!r}")]) from None
+    return text.lstrip("\ufeff")
+
+
+def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> list[Record]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        out.add(name, 1, "empty-input", "the file has no header row")
+        return []
+    except csv.Error as exc:
+        out.add(name, 1, "csv-syntax", str(exc))
+        return []
+    header = [h.strip() for h in header]
+    attributes = set(scheme.attributes)
+    items = set(scheme.items)
+    known = {"subject", "period"} | attributes | items
+    for column in ("subject", "period"):
+        if column not in header:
+            out.add(name, 1, "missing-column", f"no {column!r} column", column)
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            out.add(name, 1, "duplicate-column", f"the column {column!r} appears twice", column)
+        seen.add(column)
+        if column not in known:
+            out.add(name, 1, "unknown-column",
+                    f"unknown column {column!r}" + suggest(column, sorted(known)), column)
+    for item in sorted(items - seen):
+        out.add(name, 1, "missing-column", f"no column for the item {item!r}", item)
+    for attr in sorted(attributes - seen):
+        if scheme.attributes[attr].default is None:
+            out.add(name, 1, "missing-column", f"no column for the attribute {attr!r}", attr)
+    records: list[Record] = []
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            out.add(name, reader.line_num, "csv-syntax", str(exc))
+            break
+        row = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue  # a blank line is layout, not a record
+        if len(cells) != len(header):
+            out.add(name, row, "ragged-row",
+                    f"the row has {len(cells)} cells but the header has {len(header)}")
+            continue
+        values = {}
+        for column, cell in zip(header, cells, strict=True):
+            if len(cell) > MAX_FIELD:
+                out.add(name, row, "field-too-long",
+                        f"the cell is longer than {MAX_FIELD} characters", column)
+                cell = cell[:0]
+            values[column] = cell.strip()
+        records.append(Record(
+            subject=values.get("subject", ""),
+            period=values.get("period", ""),
+            attributes={k: v for k, v in values.items() if k in attributes},
+            points={k: v for k, v in values.items() if k in items},
+            file=name,
+            row=row,
+        ))
+    return records
+
+
+def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list[Record]:
+    document, problems = parse_yaml(text, name)
+    if document is None and suffix == ".json":
+        try:  # JSON that YAML cannot read (rare escapes): accept it without line numbers
+            data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        except (ValueError, RecordError) as exc:
+            out.add(name, 0, "json-syntax", str(exc))
+            return []
+        positions: dict[Any, tuple[int, int]] = {}
+    elif document is None or problems:
+        for p in problems:
+            out.add(p.file, p.line, p.code, p.message)
+        return []
+    else:
+        data, positions = document.data, document.values
+    if isinstance(data, dict) and set(data) == {"records"}:
+        data, prefix = data["records"], ("records",)
+    else:
+        prefix = ()
+    if not isinstance(data, list):
+        out.add(name, 1, "input-shape", "expected a list of records (or {records: [...]})")
+        return []
+    records = []
+    for index, entry in enumerate(data):
+        line = positions.get((*prefix, index), (index + 1, 0))[0]
+        if not isinstance(entry, dict):
+            out.add(name, line, "input-shape", f"record {index + 1} is not a mapping")
+            continue
+        extra = set(entry) - {"subject", "period", "attributes", "points"}
+        for key in sorted(extra):
+            out.add(name, line, "unknown-key", f"unknown key {key!r}" + suggest(
+                key, ["subject", "period", "attributes", "points"]), key)
+        attrs, points = entry.get("attributes", {}), entry.get("points", {})
+        if not isinstance(attrs, dict) or not isinstance(points, dict):
+            out.add(name, line, "input-shape", "'attributes' and 'points' must be mappings")
+            continue
+        records.append(Record(entry.get("subject"), entry.get("period"), attrs, points, name, line))
+    return records
+
+
+def _reject_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a finite number")
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _number(value: Any, *, text_ok: bool) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str) and text_ok:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number") from None
+    elif isinstance(value, str):
+        raise ValueError(f"expected a number, got the string {value!r}")
+    else:
+        raise ValueError(f"expected a number, got {value!r}")
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"expected true or false (or 1/0, yes/no, 是/否), got {value!r}")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_records(scheme: CompiledScheme, records: Iterable[Record | Mapping[str, Any]],
+                  on_error: OnError = "collect") -> list[Row]:
+    """Check every record against the scheme; return typed rows in input order.
+
+    Raises:
+        RecordError: naming the file, row, subject and field of every bad value.
+    """
+    out = _Collector(on_error)
+    rows: list[Row] = []
+    first: dict[tuple[str, Period], str] = {}
+    model = scheme.model
+    for index, given in enumerate(records):
+        record = given if isinstance(given, Record) else _from_mapping(given, index)
+        file, line = record.file, record.row or index + 1
+        subject = record.subject
+        if isinstance(subject, int) and not isinstance(subject, bool):
+            subject = str(subject)
+        if not isinstance(subject, str) or not subject.strip():
+            out.add(file, line, "missing-value", "the subject is missing", "subject")
+            continue
+        subject = subject.strip()
+        label = f"subject {subject!r}"
+        try:
+            if not isinstance(record.period, str | int) or isinstance(record.period, bool):
+                raise ValueError(f"expected a period label such as 2024-Q3, got {record.period!r}")
+            period = parse_period(str(record.period), model.period)
+        except ValueError as exc:
+            out.add(file, line, "bad-period", f"{label}: {exc}", "period")
+            continue
+        start, end = model.effective.start, model.effective.end
+        if period.start < start or (end is not None and period.start >= end):
+            until = f" to {end}" if end else " on"
+            out.add(file, line, "period-not-effective",
+                    f"{label}: {period} is outside this scheme version's dates ({start}{until})",
+                    "period")
+            continue
+        key = (subject, period)
+        if key in first:
+            out.add(file, line, "duplicate-record",
+                    f"{label} already has a record for {period} ({first[key]})", "subject")
+            continue
+        first[key] = f"{file}:{line}"
+        attributes = _check_attributes(scheme, record, file, line, label, out)
+        points = _check_points(scheme, record, attributes, file, line, label, out)
+        if attributes is None or points is None:
+            continue
+        group_key = model.subject.group
+        group = str(attributes[group_key]) if group_key else None
+        rows.append(Row(subject, period, group, attributes, points, f"{file}:{line}"))
+    out.raise_if_any()
+    return rows
+
+
+def _from_mapping(data: Mapping[str, Any], index: int) -> Record:
+    return Record(data.get("subject"), data.get("period"), data.get("attributes", {}),
+                  data.get("points", {}), "<records>", index + 1)
+
+
+def _check_attributes(scheme: CompiledScheme, record: Record, file: str, line: int,
+                      label: str, out: _Collector) -> dict[str, Any] | None:
+    result: dict[str, Any] = {}
+    ok = True
+    text_ok = record.file.endswith(".csv")
+    for name in record.attributes:
+        if name not in scheme.attributes:
+            out.add(file, line, "unknown-attribute", f"{label}: unknown attribute {name!r}"
+                    + suggest(name, list(scheme.attributes)), name)
+            ok = False
+    for name, attr in scheme.attributes.items():
+        value = record.attributes.get(name)
+        if _empty(value):
+            if attr.default is None:
+                out.add(file, line, "missing-value", f"{label}: no value for {name!r}", name)
+                ok = False
+            else:
+                result[name] = attr.default
+            continue
+        try:
+            result[name] = _attribute_value(attr.type, attr.values or [], value, text_ok)
+        except ValueError as exc:
+            out.add(file, line, "bad-value", f"{label}: {name}: {exc}", name)
+            ok = False
+    return result if ok else None
+
+
+def _attribute_value(kind: str, values: list[str], value: Any, text_ok: bool) -> Any:
+    if kind == "enum":
+        if not isinstance(value, str) or value.strip() not in values:
+            raise ValueError(f"{value!r} is not one of {', '.join(values)}"
+                             + suggest(str(value), values))
+        return value.strip()
+    if kind == "bool":
+        return _flag(value)
+    if kind == "number":
+        return _number(value, text_ok=text_ok)
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValueError(f"expected text, got {value!r}")
+    return str(value).strip()
+
+
+def _applies(item_applies: Mapping[str, list[str]] | None, attributes: Mapping[str, Any]) -> bool:
+    return all(attributes.get(a) in vs for a, vs in (item_applies or {}).items())
+
+
+def _check_points(scheme: CompiledScheme, record: Record, attributes: dict[str, Any] | None,
+                  file: str, line: int, label: str, out: _Collector) -> dict[str, Any] | None:
+    result: dict[str, Any] = {}
+    ok = True
+    text_ok = record.file.endswith(".csv")
+    for name in record.points:
+        if name not in scheme.items:
+            out.add(file, line, "unknown-item", f"{label}: unknown item {name!r}"
+                    + suggest(name, list(scheme.items)), name)
+            ok = False
+    if attributes is None:
+        return None
+    for name, info in scheme.items.items():
+        item = info.item
+        value = record.points.get(name)
+        applies = _applies(item.applies_to, attributes)
+        if not applies:
+            if not _empty(value):
+                scope = "; ".join(f"{a} in {', '.join(v)}" for a, v in (item.applies_to or {}).items())
+                out.add(file, line, "item-not-applicable",
+                        f"{label}: {name} applies only where {scope}; leave it empty", name)
+                ok = False
+            result[name] = False if item.type == "flag" else Decimal(0)
+            continue
+        if _empty(value):
+            out.add(file, line, "missing-value", f"{label}: no value for the item {name!r}", name)
+            ok = False
+            continue
+        try:
+            if item.type == "flag":
+                result[name] = _flag(value)
+                continue
+            number = _number(value, text_ok=text_ok)
+        except ValueError as exc:
+            out.add(file, line, "bad-value", f"{label}: {name}: {exc}", name)
+            ok = False
+            continue
+        assert item.max is not None
+        if number < item.min or number > item.max:
+            out.add(file, line, "out-of-range",
+                    f"{label}: {name} = {number} is outside {item.min}..{item.max}", name)
+            ok = False
+            continue
+        result[name] = number
+    return result if ok else None
