@@ -139,8 +139,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             return EXIT_INVALID
     else:
         sys.stdout.write(text)
-    for warning in evaluation.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    if args.format != "table" or args.output:  # the table already ends with its warnings
+        for warning in evaluation.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
