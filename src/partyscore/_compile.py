@@ -7,6 +7,7 @@ problem it finds and the whole set is raised once as a `SchemeError`.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,20 +53,20 @@ class _Locator:
         data = self.document.data if self.document else None
         path: list[str | int] = []
         for part in loc:
-            if isinstance(data, dict) and isinstance(part, str) and part in data:
-                data = data[part]
+            if isinstance(data, dict) and isinstance(part, str):
+                key = part if part in data else part.replace("_", "-")
+                if key not in data:
+                    continue  # a union member or discriminator tag, not a key
+                data = data[key]
+                path.append(key)
             elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
                 data = data[part]
+                path.append(part)
             elif isinstance(data, dict | list):
-                if isinstance(data, dict) and isinstance(part, str) and part.replace("_", "-") in data:
-                    part = part.replace("_", "-")
-                    data = data[part]
-                else:
-                    continue  # a union or discriminator tag, not a key
+                continue
             else:
                 path.append(part)
                 break
-            path.append(part)
         return tuple(path)
 
     def label(self, path: PathT) -> str:
@@ -82,8 +83,16 @@ class _Locator:
                 data = data.get(part) if isinstance(data, dict) else None
         return text
 
-    def diag(self, path: PathT, code: str, message: str, *, key: bool = False,
-             offset: int = 0, severity: Severity = "error") -> Diagnostic:
+    def diag(
+        self,
+        path: PathT,
+        code: str,
+        message: str,
+        *,
+        key: bool = False,
+        offset: int = 0,
+        severity: Severity = "error",
+    ) -> Diagnostic:
         line, column = (0, 0)
         if self.document is not None:
             line, column = self.document.position(path, key=key)
@@ -108,7 +117,9 @@ def _pydantic_diagnostics(error: ValidationError, locator: _Locator) -> list[Dia
         if kind == "extra_forbidden":
             name = str(loc[-1])
             hint = suggest(name, _FIELD_NAMES)
-            result.append(locator.diag(path, "unknown-key", f"unknown key {name!r}{hint}", key=True))
+            result.append(
+                locator.diag(path, "unknown-key", f"unknown key {name!r}{hint}", key=True)
+            )
             continue
         if path in seen:
             continue  # one message per place: a union reports each member's complaint
@@ -210,18 +221,28 @@ class _Compiler:
 
     def define(self, name: str, type_: Type, path: PathT, what: str) -> None:
         if name in self.types or name in self.defined_at:
-            self.error(path + ("id",) if path and isinstance(path[-1], int) else path,
-                       "duplicate-name",
-                       f"the name {name!r} is already used by {self.defined_at[name]}")
+            self.error(
+                (*path, "id") if path and isinstance(path[-1], int) else path,
+                "duplicate-name",
+                f"the name {name!r} is already used by {self.defined_at[name]}",
+            )
             return
         self.types[name] = type_
         self.defined_at[name] = f"{what} at {self.loc.label(path) or name}"
 
-    def expr(self, text: str, path: PathT, want: Type, *, names: dict[str, Type] | None = None,
-             series: bool = False) -> Compiled | None:
+    def expr(
+        self,
+        text: str,
+        path: PathT,
+        want: Type,
+        *,
+        names: dict[str, Type] | None = None,
+        series: bool = False,
+    ) -> Compiled | None:
         try:
-            return compile_expr(text, names if names is not None else self.types, want,
-                                series=series)
+            return compile_expr(
+                text, names if names is not None else self.types, want, series=series
+            )
         except ExprError as exc:
             self.error(path, exc.code, exc.message, offset=exc.column)
             return None
@@ -237,10 +258,10 @@ class _Compiler:
                     self.error(path, "enum-values", "an enum attribute needs 'values'")
                     continue
                 if len(set(attr.values)) != len(attr.values):
-                    self.error(path + ("values",), "duplicate-value", "enum values repeat")
+                    self.error((*path, "values"), "duplicate-value", "enum values repeat")
                 self.define(name, enum(attr.values), path, "attribute")
             elif attr.values is not None:
-                self.error(path + ("values",), "enum-values", "only enum attributes take 'values'")
+                self.error((*path, "values"), "enum-values", "only enum attributes take 'values'")
             elif attr.type == "bool":
                 self.define(name, BOOL, path, "attribute")
             elif attr.type == "number":
@@ -249,9 +270,12 @@ class _Compiler:
                 self.defined_at[name] = f"text attribute {name!r} (not usable in expressions)"
             self.check_default(name, attr, path)
         if subject.group is not None and subject.group not in subject.attributes:
-            self.error(("subject", "group"), "unknown-attribute",
-                       f"the group key {subject.group!r} is not an attribute"
-                       + suggest(subject.group, list(subject.attributes)))
+            self.error(
+                ("subject", "group"),
+                "unknown-attribute",
+                f"the group key {subject.group!r} is not an attribute"
+                + suggest(subject.group, list(subject.attributes)),
+            )
 
     def check_default(self, name: str, attr: m.Attribute, path: PathT) -> None:
         default = attr.default
@@ -264,8 +288,11 @@ class _Compiler:
             "text": isinstance(default, str),
         }[attr.type]
         if not ok:
-            self.error(path + ("default",), "bad-default",
-                       f"the default {default!r} is not a valid {attr.type} value for {name!r}")
+            self.error(
+                (*path, "default"),
+                "bad-default",
+                f"the default {default!r} is not a valid {attr.type} value for {name!r}",
+            )
 
     def parameters(self) -> None:
         for name, param in self.s.parameters.items():
@@ -275,21 +302,31 @@ class _Compiler:
             elif param.by is not None:
                 attr = self.s.subject.attributes.get(param.by)
                 if attr is None or attr.type != "enum":
-                    self.error(path + ("by",), "unknown-attribute",
-                               f"{param.by!r} is not an enum attribute"
-                               + suggest(param.by, list(self.s.subject.attributes)))
+                    self.error(
+                        (*path, "by"),
+                        "unknown-attribute",
+                        f"{param.by!r} is not an enum attribute"
+                        + suggest(param.by, list(self.s.subject.attributes)),
+                    )
                 else:
                     given = set(param.values or {})
                     wanted = set(attr.values or [])
                     for missing in sorted(wanted - given):
-                        self.error(path + ("values",), "parameter-missing-value",
-                                   f"no value for {param.by} = {missing!r}")
+                        self.error(
+                            (*path, "values"),
+                            "parameter-missing-value",
+                            f"no value for {param.by} = {missing!r}",
+                        )
                     for extra in sorted(given - wanted):
-                        self.error(path + ("values", extra), "unknown-value",
-                                   f"{extra!r} is not a value of {param.by}"
-                                   + suggest(extra, sorted(wanted)), key=True)
+                        self.error(
+                            (*path, "values", extra),
+                            "unknown-value",
+                            f"{extra!r} is not a value of {param.by}"
+                            + suggest(extra, sorted(wanted)),
+                            key=True,
+                        )
             elif param.values is not None:
-                self.error(path + ("values",), "parameter-shape", "'values' needs 'by'")
+                self.error((*path, "values"), "parameter-shape", "'values' needs 'by'")
             self.define(name, NUMBER, path, "parameter")
 
     def sections(self) -> None:
@@ -298,11 +335,14 @@ class _Compiler:
             path: PathT = ("sections", si)
             scored = section.kind != "unscored"
             for ii, item in enumerate(section.items):
-                ipath = path + ("items", ii)
+                ipath = (*path, "items", ii)
                 self.check_item(section, item, ipath)
                 if item.id in self.items:
-                    self.error(ipath + ("id",), "duplicate-name",
-                               f"the item {item.id!r} is already defined")
+                    self.error(
+                        (*ipath, "id"),
+                        "duplicate-name",
+                        f"the item {item.id!r} is already defined",
+                    )
                     continue
                 self.items[item.id] = ItemInfo(item, section)
                 if scored:
@@ -315,44 +355,59 @@ class _Compiler:
                 elif isinstance(section.blocks, list):
                     for bi, rid in enumerate(section.blocks):
                         if rid not in reward_ids:
-                            self.error(path + ("blocks", bi), "unknown-reward",
-                                       f"unknown reward {rid!r}" + suggest(rid, sorted(reward_ids)))
+                            self.error(
+                                (*path, "blocks", bi),
+                                "unknown-reward",
+                                f"unknown reward {rid!r}" + suggest(rid, sorted(reward_ids)),
+                            )
                 if section.cap is not None:
-                    self.error(path + ("cap",), "veto-cap", "a veto section has no cap")
+                    self.error((*path, "cap"), "veto-cap", "a veto section has no cap")
             elif section.blocks is not None:
-                self.error(path + ("blocks",), "veto-blocks", "only veto sections block rewards")
+                self.error((*path, "blocks"), "veto-blocks", "only veto sections block rewards")
             if section.cap is not None and section.cap <= 0:
-                self.error(path + ("cap",), "bad-cap", "a cap must be positive")
+                self.error((*path, "cap"), "bad-cap", "a cap must be positive")
             if section.kind == "unscored":
                 self.defined_at[section.id] = f"unscored section at {self.loc.label(path)}"
                 continue
             type_ = BOOL if section.kind == "veto" else NUMBER
             self.define(section.id, type_, path, "section")
-            self.nodes.append(Node("section", section.id, path, section,
-                                   frozenset(i.id for i in section.items)))
+            self.nodes.append(
+                Node("section", section.id, path, section, frozenset(i.id for i in section.items))
+            )
 
     def check_item(self, section: m.Section, item: m.Item, path: PathT) -> None:
         if item.type == "points":
             if item.max is None:
-                self.error(path, "missing-key", "missing required key 'max' (points items need one)")
+                self.error(
+                    path, "missing-key", "missing required key 'max' (points items need one)"
+                )
             elif item.max <= item.min:
-                self.error(path + ("max",), "bad-range", f"max {item.max} is not above min {item.min}")
+                self.error(
+                    (*path, "max"), "bad-range", f"max {item.max} is not above min {item.min}"
+                )
             if section.kind == "veto":
-                self.error(path + ("type",), "veto-item", "veto items are flags: set type: flag")
+                self.error((*path, "type"), "veto-item", "veto items are flags: set type: flag")
         elif item.max is not None:
-            self.error(path + ("max",), "flag-max", "flag items take true/false and have no max")
+            self.error((*path, "max"), "flag-max", "flag items take true/false and have no max")
         for attr_name, values in (item.applies_to or {}).items():
             attr = self.s.subject.attributes.get(attr_name)
             if attr is None or attr.type != "enum":
-                self.error(path + ("applies_to", attr_name), "unknown-attribute",
-                           f"{attr_name!r} is not an enum attribute"
-                           + suggest(attr_name, list(self.s.subject.attributes)), key=True)
+                self.error(
+                    (*path, "applies_to", attr_name),
+                    "unknown-attribute",
+                    f"{attr_name!r} is not an enum attribute"
+                    + suggest(attr_name, list(self.s.subject.attributes)),
+                    key=True,
+                )
                 continue
             for vi, value in enumerate(values):
                 if value not in (attr.values or []):
-                    self.error(path + ("applies_to", attr_name, vi), "unknown-value",
-                               f"{value!r} is not a value of {attr_name}"
-                               + suggest(value, attr.values or []))
+                    self.error(
+                        (*path, "applies_to", attr_name, vi),
+                        "unknown-value",
+                        f"{value!r} is not a value of {attr_name}"
+                        + suggest(value, attr.values or []),
+                    )
 
     def scores(self) -> None:
         for i, score in enumerate(self.s.scores):
@@ -364,7 +419,7 @@ class _Compiler:
                 ids.append(banding.unbanded.id)
             self.define(banding.id, enum(ids), path, "banding")
             for fi, name in enumerate(banding.fields):
-                self.define(name, NUMBER, path + ("fields", fi), "band field")
+                self.define(name, NUMBER, (*path, "fields", fi), "band field")
         for i, ranking in enumerate(self.s.rankings):
             path = ("rankings", i)
             self.define(ranking.id, NUMBER, path, "ranking")
@@ -373,34 +428,46 @@ class _Compiler:
         for i, reward in enumerate(self.s.rewards):
             self.define(reward.id, BOOL, ("rewards", i), "reward")
         for i, action in enumerate(self.s.actions):
-            self.define(action.id, NUMBER if action.kind == "escalation" else BOOL,
-                        ("actions", i), "action rule")
+            self.define(
+                action.id,
+                NUMBER if action.kind == "escalation" else BOOL,
+                ("actions", i),
+                "action rule",
+            )
 
     # -- rules --------------------------------------------------------------------------
 
     def rules(self) -> None:
         for i, score in enumerate(self.s.scores):
             path: PathT = ("scores", i)
-            compiled = self.expr(score.expr, path + ("expr",), NUMBER)
+            compiled = self.expr(score.expr, (*path, "expr"), NUMBER)
             if score.min is not None and score.max is not None and score.min > score.max:
-                self.error(path + ("min",), "bad-range", f"min {score.min} is above max {score.max}")
+                self.error((*path, "min"), "bad-range", f"min {score.min} is above max {score.max}")
             self.add("score", score.id, path, score, {"expr": compiled})
         for i, banding in enumerate(self.s.bands):
             self.banding(banding, ("bands", i))
         for i, ranking in enumerate(self.s.rankings):
             path = ("rankings", i)
-            self.numeric_name(ranking.score, path + ("score",))
+            self.numeric_name(ranking.score, (*path, "score"))
             if ranking.within == "group" and self.s.subject.group is None:
-                self.error(path + ("within",), "no-group",
-                           "ranking within a group needs subject.group")
+                self.error(
+                    (*path, "within"), "no-group", "ranking within a group needs subject.group"
+                )
             self.add("ranking", ranking.id, path, ranking, {}, reads={ranking.score})
         for i, reward in enumerate(self.s.rewards):
             self.reward(reward, ("rewards", i))
         for i, action in enumerate(self.s.actions):
             self.action(action, ("actions", i))
 
-    def add(self, kind: str, ident: str, path: PathT, rule: Any,
-            exprs: dict[str, Compiled | None], reads: set[str] | None = None) -> None:
+    def add(
+        self,
+        kind: str,
+        ident: str,
+        path: PathT,
+        rule: Any,
+        exprs: dict[str, Compiled | None],
+        reads: set[str] | None = None,
+    ) -> None:
         good = {k: v for k, v in exprs.items() if v is not None}
         names = set(reads or ())
         for compiled in good.values():
@@ -409,20 +476,21 @@ class _Compiler:
 
     def numeric_name(self, name: str, path: PathT) -> None:
         if name not in self.types:
-            self.error(path, "unknown-name", f"unknown name {name!r}"
-                       + suggest(name, list(self.types)))
+            self.error(
+                path, "unknown-name", f"unknown name {name!r}" + suggest(name, list(self.types))
+            )
         elif self.types[name] != NUMBER:
             self.error(path, "expr-type", f"{name!r} is a {self.types[name]}, not a number")
 
     def banding(self, banding: m.Banding, path: PathT) -> None:
-        self.numeric_name(banding.score, path + ("score",))
+        self.numeric_name(banding.score, (*path, "score"))
         wanted = set(banding.fields)
         seen: set[str] = set()
         bands: list[tuple[m.Band, PathT]] = []
         for bi, band in enumerate(banding.bands):
-            bpath = path + ("bands", bi)
+            bpath = (*path, "bands", bi)
             if band.id in seen:
-                self.error(bpath + ("id",), "duplicate-name", f"the band {band.id!r} repeats")
+                self.error((*bpath, "id"), "duplicate-name", f"the band {band.id!r} repeats")
             seen.add(band.id)
             if band.at_least is not None and band.above is not None:
                 self.error(bpath, "band-bounds", "give 'at_least' or 'above', not both")
@@ -434,25 +502,30 @@ class _Compiler:
                 bands.append((band, bpath))
             self.payload(band.values, wanted, bpath)
         if isinstance(banding.unbanded, m.Unbanded):
-            upath = path + ("unbanded",)
+            upath = (*path, "unbanded")
             if banding.unbanded.id in seen:
-                self.error(upath + ("id",), "duplicate-name",
-                           f"the band {banding.unbanded.id!r} repeats")
+                self.error(
+                    (*upath, "id"), "duplicate-name", f"the band {banding.unbanded.id!r} repeats"
+                )
             self.payload(banding.unbanded.values, wanted, upath)
         ordered = sorted(bands, key=lambda b: _lower_key(b[0]))
-        for (a, _), (b, bpath) in zip(ordered, ordered[1:], strict=False):
+        for (a, _), (b, bpath) in itertools.pairwise(ordered):
             if _overlap(a, b):
-                self.error(bpath, "band-overlap",
-                           f"{b.id} {_interval(b)} overlaps {a.id} {_interval(a)}")
+                self.error(
+                    bpath, "band-overlap", f"{b.id} {_interval(b)} overlaps {a.id} {_interval(a)}"
+                )
         self.add("banding", banding.id, path, banding, {}, reads={banding.score})
 
     def payload(self, values: dict[str, Decimal], wanted: set[str], path: PathT) -> None:
         for name in sorted(wanted - set(values)):
             self.error(path, "band-payload", f"missing value for field {name!r}")
         for name in sorted(set(values) - wanted):
-            self.error(path + ("values", name), "band-payload",
-                       f"{name!r} is not a field of this banding" + suggest(name, sorted(wanted)),
-                       key=True)
+            self.error(
+                (*path, "values", name),
+                "band-payload",
+                f"{name!r} is not a field of this banding" + suggest(name, sorted(wanted)),
+                key=True,
+            )
 
     def constant_names(self) -> dict[str, Type]:
         """Names usable in `count`/`share`: parameters with one value for every subject."""
@@ -462,30 +535,38 @@ class _Compiler:
         exprs: dict[str, Compiled | None] = {}
         reads: set[str] = set()
         if reward.when is not None:
-            exprs["when"] = self.expr(reward.when, path + ("when",), BOOL)
+            exprs["when"] = self.expr(reward.when, (*path, "when"), BOOL)
         if isinstance(reward, m.Money):
-            exprs["amount"] = self.expr(reward.amount, path + ("amount",), NUMBER)
+            exprs["amount"] = self.expr(reward.amount, (*path, "amount"), NUMBER)
         elif isinstance(reward, m.Top):
-            reads.update(self.ranking_ref(reward.ranking, path + ("ranking",)))
+            reads.update(self.ranking_ref(reward.ranking, (*path, "ranking")))
             if (reward.count is None) == (reward.share is None):
                 self.error(path, "top-shape", "give either 'count' or 'share'")
             elif reward.share is not None:
-                exprs["share"] = self.expr(reward.share, path + ("share",), NUMBER,
-                                           names=self.constant_names())
+                exprs["share"] = self.expr(
+                    reward.share, (*path, "share"), NUMBER, names=self.constant_names()
+                )
                 if reward.share_rounding is None:
-                    self.error(path, "missing-key",
-                               "missing required key 'share_rounding' (how share x size becomes a count)")
+                    self.error(
+                        path,
+                        "missing-key",
+                        "missing required key 'share_rounding' (how share x size becomes a count)",
+                    )
             else:
                 assert reward.count is not None
-                exprs["count"] = self.expr(reward.count, path + ("count",), NUMBER,
-                                           names=self.constant_names())
+                exprs["count"] = self.expr(
+                    reward.count, (*path, "count"), NUMBER, names=self.constant_names()
+                )
         elif isinstance(reward, m.RankPrize):
-            reads.update(self.ranking_ref(reward.ranking, path + ("ranking",)))
+            reads.update(self.ranking_ref(reward.ranking, (*path, "ranking")))
             banding = next((b for b in self.s.bands if b.id == reward.banding), None)
             if banding is None:
-                self.error(path + ("banding",), "unknown-banding",
-                           f"unknown banding {reward.banding!r}"
-                           + suggest(reward.banding, [b.id for b in self.s.bands]))
+                self.error(
+                    (*path, "banding"),
+                    "unknown-banding",
+                    f"unknown banding {reward.banding!r}"
+                    + suggest(reward.banding, [b.id for b in self.s.bands]),
+                )
             else:
                 reads.add(banding.id)
                 band_ids = [b.id for b in banding.bands]
@@ -494,12 +575,16 @@ class _Compiler:
                 for pi, prize in enumerate(reward.prizes):
                     for band_id in prize.amounts:
                         if band_id not in band_ids:
-                            self.error(path + ("prizes", pi, "amounts", band_id), "unknown-band",
-                                       f"{band_id!r} is not a band of {banding.id}"
-                                       + suggest(band_id, band_ids), key=True)
+                            self.error(
+                                (*path, "prizes", pi, "amounts", band_id),
+                                "unknown-band",
+                                f"{band_id!r} is not a band of {banding.id}"
+                                + suggest(band_id, band_ids),
+                                key=True,
+                            )
             ranks = [p.rank for p in reward.prizes]
             if len(set(ranks)) != len(ranks):
-                self.error(path + ("prizes",), "duplicate-rank", "a rank appears twice in prizes")
+                self.error((*path, "prizes"), "duplicate-rank", "a rank appears twice in prizes")
         self.add("reward", reward.id, path, reward, exprs, reads)
 
     def ranking_ref(self, name: str, path: PathT) -> set[str]:
@@ -510,15 +595,18 @@ class _Compiler:
         return {name}
 
     def action(self, action: m.Action, path: PathT) -> None:
-        exprs: dict[str, Compiled | None] = {"when": self.expr(action.when, path + ("when",), BOOL)}
+        exprs: dict[str, Compiled | None] = {"when": self.expr(action.when, (*path, "when"), BOOL)}
         if isinstance(action, m.Escalation):
             ats = [s.at for s in action.steps]
             if ats != sorted(set(ats)):
-                self.error(path + ("steps",), "step-order",
-                           "steps must be in increasing order of 'at', each 'at' once")
+                self.error(
+                    (*path, "steps"),
+                    "step-order",
+                    "steps must be in increasing order of 'at', each 'at' once",
+                )
             for si, step in enumerate(action.steps):
                 if step.when is not None:
-                    exprs[f"step{si}"] = self.expr(step.when, path + ("steps", si, "when"), BOOL)
+                    exprs[f"step{si}"] = self.expr(step.when, (*path, "steps", si, "when"), BOOL)
         self.add("action", action.id, path, action, exprs)
 
     # -- order --------------------------------------------------------------------------
@@ -559,8 +647,11 @@ class _Compiler:
         stuck = [i for i in deps if i not in set(order)]
         if stuck:
             names = ", ".join(self.nodes[i].id for i in stuck)
-            self.error(self.nodes[stuck[0]].path, "cycle",
-                       f"these rules depend on each other in a cycle: {names}")
+            self.error(
+                self.nodes[stuck[0]].path,
+                "cycle",
+                f"these rules depend on each other in a cycle: {names}",
+            )
         return tuple(self.nodes[i] for i in order)
 
     def year_end(self) -> tuple[Node, ...]:
@@ -578,32 +669,42 @@ class _Compiler:
         nodes: list[Node] = []
         base: PathT = ("year_end",)
         for i, score in enumerate(block.scores):
-            path = base + ("scores", i)
-            compiled = self.expr(score.expr, path + ("expr",), NUMBER, names=names, series=True)
+            path = (*base, "scores", i)
+            compiled = self.expr(score.expr, (*path, "expr"), NUMBER, names=names, series=True)
             if score.id in names:
-                self.error(path + ("id",), "duplicate-name",
-                           f"the name {score.id!r} is already used by a per-period rule")
+                self.error(
+                    (*path, "id"),
+                    "duplicate-name",
+                    f"the name {score.id!r} is already used by a per-period rule",
+                )
             names[score.id] = NUMBER
             if compiled:
-                nodes.append(Node("score", score.id, path, score, frozenset(compiled.names),
-                                  {"expr": compiled}))
+                nodes.append(
+                    Node(
+                        "score",
+                        score.id,
+                        path,
+                        score,
+                        frozenset(compiled.names),
+                        {"expr": compiled},
+                    )
+                )
         rules: list[tuple[str, Any]] = [("reward", r) for r in block.rewards]
         rules += [("action", a) for a in block.actions]
         for i, (kind, rule) in enumerate(rules):
             section = "rewards" if kind == "reward" else "actions"
             index = i if kind == "reward" else i - len(block.rewards)
-            path = base + (section, index)
+            path = (*base, section, index)
             exprs: dict[str, Compiled] = {}
             for key in ("when", "amount"):
                 text = getattr(rule, key, None)
                 if text is not None:
                     want = BOOL if key == "when" else NUMBER
-                    compiled = self.expr(text, path + (key,), want, names=names, series=True)
+                    compiled = self.expr(text, (*path, key), want, names=names, series=True)
                     if compiled:
                         exprs[key] = compiled
             if rule.id in names:
-                self.error(path + ("id",), "duplicate-name",
-                           f"the name {rule.id!r} is already used")
+                self.error((*path, "id"), "duplicate-name", f"the name {rule.id!r} is already used")
             names[rule.id] = BOOL
             nodes.append(Node(kind, rule.id, path, rule, frozenset(), exprs))
         return tuple(nodes)
@@ -667,8 +768,9 @@ def interval(band: m.Band) -> str:
 # --------------------------------------------------------------------------- entry points
 
 
-def compile_scheme(scheme: m.Scheme, *, file: str = "<scheme>",
-                   _document: Document | None = None) -> CompiledScheme:
+def compile_scheme(
+    scheme: m.Scheme, *, file: str = "<scheme>", _document: Document | None = None
+) -> CompiledScheme:
     """Resolve names and compile every expression of a validated `Scheme`.
 
     Raises:
@@ -687,8 +789,9 @@ def compile_scheme(scheme: m.Scheme, *, file: str = "<scheme>",
     if errors:
         raise SchemeError(sort_diagnostics(compiler.problems))
     warnings = tuple(d for d in compiler.problems if d.severity == "warning")
-    return CompiledScheme(scheme, file, dict(compiler.types), compiler.items, nodes, year_end,
-                          warnings)
+    return CompiledScheme(
+        scheme, file, dict(compiler.types), compiler.items, nodes, year_end, warnings
+    )
 
 
 def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
@@ -705,12 +808,15 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
         raise SchemeError(problems)
     locator = _Locator(file, document)
     if not isinstance(document.data, dict):
-        raise SchemeError([*problems, locator.diag((), "not-a-mapping",
-                                                   "a scheme file must be a YAML mapping")])
+        raise SchemeError(
+            [*problems, locator.diag((), "not-a-mapping", "a scheme file must be a YAML mapping")]
+        )
     try:
         scheme = m.Scheme.model_validate(document.data)
     except ValidationError as exc:
-        raise SchemeError(sort_diagnostics([*problems, *_pydantic_diagnostics(exc, locator)])) from None
+        raise SchemeError(
+            sort_diagnostics([*problems, *_pydantic_diagnostics(exc, locator)])
+        ) from None
     if problems:
         raise SchemeError(problems)
     return compile_scheme(scheme, file=file, _document=document)
@@ -728,15 +834,27 @@ def load_scheme(path: str | Path) -> CompiledScheme:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise SchemeError([Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]) from None
+        raise SchemeError(
+            [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
+        ) from None
     if len(raw) > MAX_SCHEME_BYTES:
-        raise SchemeError([Diagnostic(name, 0, 0, "file-too-large",
-                                      f"the file is larger than {MAX_SCHEME_BYTES} bytes")])
+        raise SchemeError(
+            [
+                Diagnostic(
+                    name,
+                    0,
+                    0,
+                    "file-too-large",
+                    f"the file is larger than {MAX_SCHEME_BYTES} bytes",
+                )
+            ]
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SchemeError([Diagnostic(name, 0, 0, "encoding",
-                                      f"the file is not UTF-8 (byte {exc.start})")]) from None
+        raise SchemeError(
+            [Diagnostic(name, 0, 0, "encoding", f"the file is not UTF-8 (byte {exc.start})")]
+        ) from None
     return load_scheme_text(text, file=name)
 
 

@@ -1,4 +1,4 @@
-"""Problems as data: one `Diagnostic` type, rendered in one place, and the errors that carry them."""
+"""Problems as data: one `Diagnostic` type, rendered in one place, and the errors carrying it."""
 
 from __future__ import annotations
 
@@ -52,11 +52,11 @@ class SchemeError(PartyscoreError):
 
 
 class RecordError(PartyscoreError):
-    """Input records are invalid; carries every problem found (or the first, when stopping early)."""
+    """Input records are invalid; carries every problem found (or the first, if stopping early)."""
 
 
 class EvaluationError(PartyscoreError):
-    """A valid scheme could not be applied to valid records (e.g. a score outside its declared range)."""
+    """A valid scheme failed on valid records (e.g. a score outside its declared range)."""
 
 
 def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -16,7 +16,7 @@ from typing import Any
 from . import models as m
 from ._compile import CompiledScheme, Node, contains, interval
 from ._diagnostics import Diagnostic, EvaluationError
-from ._expr import Compiled, Evaluator, describe, format_value
+from ._expr import Evaluator, describe, format_value
 from ._periods import PER_YEAR, Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Outcome, Result
@@ -69,10 +69,18 @@ class _State:
 
     def result(self) -> Result:
         return Result(
-            subject=self.row.subject, period=self.row.period.label, group=self.row.group,
-            scores=self.scores, bands=self.bands, values=self.values, ranks=self.ranks,
-            rewards=tuple(self.rewards), withheld=tuple(self.withheld),
-            actions=tuple(self.actions), explain=self.explain, source=self.row.where,
+            subject=self.row.subject,
+            period=self.row.period.label,
+            group=self.row.group,
+            scores=self.scores,
+            bands=self.bands,
+            values=self.values,
+            ranks=self.ranks,
+            rewards=tuple(self.rewards),
+            withheld=tuple(self.withheld),
+            actions=tuple(self.actions),
+            explain=self.explain,
+            source=self.row.where,
         )
 
 
@@ -95,20 +103,34 @@ class _Run:
 
     def fail(self, state: _State, code: str, message: str) -> EvaluationError:
         file, _, line = state.row.where.rpartition(":")
-        return EvaluationError([Diagnostic(
-            file, int(line) if line.isdigit() else 0, 0, code,
-            f"subject {state.row.subject!r}, {state.row.period}: {message}")])
+        return EvaluationError(
+            [
+                Diagnostic(
+                    file,
+                    int(line) if line.isdigit() else 0,
+                    0,
+                    code,
+                    f"subject {state.row.subject!r}, {state.row.period}: {message}",
+                )
+            ]
+        )
 
     def value(self, state: _State, node: Node, key: str) -> Any:
         expr = node.exprs[key]
         try:
             return self.eval(expr, state.env)
         except decimal.DivisionByZero:
-            raise self.fail(state, "division-by-zero",
-                            f"{node.id}: division by zero in {describe(expr, state.env)}") from None
+            raise self.fail(
+                state,
+                "division-by-zero",
+                f"{node.id}: division by zero in {describe(expr, state.env)}",
+            ) from None
         except decimal.DecimalException as exc:
-            raise self.fail(state, "arithmetic", f"{node.id}: {type(exc).__name__} in "
-                            f"{describe(expr, state.env)}") from None
+            raise self.fail(
+                state,
+                "arithmetic",
+                f"{node.id}: {type(exc).__name__} in {describe(expr, state.env)}",
+            ) from None
 
     # -- setup --------------------------------------------------------------------------
 
@@ -132,7 +154,9 @@ class _Run:
     # -- one period ---------------------------------------------------------------------
 
     def period(self, rows: list[Row]) -> list[_State]:
-        states = [_State(row, self.initial_env(row)) for row in sorted(rows, key=lambda r: r.subject)]
+        states = [
+            _State(row, self.initial_env(row)) for row in sorted(rows, key=lambda r: r.subject)
+        ]
         for node in self.scheme.nodes:
             handler = getattr(self, f"node_{node.kind}")
             handler(node, states)
@@ -147,8 +171,11 @@ class _Run:
                 state.env[section.id] = bool(hit)
                 if hit:
                     reason = f"veto {section.id}: {', '.join(hit)}"
-                    targets = ([r.id for r in self.model.rewards] if section.blocks == "all"
-                               else list(section.blocks or []))
+                    targets = (
+                        [r.id for r in self.model.rewards]
+                        if section.blocks == "all"
+                        else list(section.blocks or [])
+                    )
                     for rid in targets:
                         state.blocked.setdefault(rid, reason)
                 state.explain[section.id] = f"veto items set: {', '.join(hit) or 'none'}"
@@ -171,16 +198,26 @@ class _Run:
             raw = self.value(state, node, "expr")
             value = round_to(raw, rounding)
             if (score.min is not None and value < score.min) or (
-                    score.max is not None and value > score.max):
-                raise self.fail(state, "score-out-of-range",
-                                f"{score.id} = {format_value(value)} is outside its declared range "
-                                f"{score.min}..{score.max} ({describe(node.exprs['expr'], state.env)})")
+                score.max is not None and value > score.max
+            ):
+                raise self.fail(
+                    state,
+                    "score-out-of-range",
+                    f"{score.id} = {format_value(value)} is outside its declared range "
+                    f"{score.min}..{score.max} ({describe(node.exprs['expr'], state.env)})",
+                )
             state.env[score.id] = value
             state.scores[score.id] = value
-            rounded = "" if raw == value else (
-                f" = {format_value(raw)}, rounded {rounding.mode} to {rounding.places} places")
+            rounded = (
+                ""
+                if raw == value
+                else (
+                    f" = {format_value(raw)}, rounded {rounding.mode} to {rounding.places} places"
+                )
+            )
             state.explain[score.id] = (
-                f"{describe(node.exprs['expr'], state.env)}{rounded} -> {format_value(value)}")
+                f"{describe(node.exprs['expr'], state.env)}{rounded} -> {format_value(value)}"
+            )
 
     def node_banding(self, node: Node, states: list[_State]) -> None:
         banding: m.Banding = node.rule
@@ -194,9 +231,12 @@ class _Run:
                 band_id, payload = banding.unbanded.id, banding.unbanded.values
                 why = f"{banding.score}={format_value(value)} is in no band: {band_id}"
             else:
-                raise self.fail(state, "unbanded",
-                                f"{banding.score} = {format_value(value)} is in no band of "
-                                f"{banding.id} and the banding says unbanded: error")
+                raise self.fail(
+                    state,
+                    "unbanded",
+                    f"{banding.score} = {format_value(value)} is in no band of "
+                    f"{banding.id} and the banding says unbanded: error",
+                )
             state.env[banding.id] = band_id
             state.bands[banding.id] = band_id
             for name, amount in payload.items():
@@ -235,12 +275,19 @@ class _Run:
                 tied = f", tied with {tie - 1} other(s) ({ranking.ties})" if tie > 1 else ""
                 state.explain[ranking.id] = (
                     f"rank {rank} of {len(ordered)}{where} by {ranking.score}="
-                    f"{format_value(mine)} ({ranking.order}){tied}")
+                    f"{format_value(mine)} ({ranking.order}){tied}"
+                )
 
     # -- rewards ------------------------------------------------------------------------
 
-    def grant(self, state: _State, reward: Any, because: str, amount: Decimal | None = None,
-              currency: str | None = None) -> None:
+    def grant(
+        self,
+        state: _State,
+        reward: Any,
+        because: str,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
         blocked = state.blocked.get(reward.id)
         outcome = Outcome(reward.id, reward.id, because, reward.label, amount, currency, blocked)
         if blocked:
@@ -273,9 +320,15 @@ class _Run:
                 raw = self.value(state, node, "amount")
                 amount = round_to(raw, reward.rounding)
                 if amount < 0:
-                    raise self.fail(state, "negative-amount",
-                                    f"{reward.id}: the amount {format_value(amount)} is negative")
-                because = describe(node.exprs["amount"], state.env) + f" = {format_value(amount)} {reward.currency}"
+                    raise self.fail(
+                        state,
+                        "negative-amount",
+                        f"{reward.id}: the amount {format_value(amount)} is negative",
+                    )
+                because = (
+                    describe(node.exprs["amount"], state.env)
+                    + f" = {format_value(amount)} {reward.currency}"
+                )
                 if why:
                     because = f"{why}; {because}"
                 self.grant(state, reward, because, amount, reward.currency)
@@ -298,8 +351,10 @@ class _Run:
                 assert reward.share_rounding is not None
                 exact = share * size
                 places = int(exact.quantize(Decimal(1), rounding=_MODES[reward.share_rounding]))
-                how = (f"{reward.share} = {format_value(share)} of {size} = {format_value(exact)}, "
-                       f"{reward.share_rounding} -> {places}")
+                how = (
+                    f"{reward.share} = {format_value(share)} of {size} = {format_value(exact)}, "
+                    f"{reward.share_rounding} -> {places}"
+                )
             ordered = sorted(members, key=lambda s: (s.ranks[ranking.id], s.row.subject))
             chosen: list[_State] = []
             if places > 0:
@@ -312,8 +367,10 @@ class _Run:
                 ok, why = self.when(state, node)
                 if not ok:
                     continue
-                because = (f"rank {state.ranks[ranking.id]} of {size}{where} is within the top "
-                           f"{places} ({how}; ties {reward.ties}d)")
+                because = (
+                    f"rank {state.ranks[ranking.id]} of {size}{where} is within the top "
+                    f"{places} ({how}; ties {reward.ties}d)"
+                )
                 self.grant(state, reward, f"{because}; {why}" if why else because)
 
     def rank_prize(self, node: Node, reward: m.RankPrize, states: list[_State]) -> None:
@@ -325,8 +382,10 @@ class _Run:
 
         for _group, members in self.groups(ranking.within, states).items():
             ordered = sorted(members, key=lambda s: (s.ranks[ranking.id], s.row.subject))
-            position = {id(s): 1 + sum(1 for o in ordered if o.ranks[ranking.id] < s.ranks[ranking.id])
-                        for s in ordered}
+            position = {
+                id(s): 1 + sum(1 for o in ordered if o.ranks[ranking.id] < s.ranks[ranking.id])
+                for s in ordered
+            }
             for state in ordered:
                 rank = state.ranks[ranking.id]
                 band = state.bands[reward.banding]
@@ -336,8 +395,10 @@ class _Run:
                     places = range(first, first + len(tied))
                     pool = sum((amount_for(p, band) for p in places), Decimal(0))
                     amount = round_to(pool / len(tied), reward.rounding)
-                    how = (f"{len(tied)} tied at rank {rank} split places {first}-{places[-1]}: "
-                           f"{format_value(pool)} / {len(tied)} = {format_value(amount)}")
+                    how = (
+                        f"{len(tied)} tied at rank {rank} split places {first}-{places[-1]}: "
+                        f"{format_value(pool)} / {len(tied)} = {format_value(amount)}"
+                    )
                 else:
                     amount = round_to(amount_for(rank, band), reward.rounding)
                     how = f"rank {rank} with {reward.banding} band {band}"
@@ -349,8 +410,9 @@ class _Run:
                 if not ok:
                     continue
                 because = f"{how} -> {format_value(amount)} {reward.currency}"
-                self.grant(state, reward, f"{because}; {why}" if why else because, amount,
-                           reward.currency)
+                self.grant(
+                    state, reward, f"{because}; {why}" if why else because, amount, reward.currency
+                )
 
     # -- actions ------------------------------------------------------------------------
 
@@ -361,13 +423,15 @@ class _Run:
             if isinstance(action, m.Condition):
                 state.env[action.id] = ok
                 if ok:
-                    state.actions.append(Outcome(action.action or action.id, action.id, why,
-                                                 action.label))
+                    state.actions.append(
+                        Outcome(action.action or action.id, action.id, why, action.label)
+                    )
                 continue
             self.escalate(node, action, state, ok, why)
 
-    def escalate(self, node: Node, action: m.Escalation, state: _State, holds: bool,
-                 why: str) -> None:
+    def escalate(
+        self, node: Node, action: m.Escalation, state: _State, holds: bool, why: str
+    ) -> None:
         subject, period = state.row.subject, state.row.period
         if action.count == "consecutive":
             key = (subject, action.id)
@@ -390,8 +454,8 @@ class _Run:
         for index, step in enumerate(action.steps):
             if step.at > count:
                 break
-            key = f"step{index}"
-            if key in node.exprs and not self.value(state, node, key):
+            step_key = f"step{index}"
+            if step_key in node.exprs and not self.value(state, node, step_key):
                 continue
             chosen = (index, step)
         if chosen is None:
@@ -424,7 +488,9 @@ class _Run:
                 value = round_to(self.series_value(evaluator, state, node, "expr"), rounding)
                 env[rule.id] = value
                 result_scores[rule.id] = value
-                state.explain[rule.id] = f"{describe(node.exprs['expr'], env)} -> {format_value(value)}"
+                state.explain[rule.id] = (
+                    f"{describe(node.exprs['expr'], env)} -> {format_value(value)}"
+                )
                 continue
             ok = True
             why = ""
@@ -435,40 +501,66 @@ class _Run:
             if not ok:
                 continue
             if isinstance(rule, m.Money):
-                amount = round_to(self.series_value(evaluator, state, node, "amount"), rule.rounding)
-                because = describe(node.exprs["amount"], env) + f" = {format_value(amount)} {rule.currency}"
-                state.rewards.append(Outcome(rule.id, rule.id, f"{why}; {because}" if why else because,
-                                             rule.label, amount, rule.currency))
+                amount = round_to(
+                    self.series_value(evaluator, state, node, "amount"), rule.rounding
+                )
+                because = (
+                    describe(node.exprs["amount"], env)
+                    + f" = {format_value(amount)} {rule.currency}"
+                )
+                state.rewards.append(
+                    Outcome(
+                        rule.id,
+                        rule.id,
+                        f"{why}; {because}" if why else because,
+                        rule.label,
+                        amount,
+                        rule.currency,
+                    )
+                )
             elif isinstance(rule, m.Honour):
                 state.rewards.append(Outcome(rule.id, rule.id, why, rule.label))
             else:
                 state.actions.append(Outcome(rule.action or rule.id, rule.id, why, rule.label))
         return Result(
-            subject=subject, period=f"{year:04d}", group=last.row.group, kind="year_end",
-            scores=result_scores, rewards=tuple(state.rewards), actions=tuple(state.actions),
-            explain=state.explain, source=", ".join(s.row.where for s in states),
+            subject=subject,
+            period=f"{year:04d}",
+            group=last.row.group,
+            kind="year_end",
+            scores=result_scores,
+            rewards=tuple(state.rewards),
+            actions=tuple(state.actions),
+            explain=state.explain,
+            source=", ".join(s.row.where for s in states),
         )
 
     def series_value(self, evaluator: Evaluator, state: _State, node: Node, key: str) -> Any:
         try:
             return evaluator(node.exprs[key], state.env)
         except decimal.DecimalException as exc:
-            raise self.fail(state, "arithmetic", f"year end {node.id}: {type(exc).__name__}") from None
+            raise self.fail(
+                state, "arithmetic", f"year end {node.id}: {type(exc).__name__}"
+            ) from None
 
 
 def _year_complete(kind: str, periods: list[Period]) -> bool:
     return len(periods) == PER_YEAR[kind]
 
 
-def evaluate(scheme: CompiledScheme, records: Iterable[Record | Mapping[str, Any]], *,
-             on_error: OnError = "collect") -> Evaluation:
+def evaluate(
+    scheme: CompiledScheme,
+    records: Iterable[Record | Mapping[str, Any]],
+    *,
+    on_error: OnError = "collect",
+) -> Evaluation:
     """Apply a compiled scheme to records: scores, bands, ranks, rewards and actions.
 
     Pure and deterministic: the same scheme and records give the same `Evaluation`, whatever
     their order. Records may be `Record` objects (e.g. from `read_records`) or mappings with
     ``subject``, ``period``, ``attributes`` and ``points``.
 
-    >>> evaluation = evaluate(load_scheme("schemes/chengzhuang-ladder.yaml"), records)  # doctest: +SKIP
+    >>> scheme = load_scheme("schemes/chengzhuang-ladder.yaml")  # doctest: +SKIP
+    >>> evaluation = evaluate(scheme, records)  # doctest: +SKIP
     >>> evaluation.get("fully-mech-1", "2024-Q1").values["coefficient"]  # doctest: +SKIP
     Decimal('0.9')
 
@@ -494,7 +586,9 @@ def evaluate(scheme: CompiledScheme, records: Iterable[Record | Mapping[str, Any
                 history[(state.row.subject, period.year)].append(state)
         if model.year_end is not None:
             year_end: list[Result] = []
-            for (subject, year), states in sorted(history.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            for (subject, year), states in sorted(
+                history.items(), key=lambda kv: (kv[0][1], kv[0][0])
+            ):
                 periods = [s.row.period for s in states]
                 if _year_complete(model.period, periods):
                     year_end.append(run.year_end(subject, year, states))
@@ -502,13 +596,15 @@ def evaluate(scheme: CompiledScheme, records: Iterable[Record | Mapping[str, Any
                     have = ", ".join(p.label for p in periods)
                     warnings.append(
                         f"{subject} {year}: year-end rules not applied: {len(periods)} of "
-                        f"{PER_YEAR[model.period]} periods present ({have})")
+                        f"{PER_YEAR[model.period]} periods present ({have})"
+                    )
             results = _interleave(results, year_end)
     return Evaluation(model.id, model.version, tuple(results), tuple(warnings))
 
 
 def _interleave(periods: list[Result], year_end: list[Result]) -> list[Result]:
     """Period results in order, each year's year-end results after that year's last period."""
+
     def key(result: Result) -> tuple[int, int]:
         return (int(result.period[:4]), 1 if result.kind == "year_end" else 0)
 

@@ -101,18 +101,46 @@ _OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
-_OP_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%",
-            ast.Pow: "**", ast.FloorDiv: "//", ast.BitAnd: "&", ast.BitOr: "|",
-            ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@",
-            ast.Invert: "~", ast.In: "in", ast.NotIn: "not in", ast.Is: "is",
-            ast.IsNot: "is not"}
-_NODE_TEXT = {ast.Attribute: "attribute access ('.')", ast.Subscript: "subscripts ('[...]')",
-              ast.JoinedStr: "f-strings", ast.Lambda: "lambdas", ast.NamedExpr: "':='",
-              ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
-              ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
-              ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
-              ast.Starred: "'*' unpacking", ast.Await: "await", ast.Yield: "yield",
-              ast.YieldFrom: "yield", ast.Slice: "slices"}
+_OP_TEXT = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.FloorDiv: "//",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.MatMult: "@",
+    ast.Invert: "~",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+}
+_NODE_TEXT = {
+    ast.Attribute: "attribute access ('.')",
+    ast.Subscript: "subscripts ('[...]')",
+    ast.JoinedStr: "f-strings",
+    ast.Lambda: "lambdas",
+    ast.NamedExpr: "':='",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Starred: "'*' unpacking",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
+}
 
 
 class ExprError(Exception):
@@ -155,7 +183,7 @@ class _Checker:
     def fail(self, node: ast.AST, message: str, code: str = "expr-invalid") -> ExprError:
         return ExprError(message, code, _col(node))
 
-    def check(self, node: ast.expr) -> Type:  # noqa: C901 - one branch per node type reads best
+    def check(self, node: ast.expr) -> Type:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
@@ -172,8 +200,9 @@ class _Checker:
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _OPERATORS:
                 raise self.fail(
-                    node, f"the operator {_OP_TEXT.get(type(node.op), '?')!r} is not allowed; "
-                    "use + - * / only"
+                    node,
+                    f"the operator {_OP_TEXT.get(type(node.op), '?')!r} is not allowed; "
+                    "use + - * / only",
                 )
             for side in (node.left, node.right):
                 self.expect(side, self.check(side), NUMBER, "arithmetic needs numbers")
@@ -181,15 +210,26 @@ class _Checker:
         if isinstance(node, ast.BoolOp):
             word = "and" if isinstance(node.op, ast.And) else "or"
             for value in node.values:
-                self.expect(value, self.check(value), BOOL, f"'{word}' needs true/false on both sides")
+                self.expect(
+                    value, self.check(value), BOOL, f"'{word}' needs true/false on both sides"
+                )
             return BOOL
         if isinstance(node, ast.Compare):
             return self.compare(node)
         if isinstance(node, ast.IfExp):
-            self.expect(node.test, self.check(node.test), BOOL, "the condition after 'if' must be true/false")
+            self.expect(
+                node.test,
+                self.check(node.test),
+                BOOL,
+                "the condition after 'if' must be true/false",
+            )
             body, other = self.check(node.body), self.check(node.orelse)
             if body != other:
-                raise self.fail(node, f"both branches of 'if ... else' must have one type, not {body} and {other}", "expr-type")
+                raise self.fail(
+                    node,
+                    f"both branches of 'if ... else' must have one type, not {body} and {other}",
+                    "expr-type",
+                )
             return body
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -208,20 +248,23 @@ class _Checker:
             return NUMBER
         if isinstance(value, int | float):
             segment = ast.get_source_segment(self.text, node) or repr(value)
-            node.value = Decimal(segment.replace("_", ""))
-            if not node.value.is_finite():
+            number = Decimal(segment.replace("_", ""))
+            node.value = number  # type: ignore[assignment]  # exact from the source text: 0.7 is 7/10, not a float
+            if not number.is_finite():
                 raise self.fail(node, f"{segment} is not a finite number")
             return NUMBER
         if isinstance(value, str):
             raise self.fail(
-                node, "a string may only be compared with an enum name, as in stage == \"full\""
+                node, 'a string may only be compared with an enum name, as in stage == "full"'
             )
         raise self.fail(node, f"the literal {value!r} is not allowed")
 
     def name(self, node: ast.Name) -> Type:
         if node.id in ("true", "false"):
             node_value = node.id == "true"
-            raise self.fail(node, f"write {str(node_value)!r} or compare a flag directly", "expr-unknown-name")
+            raise self.fail(
+                node, f"write {str(node_value)!r} or compare a flag directly", "expr-unknown-name"
+            )
         if node.id not in self.names:
             hint = suggest(node.id, [*self.names, *self.functions])
             raise self.fail(node, f"unknown name {node.id!r}{hint}", "expr-unknown-name")
@@ -233,11 +276,19 @@ class _Checker:
         operands = [node.left, *node.comparators]
         for op, left, right in zip(node.ops, operands[:-1], operands[1:], strict=True):
             if type(op) not in _OPERATORS:
-                raise self.fail(node, f"the operator {_OP_TEXT[type(op)]!r} is not allowed; compare with == != < <= > >=")
+                raise self.fail(
+                    node,
+                    f"the operator {_OP_TEXT[type(op)]!r} is not allowed; "
+                    "compare with == != < <= > >=",
+                )
             lt, rt = self.operand(left, right), self.operand(right, left)
             if lt.name == "enum" or rt.name == "enum" or lt.name == "bool" or rt.name == "bool":
                 if not isinstance(op, ast.Eq | ast.NotEq):
-                    raise self.fail(node, f"only == and != compare {lt if lt.name != 'number' else rt} values", "expr-type")
+                    raise self.fail(
+                        node,
+                        f"only == and != compare {lt if lt.name != 'number' else rt} values",
+                        "expr-type",
+                    )
                 if lt.name != rt.name:
                     raise self.fail(node, f"cannot compare {lt} with {rt}", "expr-type")
             elif lt != NUMBER or rt != NUMBER:
@@ -246,10 +297,15 @@ class _Checker:
 
     def operand(self, node: ast.expr, other: ast.expr) -> Type:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            other_type = self.check(other) if not (
-                isinstance(other, ast.Constant) and isinstance(other.value, str)) else None
+            other_type = (
+                self.check(other)
+                if not (isinstance(other, ast.Constant) and isinstance(other.value, str))
+                else None
+            )
             if other_type is None or other_type.name != "enum":
-                raise self.fail(node, "a string may only be compared with an enum name", "expr-type")
+                raise self.fail(
+                    node, "a string may only be compared with an enum name", "expr-type"
+                )
             if node.value not in other_type.values:
                 hint = suggest(node.value, other_type.values)
                 raise self.fail(
@@ -290,7 +346,8 @@ def compile_expr(
 ) -> Compiled:
     """Parse and type-check `text` once; the result is evaluated by `evaluate_expr`.
 
-    >>> compile_expr("0.7 * daily + 0.3 * annual", {"daily": NUMBER, "annual": NUMBER}, NUMBER).names
+    >>> names = {"daily": NUMBER, "annual": NUMBER}
+    >>> compile_expr("0.7 * daily + 0.3 * annual", names, NUMBER).names
     ('daily', 'annual')
 
     Raises:
@@ -306,14 +363,14 @@ def compile_expr(
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        message = (exc.msg or "invalid syntax").replace("Maybe you meant '==' or ':=' instead of '='?", "use '==' to compare")
+        message = (exc.msg or "invalid syntax").replace(
+            "Maybe you meant '==' or ':=' instead of '='?", "use '==' to compare"
+        )
         raise ExprError(f"syntax error: {message}", "expr-syntax", exc.offset or 1) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("the expression is too deeply nested", "expr-too-complex") from None
-    nodes = 0
-    for node in ast.walk(tree):
-        nodes += 1
-        if nodes > MAX_NODES:
+    for count, _node in enumerate(ast.walk(tree), start=1):
+        if count > MAX_NODES:
             raise ExprError(f"the expression has more than {MAX_NODES} parts", "expr-too-complex")
     if _depth(tree.body) > MAX_DEPTH:
         raise ExprError(f"the expression nests more than {MAX_DEPTH} levels", "expr-too-complex")

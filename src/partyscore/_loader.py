@@ -38,8 +38,20 @@ _DECIMAL = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-_NON_FINITE = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
-               ".nan", ".NaN", ".NAN"}
+_NON_FINITE = {
+    ".inf",
+    ".Inf",
+    ".INF",
+    "+.inf",
+    "+.Inf",
+    "+.INF",
+    "-.inf",
+    "-.Inf",
+    "-.INF",
+    ".nan",
+    ".NaN",
+    ".NAN",
+}
 _ALLOWED_COLLECTION_TAGS = {_TAG + "map", _TAG + "seq"}
 
 
@@ -77,9 +89,7 @@ class _Converter:
 
     def problem(self, node: Node, code: str, message: str) -> None:
         mark = node.start_mark
-        self.problems.append(
-            Diagnostic(self.file, mark.line + 1, mark.column + 1, code, message)
-        )
+        self.problems.append(Diagnostic(self.file, mark.line + 1, mark.column + 1, code, message))
 
     def convert(self, node: Node, path: PathKey, depth: int) -> Any:
         self.count += 1
@@ -125,7 +135,9 @@ class _Converter:
     def scalar(self, node: ScalarNode) -> Any:
         text: str = node.value
         plain = node.style is None
-        implicit = self._resolver.resolve(ScalarNode, text, (plain, not plain))
+        implicit = self._resolver.resolve(  # type: ignore[no-untyped-call]
+            ScalarNode, text, (plain, not plain)
+        )
         if node.tag != implicit:
             if node.tag == _TAG + "str":
                 return text
@@ -168,7 +180,7 @@ class _TooDeep(Exception):
 
 
 def _short(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
@@ -180,8 +192,15 @@ def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         if "expected a single document" in message:
-            return None, [Diagnostic(file, line, column, "yaml-multiple-documents",
-                                     "a file must hold exactly one YAML document")]
+            return None, [
+                Diagnostic(
+                    file,
+                    line,
+                    column,
+                    "yaml-multiple-documents",
+                    "a file must hold exactly one YAML document",
+                )
+            ]
         return None, [Diagnostic(file, line, column, "yaml-syntax", message)]
     except yaml.YAMLError as exc:
         return None, [Diagnostic(file, 0, 0, "yaml-syntax", str(exc))]

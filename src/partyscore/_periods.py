@@ -84,7 +84,5 @@ def parse_period(text: str, kind: str) -> Period:
     year = int(match.group(1))
     index = int(match.group(2)) if kind != "year" else 1
     if not 1 <= index <= PER_YEAR[kind] or year < 1:
-        raise ValueError(
-            f"{text!r} is not a {kind} label; the index must be 1 to {PER_YEAR[kind]}"
-        )
+        raise ValueError(f"{text!r} is not a {kind} label; the index must be 1 to {PER_YEAR[kind]}")
     return Period(year, index, kind)

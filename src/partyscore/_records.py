@@ -74,8 +74,13 @@ class _Collector:
 # --------------------------------------------------------------------------- reading
 
 
-def read_records(path: str | Path, scheme: CompiledScheme, *, encoding: str = "utf-8",
-                 on_error: OnError = "collect") -> list[Record]:
+def read_records(
+    path: str | Path,
+    scheme: CompiledScheme,
+    *,
+    encoding: str = "utf-8",
+    on_error: OnError = "collect",
+) -> list[Record]:
     """Read records from a ``.csv``, ``.json``, ``.yaml`` or ``.yml`` file.
 
     Columns and keys are checked against `scheme`; values are checked by `evaluate`.
@@ -91,7 +96,9 @@ def read_records(path: str | Path, scheme: CompiledScheme, *, encoding: str = "u
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise RecordError([Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]) from None
+        raise RecordError(
+            [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
+        ) from None
     text = _decode(raw, name, encoding)
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
@@ -99,27 +106,55 @@ def read_records(path: str | Path, scheme: CompiledScheme, *, encoding: str = "u
     elif suffix in (".json", ".yaml", ".yml"):
         records = _read_structured(text, name, suffix, collector)
     else:
-        raise RecordError([Diagnostic(name, 0, 0, "input-format",
-                                      f"unknown input type {suffix!r}: use .csv, .json or .yaml")])
+        raise RecordError(
+            [
+                Diagnostic(
+                    name,
+                    0,
+                    0,
+                    "input-format",
+                    f"unknown input type {suffix!r}: use .csv, .json or .yaml",
+                )
+            ]
+        )
     collector.raise_if_any()
     return records
 
 
 def _decode(raw: bytes, name: str, encoding: str) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding.lower().replace("-", "") == "utf8":
-        raise RecordError([Diagnostic(
-            name, 0, 0, "encoding",
-            "the file is UTF-16; save it as UTF-8 or pass --encoding utf-16")])
+        raise RecordError(
+            [
+                Diagnostic(
+                    name,
+                    0,
+                    0,
+                    "encoding",
+                    "the file is UTF-16; save it as UTF-8 or pass --encoding utf-16",
+                )
+            ]
+        )
     try:
         text = raw.decode("utf-8-sig" if encoding.lower().replace("-", "") == "utf8" else encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise RecordError([Diagnostic(
-            name, line, 0, "encoding",
-            f"the file is not valid {encoding} (byte {exc.start}); if it was saved by a Chinese "
-            "spreadsheet it is probably GB18030: save it as UTF-8 or pass --encoding gb18030")]) from None
+        raise RecordError(
+            [
+                Diagnostic(
+                    name,
+                    line,
+                    0,
+                    "encoding",
+                    f"the file is not valid {encoding} (byte {exc.start}); if a Chinese "
+                    "spreadsheet saved it, it is probably GB18030: save it as UTF-8 or pass "
+                    "--encoding gb18030",
+                )
+            ]
+        ) from None
     except LookupError:
-        raise RecordError([Diagnostic(name, 0, 0, "encoding", f"unknown encoding {encoding!r}")]) from None
+        raise RecordError(
+            [Diagnostic(name, 0, 0, "encoding", f"unknown encoding {encoding!r}")]
+        ) from None
     return text.lstrip("\ufeff")
 
 
@@ -146,8 +181,13 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
             out.add(name, 1, "duplicate-column", f"the column {column!r} appears twice", column)
         seen.add(column)
         if column not in known:
-            out.add(name, 1, "unknown-column",
-                    f"unknown column {column!r}" + suggest(column, sorted(known)), column)
+            out.add(
+                name,
+                1,
+                "unknown-column",
+                f"unknown column {column!r}" + suggest(column, sorted(known)),
+                column,
+            )
     for item in sorted(items - seen):
         out.add(name, 1, "missing-column", f"no column for the item {item!r}", item)
     for attr in sorted(attributes - seen):
@@ -166,24 +206,35 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
         if not any(c.strip() for c in cells):
             continue  # a blank line is layout, not a record
         if len(cells) != len(header):
-            out.add(name, row, "ragged-row",
-                    f"the row has {len(cells)} cells but the header has {len(header)}")
+            out.add(
+                name,
+                row,
+                "ragged-row",
+                f"the row has {len(cells)} cells but the header has {len(header)}",
+            )
             continue
         values = {}
         for column, cell in zip(header, cells, strict=True):
             if len(cell) > MAX_FIELD:
-                out.add(name, row, "field-too-long",
-                        f"the cell is longer than {MAX_FIELD} characters", column)
+                out.add(
+                    name,
+                    row,
+                    "field-too-long",
+                    f"the cell is longer than {MAX_FIELD} characters",
+                    column,
+                )
                 cell = cell[:0]
             values[column] = cell.strip()
-        records.append(Record(
-            subject=values.get("subject", ""),
-            period=values.get("period", ""),
-            attributes={k: v for k, v in values.items() if k in attributes},
-            points={k: v for k, v in values.items() if k in items},
-            file=name,
-            row=row,
-        ))
+        records.append(
+            Record(
+                subject=values.get("subject", ""),
+                period=values.get("period", ""),
+                attributes={k: v for k, v in values.items() if k in attributes},
+                points={k: v for k, v in values.items() if k in items},
+                file=name,
+                row=row,
+            )
+        )
     return records
 
 
@@ -202,10 +253,9 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list
         return []
     else:
         data, positions = document.data, document.values
+    prefix: tuple[str, ...] = ()
     if isinstance(data, dict) and set(data) == {"records"}:
         data, prefix = data["records"], ("records",)
-    else:
-        prefix = ()
     if not isinstance(data, list):
         out.add(name, 1, "input-shape", "expected a list of records (or {records: [...]})")
         return []
@@ -217,8 +267,14 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list
             continue
         extra = set(entry) - {"subject", "period", "attributes", "points"}
         for key in sorted(extra):
-            out.add(name, line, "unknown-key", f"unknown key {key!r}" + suggest(
-                key, ["subject", "period", "attributes", "points"]), key)
+            out.add(
+                name,
+                line,
+                "unknown-key",
+                f"unknown key {key!r}"
+                + suggest(key, ["subject", "period", "attributes", "points"]),
+                key,
+            )
         attrs, points = entry.get("attributes", {}), entry.get("points", {})
         if not isinstance(attrs, dict) or not isinstance(points, dict):
             out.add(name, line, "input-shape", "'attributes' and 'points' must be mappings")
@@ -273,8 +329,11 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def check_records(scheme: CompiledScheme, records: Iterable[Record | Mapping[str, Any]],
-                  on_error: OnError = "collect") -> list[Row]:
+def check_records(
+    scheme: CompiledScheme,
+    records: Iterable[Record | Mapping[str, Any]],
+    on_error: OnError = "collect",
+) -> list[Row]:
     """Check every record against the scheme; return typed rows in input order.
 
     Raises:
@@ -305,14 +364,23 @@ def check_records(scheme: CompiledScheme, records: Iterable[Record | Mapping[str
         start, end = model.effective.start, model.effective.end
         if period.start < start or (end is not None and period.start >= end):
             until = f" to {end}" if end else " on"
-            out.add(file, line, "period-not-effective",
-                    f"{label}: {period} is outside this scheme version's dates ({start}{until})",
-                    "period")
+            out.add(
+                file,
+                line,
+                "period-not-effective",
+                f"{label}: {period} is outside this scheme version's dates ({start}{until})",
+                "period",
+            )
             continue
         key = (subject, period)
         if key in first:
-            out.add(file, line, "duplicate-record",
-                    f"{label} already has a record for {period} ({first[key]})", "subject")
+            out.add(
+                file,
+                line,
+                "duplicate-record",
+                f"{label} already has a record for {period} ({first[key]})",
+                "subject",
+            )
             continue
         first[key] = f"{file}:{line}"
         attributes = _check_attributes(scheme, record, file, line, label, out)
@@ -327,19 +395,31 @@ def check_records(scheme: CompiledScheme, records: Iterable[Record | Mapping[str
 
 
 def _from_mapping(data: Mapping[str, Any], index: int) -> Record:
-    return Record(data.get("subject"), data.get("period"), data.get("attributes", {}),
-                  data.get("points", {}), "<records>", index + 1)
+    return Record(
+        data.get("subject"),
+        data.get("period"),
+        data.get("attributes", {}),
+        data.get("points", {}),
+        "<records>",
+        index + 1,
+    )
 
 
-def _check_attributes(scheme: CompiledScheme, record: Record, file: str, line: int,
-                      label: str, out: _Collector) -> dict[str, Any] | None:
+def _check_attributes(
+    scheme: CompiledScheme, record: Record, file: str, line: int, label: str, out: _Collector
+) -> dict[str, Any] | None:
     result: dict[str, Any] = {}
     ok = True
     text_ok = record.file.endswith(".csv")
     for name in record.attributes:
         if name not in scheme.attributes:
-            out.add(file, line, "unknown-attribute", f"{label}: unknown attribute {name!r}"
-                    + suggest(name, list(scheme.attributes)), name)
+            out.add(
+                file,
+                line,
+                "unknown-attribute",
+                f"{label}: unknown attribute {name!r}" + suggest(name, list(scheme.attributes)),
+                name,
+            )
             ok = False
     for name, attr in scheme.attributes.items():
         value = record.attributes.get(name)
@@ -361,8 +441,9 @@ def _check_attributes(scheme: CompiledScheme, record: Record, file: str, line: i
 def _attribute_value(kind: str, values: list[str], value: Any, text_ok: bool) -> Any:
     if kind == "enum":
         if not isinstance(value, str) or value.strip() not in values:
-            raise ValueError(f"{value!r} is not one of {', '.join(values)}"
-                             + suggest(str(value), values))
+            raise ValueError(
+                f"{value!r} is not one of {', '.join(values)}" + suggest(str(value), values)
+            )
         return value.strip()
     if kind == "bool":
         return _flag(value)
@@ -377,15 +458,27 @@ def _applies(item_applies: Mapping[str, list[str]] | None, attributes: Mapping[s
     return all(attributes.get(a) in vs for a, vs in (item_applies or {}).items())
 
 
-def _check_points(scheme: CompiledScheme, record: Record, attributes: dict[str, Any] | None,
-                  file: str, line: int, label: str, out: _Collector) -> dict[str, Any] | None:
+def _check_points(
+    scheme: CompiledScheme,
+    record: Record,
+    attributes: dict[str, Any] | None,
+    file: str,
+    line: int,
+    label: str,
+    out: _Collector,
+) -> dict[str, Any] | None:
     result: dict[str, Any] = {}
     ok = True
     text_ok = record.file.endswith(".csv")
     for name in record.points:
         if name not in scheme.items:
-            out.add(file, line, "unknown-item", f"{label}: unknown item {name!r}"
-                    + suggest(name, list(scheme.items)), name)
+            out.add(
+                file,
+                line,
+                "unknown-item",
+                f"{label}: unknown item {name!r}" + suggest(name, list(scheme.items)),
+                name,
+            )
             ok = False
     if attributes is None:
         return None
@@ -395,9 +488,16 @@ def _check_points(scheme: CompiledScheme, record: Record, attributes: dict[str, 
         applies = _applies(item.applies_to, attributes)
         if not applies:
             if not _empty(value):
-                scope = "; ".join(f"{a} in {', '.join(v)}" for a, v in (item.applies_to or {}).items())
-                out.add(file, line, "item-not-applicable",
-                        f"{label}: {name} applies only where {scope}; leave it empty", name)
+                scope = "; ".join(
+                    f"{a} in {', '.join(v)}" for a, v in (item.applies_to or {}).items()
+                )
+                out.add(
+                    file,
+                    line,
+                    "item-not-applicable",
+                    f"{label}: {name} applies only where {scope}; leave it empty",
+                    name,
+                )
                 ok = False
             result[name] = False if item.type == "flag" else Decimal(0)
             continue
@@ -416,8 +516,13 @@ def _check_points(scheme: CompiledScheme, record: Record, attributes: dict[str, 
             continue
         assert item.max is not None
         if number < item.min or number > item.max:
-            out.add(file, line, "out-of-range",
-                    f"{label}: {name} = {number} is outside {item.min}..{item.max}", name)
+            out.add(
+                file,
+                line,
+                "out-of-range",
+                f"{label}: {name} = {number} is outside {item.min}..{item.max}",
+                name,
+            )
             ok = False
             continue
         result[name] = number

@@ -72,15 +72,21 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _columns(evaluation: Evaluation) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+def _columns(
+    evaluation: Evaluation,
+) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
     scores: list[str] = []
     bands: list[str] = []
     values: list[str] = []
     ranks: list[str] = []
     money: list[str] = []
     for result in evaluation.results:
-        for target, keys in ((scores, result.scores), (bands, result.bands),
-                             (values, result.values), (ranks, result.ranks)):
+        for target, keys in (
+            (scores, result.scores),
+            (bands, result.bands),
+            (values, result.values),
+            (ranks, result.ranks),
+        ):
             target.extend(k for k in keys if k not in target)
         money.extend(o.id for o in result.rewards if o.amount is not None and o.id not in money)
     return scores, bands, values, ranks, money
@@ -92,21 +98,38 @@ def to_csv(evaluation: Evaluation) -> str:
     scores, bands, values, ranks, money = _columns(evaluation)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["subject", "period", "kind", "group", *scores, *bands, *values,
-                     *(f"rank_{r}" for r in ranks), "rewards", *(f"{m}_amount" for m in money),
-                     "actions"])
+    writer.writerow(
+        [
+            "subject",
+            "period",
+            "kind",
+            "group",
+            *scores,
+            *bands,
+            *values,
+            *(f"rank_{r}" for r in ranks),
+            "rewards",
+            *(f"{m}_amount" for m in money),
+            "actions",
+        ]
+    )
     for r in evaluation.results:
         amounts = {o.id: format_value(o.amount) for o in r.rewards if o.amount is not None}
-        writer.writerow([
-            _safe(r.subject), r.period, r.kind, _safe(r.group or ""),
-            *(format_value(r.scores[k]) if k in r.scores else "" for k in scores),
-            *(r.bands.get(k, "") for k in bands),
-            *(format_value(r.values[k]) if k in r.values else "" for k in values),
-            *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
-            ";".join(o.id for o in r.rewards),
-            *(amounts.get(k, "") for k in money),
-            ";".join(o.id for o in r.actions),
-        ])
+        writer.writerow(
+            [
+                _safe(r.subject),
+                r.period,
+                r.kind,
+                _safe(r.group or ""),
+                *(format_value(r.scores[k]) if k in r.scores else "" for k in scores),
+                *(r.bands.get(k, "") for k in bands),
+                *(format_value(r.values[k]) if k in r.values else "" for k in values),
+                *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
+                ";".join(o.id for o in r.rewards),
+                *(amounts.get(k, "") for k in money),
+                ";".join(o.id for o in r.actions),
+            ]
+        )
     return out.getvalue()
 
 
@@ -123,16 +146,21 @@ def to_table(evaluation: Evaluation) -> str:
     for r in evaluation.results:
         rewards = ", ".join(
             f"{o.id} {format_value(o.amount)} {o.currency}" if o.amount is not None else o.id
-            for o in r.rewards)
-        rows.append([
-            r.subject, r.period, r.group or "",
-            *(format_value(r.scores[k]) if k in r.scores else "" for k in scores),
-            *(r.bands.get(k, "") for k in bands),
-            *(format_value(r.values[k]) if k in r.values else "" for k in values),
-            *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
-            rewards or "-",
-            ", ".join(dict.fromkeys(o.id for o in r.actions)) or "-",
-        ])
+            for o in r.rewards
+        )
+        rows.append(
+            [
+                r.subject,
+                r.period,
+                r.group or "",
+                *(format_value(r.scores[k]) if k in r.scores else "" for k in scores),
+                *(r.bands.get(k, "") for k in bands),
+                *(format_value(r.values[k]) if k in r.values else "" for k in values),
+                *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
+                rewards or "-",
+                ", ".join(dict.fromkeys(o.id for o in r.actions)) or "-",
+            ]
+        )
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for n, row in enumerate(rows):

@@ -13,7 +13,7 @@ from . import __version__
 from ._compile import iter_scheme_files, load_scheme
 from ._diagnostics import PartyscoreError, SchemeError
 from ._evaluate import evaluate
-from ._records import read_records
+from ._records import OnError, read_records
 from ._render import to_csv, to_json, to_table
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -74,22 +74,41 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"partyscore {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check scheme files", description=_VALIDATE_HELP,
-                                   formatter_class=raw)
+    validate = commands.add_parser(
+        "validate", help="check scheme files", description=_VALIDATE_HELP, formatter_class=raw
+    )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="scheme files or folders")
 
-    run = commands.add_parser("evaluate", help="apply a scheme to records",
-                              description=_EVALUATE_HELP, formatter_class=raw)
+    run = commands.add_parser(
+        "evaluate",
+        help="apply a scheme to records",
+        description=_EVALUATE_HELP,
+        formatter_class=raw,
+    )
     run.add_argument("scheme", metavar="SCHEME", help="a scheme file")
     run.add_argument("input", metavar="INPUT", help="records: .csv, .json, .yaml or .yml")
-    run.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                     help="output format (default: table)")
-    run.add_argument("--output", "-o", metavar="FILE",
-                     help="write to FILE (atomically: it is complete or untouched) instead of stdout")
-    run.add_argument("--encoding", default="utf-8",
-                     help="encoding of a CSV input, e.g. gb18030 (default: utf-8, BOM allowed)")
-    run.add_argument("--stop-at-first", action="store_true",
-                     help="report only the first bad record instead of all of them")
+    run.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="output format (default: table)",
+    )
+    run.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE (atomically: it is complete or untouched) instead of stdout",
+    )
+    run.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="encoding of a CSV input, e.g. gb18030 (default: utf-8, BOM allowed)",
+    )
+    run.add_argument(
+        "--stop-at-first",
+        action="store_true",
+        help="report only the first bad record instead of all of them",
+    )
     return parser
 
 
@@ -114,7 +133,9 @@ def _validate(paths: Sequence[str]) -> int:
 
 def _write_atomic(path: str, text: str) -> None:
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -126,7 +147,7 @@ def _write_atomic(path: str, text: str) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
-    on_error = "stop" if args.stop_at_first else "collect"
+    on_error: OnError = "stop" if args.stop_at_first else "collect"
     records = read_records(args.input, scheme, encoding=args.encoding, on_error=on_error)
     evaluation = evaluate(scheme, records, on_error=on_error)
     render = {"json": to_json, "csv": to_csv, "table": to_table}[args.format]

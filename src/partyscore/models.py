@@ -27,18 +27,20 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise PydanticCustomError(
-            "number", "expected a number such as 80 or \"0.7\", got {value!r}",
+            "number",
+            'expected a number such as 80 or "0.7", got {value!r}',
             {"value": value},
         )
     try:
         number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     except InvalidOperation:
         raise PydanticCustomError(
-            "number", "expected a number such as 80 or \"0.7\", got {value!r}", {"value": value}
+            "number", 'expected a number such as 80 or "0.7", got {value!r}', {"value": value}
         ) from None
     if not number.is_finite() or abs(number) > MAX_ABS_NUMBER:
         raise PydanticCustomError(
-            "number-range", "{value} is outside the allowed range (at most 10^12 in magnitude)",
+            "number-range",
+            "{value} is outside the allowed range (at most 10^12 in magnitude)",
             {"value": str(value)},
         )
     return number
@@ -58,7 +60,8 @@ def _identifier(value: str) -> str:
 def _scheme_id(value: str) -> str:
     if not _SCHEME_ID.fullmatch(value):
         raise PydanticCustomError(
-            "scheme-id", "{value!r} is not a scheme id: use lower-case words joined by '-'",
+            "scheme-id",
+            "{value!r} is not a scheme id: use lower-case words joined by '-'",
             {"value": value},
         )
     return value
