@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +25,7 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
+_ASSIGN = re.compile(r"(?<![=!<>])=(?!=)")
 MAX_LENGTH = 2000
 """Longest expression, in characters."""
 MAX_NODES = 400
@@ -234,7 +236,7 @@ class _Checker:
         if isinstance(node, ast.Call):
             return self.call(node)
         what = _NODE_TEXT.get(type(node), type(node).__name__)
-        raise self.fail(node, f"{what} are not allowed in expressions")
+        raise self.fail(node, f"{what} may not be used in expressions")
 
     def expect(self, node: ast.AST, got: Type, want: Type, message: str) -> None:
         if got.name != want.name:
@@ -360,6 +362,9 @@ def compile_expr(
         raise ExprError("the expression is empty", "expr-syntax")
     if "\n" in source or ";" in source:
         raise ExprError("an expression is one line with no ';'", "expr-syntax")
+    assign = _ASSIGN.search(source)
+    if assign:
+        raise ExprError("'=' assigns; use '==' to compare", "expr-syntax", assign.start() + 1)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:

@@ -190,7 +190,7 @@ def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        message = ": ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         if "expected a single document" in message:
             return None, [
                 Diagnostic(

@@ -28,20 +28,20 @@ def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise PydanticCustomError(
             "number",
-            'expected a number such as 80 or "0.7", got {value!r}',
-            {"value": value},
+            'expected a number such as 80 or "0.7", got {value}',
+            {"value": repr(value)},
         )
     try:
         number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     except InvalidOperation:
         raise PydanticCustomError(
-            "number", 'expected a number such as 80 or "0.7", got {value!r}', {"value": value}
+            "number", 'expected a number such as 80 or "0.7", got {value}', {"value": repr(value)}
         ) from None
     if not number.is_finite() or abs(number) > MAX_ABS_NUMBER:
         raise PydanticCustomError(
             "number-range",
             "{value} is outside the allowed range (at most 10^12 in magnitude)",
-            {"value": str(value)},
+            {"value": str(number)},
         )
     return number
 
@@ -50,9 +50,9 @@ def _identifier(value: str) -> str:
     if not _ID.fullmatch(value) or keyword.iskeyword(value) or len(value) > 64:
         raise PydanticCustomError(
             "identifier",
-            "{value!r} is not a valid name: use letters, digits and '_', starting with a "
+            "{value} is not a valid name: use letters, digits and '_', starting with a "
             "letter (at most 64 characters, not a Python keyword)",
-            {"value": value},
+            {"value": repr(value)},
         )
     return value
 
@@ -61,8 +61,8 @@ def _scheme_id(value: str) -> str:
     if not _SCHEME_ID.fullmatch(value):
         raise PydanticCustomError(
             "scheme-id",
-            "{value!r} is not a scheme id: use lower-case words joined by '-'",
-            {"value": value},
+            "{value} is not a scheme id: use lower-case words joined by '-'",
+            {"value": repr(value)},
         )
     return value
 
@@ -76,14 +76,16 @@ def _date(value: Any) -> date:
         except ValueError:
             pass
     raise PydanticCustomError(
-        "date", "expected a date written YYYY-MM-DD, got {value!r}", {"value": value}
+        "date", "expected a date written YYYY-MM-DD, got {value}", {"value": repr(value)}
     )
 
 
 def _currency(value: str) -> str:
     if not _CURRENCY.fullmatch(value):
         raise PydanticCustomError(
-            "currency", "{value!r} is not an ISO 4217 currency code such as CNY", {"value": value}
+            "currency",
+            "{value} is not an ISO 4217 currency code such as CNY",
+            {"value": repr(value)},
         )
     return value
 
