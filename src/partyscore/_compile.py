@@ -302,12 +302,7 @@ class _Compiler:
             elif param.by is not None:
                 attr = self.s.subject.attributes.get(param.by)
                 if attr is None or attr.type != "enum":
-                    self.error(
-                        (*path, "by"),
-                        "unknown-attribute",
-                        f"{param.by!r} is not an enum attribute"
-                        + suggest(param.by, list(self.s.subject.attributes)),
-                    )
+                    self.error((*path, "by"), "unknown-attribute", self.not_enum(param.by))
                 else:
                     given = set(param.values or {})
                     wanted = set(attr.values or [])
@@ -375,7 +370,17 @@ class _Compiler:
                 Node("section", section.id, path, section, frozenset(i.id for i in section.items))
             )
 
+    def not_enum(self, name: str) -> str:
+        """Why `name` cannot select values: it is no attribute, or not an enum one."""
+        attributes = self.s.subject.attributes
+        if name in attributes:
+            return f"{name!r} is a {attributes[name].type} attribute; this needs an enum attribute"
+        return f"unknown attribute {name!r}" + suggest(name, list(attributes))
+
     def check_item(self, section: m.Section, item: m.Item, path: PathT) -> None:
+        if section.kind == "veto" and item.type != "flag":
+            self.error((*path, "type"), "veto-item", "veto items are flags: set type: flag")
+            return
         if item.type == "points":
             if item.max is None:
                 self.error(
@@ -385,8 +390,6 @@ class _Compiler:
                 self.error(
                     (*path, "max"), "bad-range", f"max {item.max} is not above min {item.min}"
                 )
-            if section.kind == "veto":
-                self.error((*path, "type"), "veto-item", "veto items are flags: set type: flag")
         elif item.max is not None:
             self.error((*path, "max"), "flag-max", "flag items take true/false and have no max")
         for attr_name, values in (item.applies_to or {}).items():
@@ -395,8 +398,7 @@ class _Compiler:
                 self.error(
                     (*path, "applies_to", attr_name),
                     "unknown-attribute",
-                    f"{attr_name!r} is not an enum attribute"
-                    + suggest(attr_name, list(self.s.subject.attributes)),
+                    self.not_enum(attr_name),
                     key=True,
                 )
                 continue
@@ -527,9 +529,19 @@ class _Compiler:
                 key=True,
             )
 
-    def constant_names(self) -> dict[str, Type]:
-        """Names usable in `count`/`share`: parameters with one value for every subject."""
-        return {name: NUMBER for name, p in self.s.parameters.items() if p.value is not None}
+    def constant(self, text: str, path: PathT) -> Compiled | None:
+        """A `count`/`share`: an expression over parameters with one value for every subject."""
+        compiled = self.expr(text, path, NUMBER, names=dict.fromkeys(self.s.parameters, NUMBER))
+        for name in compiled.names if compiled else ():
+            by = self.s.parameters[name].by
+            if by is not None:
+                self.error(
+                    path,
+                    "not-constant",
+                    f"{name!r} differs by {by}; a count or share needs one value",
+                )
+                return None
+        return compiled
 
     def reward(self, reward: m.Reward, path: PathT) -> None:
         exprs: dict[str, Compiled | None] = {}
@@ -543,9 +555,7 @@ class _Compiler:
             if (reward.count is None) == (reward.share is None):
                 self.error(path, "top-shape", "give either 'count' or 'share'")
             elif reward.share is not None:
-                exprs["share"] = self.expr(
-                    reward.share, (*path, "share"), NUMBER, names=self.constant_names()
-                )
+                exprs["share"] = self.constant(reward.share, (*path, "share"))
                 if reward.share_rounding is None:
                     self.error(
                         path,
@@ -554,9 +564,7 @@ class _Compiler:
                     )
             else:
                 assert reward.count is not None
-                exprs["count"] = self.expr(
-                    reward.count, (*path, "count"), NUMBER, names=self.constant_names()
-                )
+                exprs["count"] = self.constant(reward.count, (*path, "count"))
         elif isinstance(reward, m.RankPrize):
             reads.update(self.ranking_ref(reward.ranking, (*path, "ranking")))
             banding = next((b for b in self.s.bands if b.id == reward.banding), None)
@@ -644,11 +652,17 @@ class _Compiler:
                 waiting[user] -= 1
                 if waiting[user] == 0:
                     heapq.heappush(ready, user)
-        stuck = [i for i in deps if i not in set(order)]
+        stuck = {i for i in deps if i not in set(order)}
+        # Rules that merely depend on a cycle are stuck too; peel them off to name the cycle.
+        while True:
+            downstream = {i for i in stuck if not any(i in deps[j] for j in stuck)}
+            if not downstream or downstream == stuck:
+                break
+            stuck -= downstream
         if stuck:
-            names = ", ".join(self.nodes[i].id for i in stuck)
+            names = ", ".join(self.nodes[i].id for i in sorted(stuck))
             self.error(
-                self.nodes[stuck[0]].path,
+                self.nodes[min(stuck)].path,
                 "cycle",
                 f"these rules depend on each other in a cycle: {names}",
             )

@@ -26,6 +26,8 @@ from typing import Any
 from simpleeval import SimpleEval
 
 _ASSIGN = re.compile(r"(?<![=!<>])=(?!=)")
+MAX_LITERAL = Decimal(10) ** 12
+"""Largest magnitude of a number written in an expression."""
 MAX_LENGTH = 2000
 """Longest expression, in characters."""
 MAX_NODES = 400
@@ -252,8 +254,8 @@ class _Checker:
             segment = ast.get_source_segment(self.text, node) or repr(value)
             number = Decimal(segment.replace("_", ""))
             node.value = number  # type: ignore[assignment]  # exact from the source text: 0.7 is 7/10, not a float
-            if not number.is_finite():
-                raise self.fail(node, f"{segment} is not a finite number")
+            if not number.is_finite() or abs(number) > MAX_LITERAL:
+                raise self.fail(node, f"{segment} is outside the allowed range (at most 10^12)")
             return NUMBER
         if isinstance(value, str):
             raise self.fail(
@@ -362,12 +364,14 @@ def compile_expr(
         raise ExprError("the expression is empty", "expr-syntax")
     if "\n" in source or ";" in source:
         raise ExprError("an expression is one line with no ';'", "expr-syntax")
-    assign = _ASSIGN.search(source)
-    if assign:
-        raise ExprError("'=' assigns; use '==' to compare", "expr-syntax", assign.start() + 1)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
+        assign = _ASSIGN.search(source)
+        if assign:
+            raise ExprError(
+                "'=' assigns; use '==' to compare", "expr-syntax", assign.start() + 1
+            ) from None
         message = (exc.msg or "invalid syntax").replace(
             "Maybe you meant '==' or ':=' instead of '='?", "use '==' to compare"
         )
