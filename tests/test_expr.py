@@ -143,3 +143,33 @@ def test_evaluation_does_not_reparse(monkeypatch):
 
     monkeypatch.setattr(evaluator._engine, "parse", fail)
     assert evaluator(compiled, {"total": Decimal(1)}) == Decimal(2)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "expected"),
+    [
+        ('stage in ("activist", "probationary")', "probationary", True),
+        ('stage in ("activist", "probationary")', "full", False),
+        ('stage not in ("full",)', "activist", True),
+    ],
+)
+def test_enum_membership(text, stage, expected):
+    assert run(text, BOOL, stage=stage) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('stage in ("activist", "ful")', "'ful' is not one of activist, probationary, full; "
+         "did you mean 'full'?"),
+        ("total in (1, 2)", "'in' needs an enum name on the left, got number"),
+        ('stage in ("full", total)', "the tuple after 'in' holds only quoted enum values"),
+        ('stage in "full"', "'in' takes an enum name and a tuple of its values, as in "
+         'stage in ("activist", "full")'),
+        ("(total, key)", "tuples may not be used in expressions"),
+    ],
+)
+def test_enum_membership_refused(text, message):
+    with pytest.raises(ExprError) as error:
+        compile_expr(text, NAMES, BOOL)
+    assert error.value.message == message

@@ -1,11 +1,12 @@
 """The expression language: parsed and type-checked once, evaluated many times by simpleeval.
 
 An expression is one Python expression over the scheme's own names, built only from:
-numbers, ``true``/``false`` (``True``/``False``), string literals compared with an enum name
-(``stage == "full"``), ``+ - * /``, unary ``-``/``+``, ``not``, ``and``, ``or``, comparisons
-(chains allowed), ``x if c else y`` and calls of the functions in `SCALAR_FUNCTIONS` (and, at
-year end, `SERIES_FUNCTIONS`). Nothing else parses: no attributes, subscripts, f-strings,
-``%``, ``**``, lambdas, comprehensions or keyword arguments.
+numbers, ``True``/``False``, string literals compared with an enum name (``stage == "full"``,
+``stage in ("activist", "full")``), ``+ - * /``, unary ``-``/``+``, ``not``, ``and``, ``or``,
+comparisons (chains allowed), ``x if c else y`` and calls of the functions in
+`SCALAR_FUNCTIONS` (and, at year end, `SERIES_FUNCTIONS`). Nothing else is accepted: no
+attributes, subscripts, f-strings, ``%``, ``**``, lambdas, comprehensions or keyword
+arguments.
 
 Every literal becomes a `Decimal` at compile time (``0.7`` is exactly 7/10), so evaluation is
 exact. Types are checked statically: conditions are booleans, formulas are numbers, and
@@ -104,6 +105,8 @@ _OPERATORS: dict[type, Callable[..., Any]] = {
     ast.LtE: operator.le,
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
+    ast.In: lambda x, y: x in y,
+    ast.NotIn: lambda x, y: x not in y,
 }
 _OP_TEXT = {
     ast.Add: "+",
@@ -279,6 +282,9 @@ class _Checker:
     def compare(self, node: ast.Compare) -> Type:
         operands = [node.left, *node.comparators]
         for op, left, right in zip(node.ops, operands[:-1], operands[1:], strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                self.membership(node, left, right)
+                continue
             if type(op) not in _OPERATORS:
                 raise self.fail(
                     node,
@@ -298,6 +304,29 @@ class _Checker:
             elif lt != NUMBER or rt != NUMBER:
                 raise self.fail(node, f"cannot compare {lt} with {rt}", "expr-type")
         return BOOL
+
+    def membership(self, node: ast.Compare, left: ast.expr, right: ast.expr) -> None:
+        """``stage in ("activist", "probationary")``: an enum name and a tuple of its values."""
+        if len(node.ops) != 1 or not isinstance(right, ast.Tuple):
+            raise self.fail(
+                node,
+                "'in' takes an enum name and a tuple of its values, as in "
+                'stage in ("activist", "full")',
+                "expr-type",
+            )
+        left_type = self.check(left)
+        if left_type.name != "enum":
+            raise self.fail(
+                left, f"'in' needs an enum name on the left, got {left_type}", "expr-type"
+            )
+        if not right.elts:
+            raise self.fail(right, "the tuple after 'in' is empty", "expr-type")
+        for element in right.elts:
+            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+                raise self.fail(
+                    element, "the tuple after 'in' holds only quoted enum values", "expr-type"
+                )
+            self.operand(element, left)
 
     def operand(self, node: ast.expr, other: ast.expr) -> Type:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -407,6 +436,8 @@ class Evaluator:
     def __init__(self, series: bool = False) -> None:
         functions = SERIES_FUNCTIONS if series else SCALAR_FUNCTIONS
         self._engine = SimpleEval(operators=dict(_OPERATORS), functions=dict(functions), names={})
+        # Tuples occur only after 'in', holding string constants (checked at compile time).
+        self._engine.nodes[ast.Tuple] = lambda node: tuple(self._engine._eval(e) for e in node.elts)
 
     def __call__(self, expr: Compiled, names: Mapping[str, Any]) -> Any:
         """Evaluate `expr` with `names`; decimal errors (e.g. division by zero) propagate."""
