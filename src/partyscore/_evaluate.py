@@ -258,20 +258,22 @@ class _Run:
         for group, members in self.groups(ranking.within, states).items():
             ordered = sorted(members, key=lambda s: (sign * s.env[ranking.score], s.row.subject))
             values = [s.env[ranking.score] for s in ordered]
-            distinct = sorted(set(values), key=lambda v: sign * v)
+            first_at: dict[Decimal, int] = {}  # value -> 1-based position of its first holder
+            count: dict[Decimal, int] = defaultdict(int)
+            for position, value in enumerate(values, start=1):
+                first_at.setdefault(value, position)
+                count[value] += 1
+            dense = {value: index for index, value in enumerate(first_at, start=1)}
+            worst = values[-1]
             where = f" in group {group}" if group is not None else ""
             for state in ordered:
                 mine = state.env[ranking.score]
-                if ranking.ties == "competition":
-                    rank = 1 + sum(1 for v in values if sign * v < sign * mine)
-                else:
-                    rank = 1 + distinct.index(mine)
-                last = not any(sign * v > sign * mine for v in values)
+                rank = first_at[mine] if ranking.ties == "competition" else dense[mine]
                 state.env[ranking.id] = Decimal(rank)
                 state.env[f"{ranking.id}_size"] = Decimal(len(ordered))
-                state.env[f"{ranking.id}_last"] = last
+                state.env[f"{ranking.id}_last"] = mine == worst
                 state.ranks[ranking.id] = rank
-                tie = sum(1 for v in values if v == mine)
+                tie = count[mine]
                 tied = f", tied with {tie - 1} other(s) ({ranking.ties})" if tie > 1 else ""
                 state.explain[ranking.id] = (
                     f"rank {rank} of {len(ordered)}{where} by {ranking.score}="
@@ -382,28 +384,29 @@ class _Run:
 
         for _group, members in self.groups(ranking.within, states).items():
             ordered = sorted(members, key=lambda s: (s.ranks[ranking.id], s.row.subject))
-            position = {
-                id(s): 1 + sum(1 for o in ordered if o.ranks[ranking.id] < s.ranks[ranking.id])
-                for s in ordered
-            }
+            first_at: dict[int, int] = {}  # rank -> 1-based position of its first holder
+            holders: dict[int, int] = defaultdict(int)
+            for position, member in enumerate(ordered, start=1):
+                first_at.setdefault(member.ranks[ranking.id], position)
+                holders[member.ranks[ranking.id]] += 1
             for state in ordered:
                 rank = state.ranks[ranking.id]
                 band = state.bands[reward.banding]
-                tied = [o for o in ordered if o.ranks[ranking.id] == rank]
-                if reward.ties == "split" and len(tied) > 1:
-                    first = position[id(state)]
-                    places = range(first, first + len(tied))
+                tied = holders[rank]
+                if reward.ties == "split" and tied > 1:
+                    first = first_at[rank]
+                    places = range(first, first + tied)
                     pool = sum((amount_for(p, band) for p in places), Decimal(0))
-                    amount = round_to(pool / len(tied), reward.rounding)
+                    amount = round_to(pool / tied, reward.rounding)
                     how = (
-                        f"{len(tied)} tied at rank {rank} split places {first}-{places[-1]}: "
-                        f"{format_value(pool)} / {len(tied)} = {format_value(amount)}"
+                        f"{tied} tied at rank {rank} split places {first}-{places[-1]}: "
+                        f"{format_value(pool)} / {tied} = {format_value(amount)}"
                     )
                 else:
                     amount = round_to(amount_for(rank, band), reward.rounding)
                     how = f"rank {rank} with {reward.banding} band {band}"
-                    if len(tied) > 1:
-                        how += f" (tied with {len(tied) - 1}, shared)"
+                    if tied > 1:
+                        how += f" (tied with {tied - 1}, shared)"
                 if amount <= 0:
                     continue
                 ok, why = self.when(state, node)
