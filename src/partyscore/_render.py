@@ -143,7 +143,16 @@ def to_table(evaluation: Evaluation) -> str:
     scores, bands, values, ranks, _ = _columns(evaluation)
     header = ["subject", "period", "group", *scores, *bands, *values, *ranks, "rewards", "actions"]
     rows = [header]
-    for r in evaluation.results:
+    # Within each period, list subjects group by group in rank order: a public listing (公示).
+    block: dict[tuple[str, str], int] = {}
+    for index, r in enumerate(evaluation.results):
+        block.setdefault((r.period, r.kind), index)
+
+    def order(r: Result) -> tuple[int, str, int]:
+        return (block[(r.period, r.kind)], r.group or "", next(iter(r.ranks.values()), 0))
+
+    listed = sorted(evaluation.results, key=order)
+    for r in listed:
         rewards = ", ".join(
             f"{o.id} {format_value(o.amount)} {o.currency}" if o.amount is not None else o.id
             for o in r.rewards
