@@ -93,8 +93,9 @@ def _columns(
 
 
 def to_csv(evaluation: Evaluation) -> str:
-    """One row per result: identifiers, every score, band, value and rank, reward and action
-    ids (joined by ``;``) and one amount column per money reward."""
+    """One row per result: identifiers, every score, band, value and rank, the ids of granted
+    rewards, withheld rewards and actions (each joined by ``;``) and one amount column per
+    money reward."""
     scores, bands, values, ranks, money = _columns(evaluation)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -109,6 +110,7 @@ def to_csv(evaluation: Evaluation) -> str:
             *values,
             *(f"rank_{r}" for r in ranks),
             "rewards",
+            "withheld",
             *(f"{m}_amount" for m in money),
             "actions",
         ]
@@ -126,6 +128,7 @@ def to_csv(evaluation: Evaluation) -> str:
                 *(format_value(r.values[k]) if k in r.values else "" for k in values),
                 *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
                 ";".join(o.id for o in r.rewards),
+                ";".join(o.id for o in r.withheld),
                 *(amounts.get(k, "") for k in money),
                 ";".join(o.id for o in r.actions),
             ]
@@ -154,8 +157,15 @@ def to_table(evaluation: Evaluation) -> str:
     listed = sorted(evaluation.results, key=order)
     for r in listed:
         rewards = ", ".join(
-            f"{o.id} {format_value(o.amount)} {o.currency}" if o.amount is not None else o.id
-            for o in r.rewards
+            [
+                *(
+                    f"{o.id} {format_value(o.amount)} {o.currency}"
+                    if o.amount is not None
+                    else o.id
+                    for o in r.rewards
+                ),
+                *(f"{o.id} (withheld)" for o in r.withheld),
+            ]
         )
         rows.append(
             [
