@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -30,7 +30,7 @@ from ._expr import (
     enum,
     suggest,
 )
-from ._loader import Document, PathKey, parse_yaml
+from ._loader import Document, PathKey, decode, label, parse_yaml
 
 MAX_SCHEME_BYTES = 2_000_000
 """Largest scheme file accepted, in bytes."""
@@ -70,18 +70,7 @@ class _Locator:
         return tuple(path)
 
     def label(self, path: PathT) -> str:
-        data = self.document.data if self.document else None
-        text = ""
-        for part in path:
-            if isinstance(part, int):
-                item = data[part] if isinstance(data, list) and part < len(data) else None
-                ident = item.get("id") if isinstance(item, dict) else None
-                text += f"[{ident}]" if isinstance(ident, str) else f"[{part}]"
-                data = item
-            else:
-                text += f".{part}" if text else part
-                data = data.get(part) if isinstance(data, dict) else None
-        return text
+        return label(self.document.data if self.document else None, path)
 
     def diag(
         self,
@@ -93,13 +82,13 @@ class _Locator:
         offset: int = 0,
         severity: Severity = "error",
     ) -> Diagnostic:
+        """A diagnostic at `path`; `offset` (1-based) points inside a string value."""
         line, column = (0, 0)
         if self.document is not None:
             line, column = self.document.position(path, key=key)
-            if offset and line - 1 < len(self.document.lines):
-                text = self.document.lines[line - 1]
-                quoted = column - 1 < len(text) and text[column - 1] in "\"'"
-                column += offset - 1 + (1 if quoted else 0)
+            inside = self.document.text_position(path, offset - 1) if offset else None
+            if inside is not None:
+                line, column = inside
         return Diagnostic(self.file, line, column, code, message, self.label(path), severity)
 
 
@@ -116,7 +105,7 @@ def _pydantic_diagnostics(error: ValidationError, locator: _Locator) -> list[Dia
             continue
         if kind == "extra_forbidden":
             name = str(loc[-1])
-            hint = suggest(name, _FIELD_NAMES)
+            hint = suggest(name, _keys_at(loc))
             result.append(
                 locator.diag(path, "unknown-key", f"unknown key {name!r}{hint}", key=True)
             )
@@ -144,16 +133,33 @@ def _pydantic_diagnostics(error: ValidationError, locator: _Locator) -> list[Dia
     return result
 
 
-def _all_field_names() -> list[str]:
-    names: set[str] = set()
-    for value in vars(m).values():
-        if isinstance(value, type) and issubclass(value, m.Model):
-            for name, info in value.model_fields.items():
-                names.add(info.alias or name)
-    return sorted(names)
+def _models_in(annotation: Any) -> list[type[m.Model]]:
+    """The scheme models an annotation can hold (through unions, lists and dicts)."""
+    if isinstance(annotation, type) and issubclass(annotation, m.Model):
+        return [annotation]
+    return [found for arg in get_args(annotation) for found in _models_in(arg)]
 
 
-_FIELD_NAMES = _all_field_names()
+def _keys_at(loc: Sequence[str | int]) -> list[str]:
+    """The keys allowed in the mapping that holds the last part of a Pydantic `loc`."""
+    candidates: list[type[m.Model]] = [m.Scheme]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        tagged = [
+            c
+            for c in candidates
+            if c.model_fields.get("kind") is not None
+            and part in get_args(c.model_fields["kind"].annotation)
+        ]
+        if tagged:  # a discriminator tag in the location: keep that member only
+            candidates = tagged
+            continue
+        fields = [c.model_fields[part] for c in candidates if part in c.model_fields]
+        if not fields:  # a dict key (an attribute or parameter name)
+            continue
+        candidates = [found for f in fields for found in _models_in(f.annotation)]
+    return sorted({info.alias or name for c in candidates for name, info in c.model_fields.items()})
 
 
 # --------------------------------------------------------------------------- compiled form
@@ -244,7 +250,8 @@ class _Compiler:
                 text, names if names is not None else self.types, want, series=series
             )
         except ExprError as exc:
-            self.error(path, exc.code, exc.message, offset=exc.column)
+            lead = len(text) - len(text.lstrip())  # the column counts from the stripped text
+            self.error(path, exc.code, exc.message, offset=exc.column + lead)
             return None
 
     # -- declarations -------------------------------------------------------------------
@@ -825,15 +832,28 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
         raise SchemeError(
             [*problems, locator.diag((), "not-a-mapping", "a scheme file must be a YAML mapping")]
         )
+    # A value the loader refused is None here; later stages would only repeat the complaint.
+    refused = [p.path for p in problems]
+
+    def new(found: Sequence[Diagnostic]) -> list[Diagnostic]:
+        return [
+            d
+            for d in found
+            if not any(r.startswith(d.path) or d.path.startswith(r) for r in refused)
+        ]
+
     try:
         scheme = m.Scheme.model_validate(document.data)
     except ValidationError as exc:
-        raise SchemeError(
-            sort_diagnostics([*problems, *_pydantic_diagnostics(exc, locator)])
-        ) from None
+        found = new(_pydantic_diagnostics(exc, locator))
+        raise SchemeError(sort_diagnostics([*problems, *found])) from None
+    try:
+        compiled = compile_scheme(scheme, file=file, _document=document)
+    except SchemeError as exc:
+        raise SchemeError(sort_diagnostics([*problems, *new(exc.diagnostics)])) from None
     if problems:
         raise SchemeError(problems)
-    return compile_scheme(scheme, file=file, _document=document)
+    return compiled
 
 
 def load_scheme(path: str | Path) -> CompiledScheme:
@@ -852,23 +872,12 @@ def load_scheme(path: str | Path) -> CompiledScheme:
             [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
         ) from None
     if len(raw) > MAX_SCHEME_BYTES:
-        raise SchemeError(
-            [
-                Diagnostic(
-                    name,
-                    0,
-                    0,
-                    "file-too-large",
-                    f"the file is larger than {MAX_SCHEME_BYTES} bytes",
-                )
-            ]
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemeError(
-            [Diagnostic(name, 0, 0, "encoding", f"the file is not UTF-8 (byte {exc.start})")]
-        ) from None
+        message = f"the file is larger than {MAX_SCHEME_BYTES} bytes"
+        raise SchemeError([Diagnostic(name, 0, 0, "file-too-large", message)])
+    text, problem = decode(raw, name)
+    if text is None:
+        assert problem is not None
+        raise SchemeError([problem])
     return load_scheme_text(text, file=name)
 
 

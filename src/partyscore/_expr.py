@@ -176,7 +176,8 @@ def _col(node: ast.AST) -> int:
 
 def suggest(name: str, known: Sequence[str]) -> str:
     """A 'did you mean' tail for an unknown name, or an empty string."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    same_but_case = [k for k in known if k.lower() == name.lower() and k != name]
+    close = same_but_case or difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

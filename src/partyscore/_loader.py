@@ -9,7 +9,7 @@ loader and converts nodes itself, so that:
   string, numbers with a leading zero (``070``) are errors, other numbers become ``int`` or
   exact ``Decimal`` (never ``float``), and ``.inf``/``.nan`` are errors;
 - duplicate keys, aliases that expand too far and very deep nesting are errors;
-- every problem carries a line and a column.
+- every problem carries a line, a column and the key path.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+_LEADING_ZERO = re.compile(r"([-+]?)0([0-9_]+)")
 _DECIMAL = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
@@ -55,6 +55,17 @@ _NON_FINITE = {
 _ALLOWED_COLLECTION_TAGS = {_TAG + "map", _TAG + "seq"}
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where a scalar stands: first and last position (1-based) and its YAML style."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    style: str | None
+
+
 @dataclass
 class Document:
     """Plain data from one YAML document, with 1-based (line, column) of each value and key."""
@@ -64,6 +75,7 @@ class Document:
     lines: list[str] = field(default_factory=list)
     values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    scalars: dict[PathKey, Span] = field(default_factory=dict)
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Position of the value at `path` (or of its key), else of the nearest enclosing value."""
@@ -77,31 +89,113 @@ class Document:
                 return (1, 1)
             path = path[:-1]
 
+    def text_position(self, path: PathKey, offset: int) -> tuple[int, int] | None:
+        """The file position of character `offset` (0-based) of the string value at `path`.
+
+        Follows plain, quoted and folded scalars across lines; None when the value is not a
+        scalar or its text cannot be matched to the source (escapes, literal blocks).
+        """
+        span = self.scalars.get(path)
+        if span is None or span.style == "|":
+            return None
+        if span.style in ("'", '"'):
+            source = "\n".join(self.lines[span.line - 1 : span.end_line])
+            if ("\\" if span.style == '"' else "''") in source:
+                return None  # escapes: the text and the source differ in length
+        pieces: list[tuple[int, int, str]] = []  # (line, column, text) of each source piece
+        if span.style == ">":
+            for number in range(span.line + 1, span.end_line + 1):
+                raw = self.lines[number - 1] if number - 1 < len(self.lines) else ""
+                if raw.strip():
+                    indent = len(raw) - len(raw.lstrip())
+                    pieces.append((number, indent + 1, raw.strip()))
+        else:
+            quote = 1 if span.style in ("'", '"') else 0
+            for number in range(span.line, span.end_line + 1):
+                raw = self.lines[number - 1] if number - 1 < len(self.lines) else ""
+                start = span.column - 1 + quote if number == span.line else 0
+                end = span.end_column - 1 - quote if number == span.end_line else len(raw)
+                piece = raw[start:end]
+                lead = len(piece) - len(piece.lstrip())
+                if number != span.line:
+                    start, piece = start + lead, piece.lstrip()
+                if number != span.end_line:
+                    piece = piece.rstrip()
+                pieces.append((number, start + 1, piece))
+        joined = 0
+        for line, column, piece in pieces:
+            if offset < joined + len(piece):
+                return (line, column + offset - joined)
+            joined += len(piece) + 1  # folded line breaks become one space
+        return None
+
+
+def label(data: Any, path: PathKey) -> str:
+    """A readable key path: ``sections[key].items[key_01].max`` (list items by their id)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            item = data[part] if isinstance(data, list) and part < len(data) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            text += f"[{ident}]" if isinstance(ident, str) else f"[{part}]"
+            data = item
+        else:
+            text += f".{part}" if text else part
+            data = data.get(part) if isinstance(data, dict) else None
+    return text
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, remembering explicit tags and refusing to nest past MAX_DEPTH."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.explicit: set[int] = set()  # ids of nodes whose tag was written in the file
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        self.depth += 1
+        try:
+            # Collections count, scalars (keys included) do not; the root is level 0.
+            collection = isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent)
+            if collection and self.depth - 1 > MAX_DEPTH:
+                raise _TooDeep(event.start_mark)
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        if node is not None and getattr(event, "tag", None) not in (None, "!"):
+            self.explicit.add(id(node))
+        return node
+
 
 class _Converter:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, explicit: set[int]) -> None:
         self.file = file
-        self.problems: list[Diagnostic] = []
+        self.explicit = explicit
+        self.problems: list[tuple[PathKey, Diagnostic]] = []
         self.values: dict[PathKey, tuple[int, int]] = {}
         self.keys: dict[PathKey, tuple[int, int]] = {}
+        self.scalars: dict[PathKey, Span] = {}
         self.count = 0
-        self._resolver = yaml.SafeLoader("")
 
-    def problem(self, node: Node, code: str, message: str) -> None:
+    def problem(self, node: Node, path: PathKey, code: str, message: str) -> None:
         mark = node.start_mark
-        self.problems.append(Diagnostic(self.file, mark.line + 1, mark.column + 1, code, message))
+        self.problems.append(
+            (path, Diagnostic(self.file, mark.line + 1, mark.column + 1, code, message))
+        )
 
     def convert(self, node: Node, path: PathKey, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _TooLarge(node)
-        if depth > MAX_DEPTH:
-            raise _TooDeep(node)
+            raise _TooLarge(node.start_mark)
+        if depth > MAX_DEPTH and not isinstance(node, ScalarNode):
+            raise _TooDeep(node.start_mark)
         self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        if node.tag not in _ALLOWED_COLLECTION_TAGS:
-            self.problem(node, "yaml-tag", f"the tag {_short(node.tag)!r} is not allowed")
+            return self.scalar(node, path)
+        if id(node) in self.explicit or node.tag not in _ALLOWED_COLLECTION_TAGS:
+            self.problem(node, path, "yaml-tag", f"the tag {_short(node.tag)!r} is not allowed")
             return None
         if isinstance(node, SequenceNode):
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
@@ -113,16 +207,17 @@ class _Converter:
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self.problem(key_node, "yaml-key", "a mapping key must be a plain string")
+                self.problem(key_node, path, "yaml-key", "a mapping key must be a plain string")
                 continue
             if key_node.tag == _TAG + "merge":
-                self.problem(key_node, "yaml-merge", "merge keys ('<<') are not supported")
+                self.problem(key_node, path, "yaml-merge", "merge keys ('<<') are not supported")
                 continue
             key = key_node.value
             line = key_node.start_mark.line + 1
             if key in first_seen:
                 self.problem(
                     key_node,
+                    (*path, key),
                     "duplicate-key",
                     f"duplicate key {key!r} (first defined on line {first_seen[key]})",
                 )
@@ -132,18 +227,18 @@ class _Converter:
             result[key] = self.convert(value_node, (*path, key), depth + 1)
         return result
 
-    def scalar(self, node: ScalarNode) -> Any:
+    def scalar(self, node: ScalarNode, path: PathKey) -> Any:
         text: str = node.value
-        plain = node.style is None
-        implicit = self._resolver.resolve(  # type: ignore[no-untyped-call]
-            ScalarNode, text, (plain, not plain)
+        start, end = node.start_mark, node.end_mark
+        self.scalars[path] = Span(
+            start.line + 1, start.column + 1, end.line + 1, end.column + 1, node.style
         )
-        if node.tag != implicit:
+        if id(node) in self.explicit:
             if node.tag == _TAG + "str":
                 return text
-            self.problem(node, "yaml-tag", f"the tag {_short(node.tag)!r} is not allowed")
+            self.problem(node, path, "yaml-tag", f"the tag {_short(node.tag)!r} is not allowed")
             return None
-        if not plain:
+        if node.style is not None:
             return text
         if text in _NULL:
             return None
@@ -152,14 +247,18 @@ class _Converter:
         if text in _FALSE:
             return False
         if text in _NON_FINITE:
-            self.problem(node, "non-finite-number", f"{text!r} is not a finite number")
+            self.problem(node, path, "non-finite-number", f"{text!r} is not a finite number")
             return None
-        if _LEADING_ZERO.fullmatch(text):
+        leading_zero = _LEADING_ZERO.fullmatch(text)
+        if leading_zero:
+            sign, digits = leading_zero.groups()
             self.problem(
                 node,
+                path,
                 "ambiguous-number",
                 f"{text!r} has a leading zero (octal in YAML 1.1); "
-                f"write {text.lstrip('+-0') or '0'} or quote it as a string",
+                f"write {sign if sign == '-' else ''}{digits.lstrip('0') or '0'} "
+                "or quote it as a string",
             )
             return None
         if _INT.fullmatch(text):
@@ -170,56 +269,97 @@ class _Converter:
 
 
 class _TooLarge(Exception):
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, mark: Any) -> None:
+        self.mark = mark
 
 
 class _TooDeep(Exception):
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, mark: Any) -> None:
+        self.mark = mark
 
 
 def _short(tag: str) -> str:
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
+def _at(file: str, mark: Any, code: str, message: str) -> Diagnostic:
+    return Diagnostic(file, mark.line + 1, mark.column + 1, code, message)
+
+
 def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse one YAML document; return it with its positions, or None and the problems."""
+    """Parse one YAML document; return it with its positions (or None) and the problems.
+
+    A document comes back whenever the YAML could be parsed, even with problems in some
+    values (those values are None), so that later stages can report their problems too.
+    """
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+    except _TooDeep as exc:
+        message = f"the document is nested more than {MAX_DEPTH} levels deep"
+        return None, [_at(file, exc.mark, "yaml-too-deep", message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = ": ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         if "expected a single document" in message:
-            return None, [
-                Diagnostic(
-                    file,
-                    line,
-                    column,
-                    "yaml-multiple-documents",
-                    "a file must hold exactly one YAML document",
-                )
-            ]
-        return None, [Diagnostic(file, line, column, "yaml-syntax", message)]
+            code, message = "yaml-multiple-documents", "a file must hold exactly one YAML document"
+        else:
+            code = "yaml-syntax"
+        return None, [Diagnostic(file, line, column, code, message)]
     except yaml.YAMLError as exc:
         return None, [Diagnostic(file, 0, 0, "yaml-syntax", str(exc))]
-    except RecursionError:
-        return None, [Diagnostic(file, 0, 0, "yaml-too-deep", "the YAML is nested too deeply")]
+    finally:
+        loader.dispose()
     if node is None:
         return None, [Diagnostic(file, 1, 1, "empty-document", "the file holds no YAML document")]
-    converter = _Converter(file)
+    converter = _Converter(file, loader.explicit)
     try:
         data = converter.convert(node, (), 0)
     except _TooLarge as exc:
-        converter.problem(
-            exc.node, "yaml-too-large", f"the document expands to more than {MAX_NODES} nodes"
-        )
-        return None, converter.problems
+        message = f"the document expands to more than {MAX_NODES} nodes"
+        return None, [_at(file, exc.mark, "yaml-too-large", message)]
     except _TooDeep as exc:
-        converter.problem(
-            exc.node, "yaml-too-deep", f"the document is nested more than {MAX_DEPTH} levels deep"
+        message = f"the document is nested more than {MAX_DEPTH} levels deep"
+        return None, [_at(file, exc.mark, "yaml-too-deep", message)]
+    problems = [
+        Diagnostic(d.file, d.line, d.column, d.code, d.message, label(data, path))
+        for path, d in converter.problems
+    ]
+    document = Document(
+        data, file, text.splitlines(), converter.values, converter.keys, converter.scalars
+    )
+    return document, problems
+
+
+def decode(raw: bytes, file: str, encoding: str = "utf-8") -> tuple[str | None, Diagnostic | None]:
+    """Bytes of a scheme or records file to text; UTF-8 may start with a BOM.
+
+    Returns the text, or None and a diagnostic that names the line and suggests the likely
+    encoding (UTF-16, GB18030) instead of producing mojibake.
+    """
+    utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
+    if utf8 and (raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(raw)):
+        return None, Diagnostic(
+            file, 0, 0, "encoding", "the file is UTF-16; save it as UTF-8 or pass --encoding utf-16"
         )
-        return None, converter.problems
-    document = Document(data, file, text.splitlines(), converter.values, converter.keys)
-    return document, converter.problems
+    try:
+        text = raw.decode("utf-8-sig" if utf8 else encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"the file is not valid {'UTF-8' if utf8 else encoding} (byte {exc.start})"
+        if utf8:
+            message += (
+                "; if a Chinese spreadsheet or editor saved it, it is probably GB18030: "
+                "save it as UTF-8 or pass --encoding gb18030"
+            )
+        return None, Diagnostic(file, line, 0, "encoding", message)
+    except LookupError:
+        return None, Diagnostic(file, 0, 0, "encoding", f"unknown encoding {encoding!r}")
+    return text.lstrip("\ufeff"), None
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """UTF-16 without a BOM: many NUL bytes at alternating positions of ASCII text."""
+    sample = raw[:400]
+    return len(sample) >= 4 and sample.count(0) >= len(sample) // 3

@@ -32,11 +32,11 @@ EXAMPLE: dict[str, str] = {
     "year": "2024",
 }
 _PATTERNS = {
-    "month": re.compile(r"(\d{4})-(\d{2})"),
-    "bimonth": re.compile(r"(\d{4})-B(\d)"),
-    "quarter": re.compile(r"(\d{4})-Q(\d)"),
-    "half": re.compile(r"(\d{4})-H(\d)"),
-    "year": re.compile(r"(\d{4})"),
+    "month": re.compile(r"([0-9]{4})-([0-9]{2})"),
+    "bimonth": re.compile(r"([0-9]{4})-B([0-9])"),
+    "quarter": re.compile(r"([0-9]{4})-Q([0-9])"),
+    "half": re.compile(r"([0-9]{4})-H([0-9])"),
+    "year": re.compile(r"([0-9]{4})"),
 }
 
 

@@ -12,15 +12,17 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
-from ._loader import parse_yaml
+from ._loader import decode, parse_yaml
+from ._numbers import read_number
 from ._periods import Period, parse_period
+from .models import Item
 
 OnError = Literal["collect", "stop"]
 MAX_FIELD = 10_000
@@ -99,7 +101,10 @@ def read_records(
         raise RecordError(
             [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
         ) from None
-    text = _decode(raw, name, encoding)
+    text, problem = decode(raw, name, encoding)
+    if text is None:
+        assert problem is not None
+        raise RecordError([problem])
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
         records = _read_csv(text, name, scheme, collector)
@@ -121,43 +126,6 @@ def read_records(
     return records
 
 
-def _decode(raw: bytes, name: str, encoding: str) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding.lower().replace("-", "") == "utf8":
-        raise RecordError(
-            [
-                Diagnostic(
-                    name,
-                    0,
-                    0,
-                    "encoding",
-                    "the file is UTF-16; save it as UTF-8 or pass --encoding utf-16",
-                )
-            ]
-        )
-    try:
-        text = raw.decode("utf-8-sig" if encoding.lower().replace("-", "") == "utf8" else encoding)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise RecordError(
-            [
-                Diagnostic(
-                    name,
-                    line,
-                    0,
-                    "encoding",
-                    f"the file is not valid {encoding} (byte {exc.start}); if a Chinese "
-                    "spreadsheet saved it, it is probably GB18030: save it as UTF-8 or pass "
-                    "--encoding gb18030",
-                )
-            ]
-        ) from None
-    except LookupError:
-        raise RecordError(
-            [Diagnostic(name, 0, 0, "encoding", f"unknown encoding {encoding!r}")]
-        ) from None
-    return text.lstrip("\ufeff")
-
-
 def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> list[Record]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -169,6 +137,16 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
         out.add(name, 1, "csv-syntax", str(exc))
         return []
     header = [h.strip() for h in header]
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
+        out.add(
+            name,
+            1,
+            "csv-delimiter",
+            "the header has one column; the file seems separated by "
+            f"{'tabs' if chr(9) in header[0] else 'semicolons'}: "
+            "partyscore reads comma-separated files",
+        )
+        return []
     attributes = set(scheme.attributes)
     items = set(scheme.items)
     known = {"subject", "period"} | attributes | items
@@ -195,6 +173,7 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
             out.add(name, 1, "missing-column", f"no column for the attribute {attr!r}", attr)
     records: list[Record] = []
     while True:
+        row = reader.line_num + 1  # the line a record starts on (a quoted cell may span lines)
         try:
             cells = next(reader)
         except StopIteration:
@@ -202,15 +181,15 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
         except csv.Error as exc:
             out.add(name, reader.line_num, "csv-syntax", str(exc))
             break
-        row = reader.line_num
         if not any(c.strip() for c in cells):
             continue  # a blank line is layout, not a record
         if len(cells) != len(header):
+            first = f"subject {cells[0].strip()!r}: " if cells and cells[0].strip() else ""
             out.add(
                 name,
                 row,
                 "ragged-row",
-                f"the row has {len(cells)} cells but the header has {len(header)}",
+                f"{first}the row has {len(cells)} cells but the header has {len(header)}",
             )
             continue
         values = {}
@@ -243,7 +222,10 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list
     if document is None and suffix == ".json":
         try:  # JSON that YAML cannot read (rare escapes): accept it without line numbers
             data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-        except (ValueError, RecordError) as exc:
+        except json.JSONDecodeError as exc:
+            out.add(name, exc.lineno, "json-syntax", f"{exc.msg} (column {exc.colno})")
+            return []
+        except ValueError as exc:
             out.add(name, 0, "json-syntax", str(exc))
             return []
         positions: dict[Any, tuple[int, int]] = {}
@@ -290,27 +272,6 @@ def _reject_constant(text: str) -> Any:
 # --------------------------------------------------------------------------- checking
 
 
-def _number(value: Any, *, text_ok: bool) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {str(value).lower()}")
-    if isinstance(value, int | Decimal):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, str) and text_ok:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
-    elif isinstance(value, str):
-        raise ValueError(f"expected a number, got the string {value!r}")
-    else:
-        raise ValueError(f"expected a number, got {value!r}")
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return number
-
-
 def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -344,8 +305,19 @@ def check_records(
     first: dict[tuple[str, Period], str] = {}
     model = scheme.model
     for index, given in enumerate(records):
+        if not isinstance(given, Record | Mapping):
+            out.add(
+                "<records>",
+                index + 1,
+                "input-shape",
+                f"record {index + 1} is a {type(given).__name__}, not a mapping",
+            )
+            continue
         record = given if isinstance(given, Record) else _from_mapping(given, index)
         file, line = record.file, record.row or index + 1
+        if not isinstance(record.attributes, Mapping) or not isinstance(record.points, Mapping):
+            out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
+            continue
         subject = record.subject
         if isinstance(subject, int) and not isinstance(subject, bool):
             subject = str(subject)
@@ -448,7 +420,7 @@ def _attribute_value(kind: str, values: list[str], value: Any, text_ok: bool) ->
     if kind == "bool":
         return _flag(value)
     if kind == "number":
-        return _number(value, text_ok=text_ok)
+        return read_number(value, text=text_ok)
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValueError(f"expected text, got {value!r}")
     return str(value).strip()
@@ -480,13 +452,18 @@ def _check_points(
                 name,
             )
             ok = False
-    if attributes is None:
-        return None
     for name, info in scheme.items.items():
         item = info.item
         value = record.points.get(name)
-        applies = _applies(item.applies_to, attributes)
-        if not applies:
+        if attributes is None:
+            # Which items apply is unknown while an attribute is bad; still check the values.
+            if not _empty(value):
+                ok = (
+                    _check_value(item, name, value, text_ok, (file, line, label), out, result)
+                    and ok
+                )
+            continue
+        if not _applies(item.applies_to, attributes):
             if not _empty(value):
                 scope = "; ".join(
                     f"{a} in {', '.join(v)}" for a, v in (item.applies_to or {}).items()
@@ -505,25 +482,39 @@ def _check_points(
             out.add(file, line, "missing-value", f"{label}: no value for the item {name!r}", name)
             ok = False
             continue
-        try:
-            if item.type == "flag":
-                result[name] = _flag(value)
-                continue
-            number = _number(value, text_ok=text_ok)
-        except ValueError as exc:
-            out.add(file, line, "bad-value", f"{label}: {name}: {exc}", name)
-            ok = False
-            continue
-        assert item.max is not None
-        if number < item.min or number > item.max:
-            out.add(
-                file,
-                line,
-                "out-of-range",
-                f"{label}: {name} = {number} is outside {item.min}..{item.max}",
-                name,
-            )
-            ok = False
-            continue
-        result[name] = number
-    return result if ok else None
+        ok = _check_value(item, name, value, text_ok, (file, line, label), out, result) and ok
+    return result if ok and attributes is not None else None
+
+
+def _check_value(
+    item: Item,
+    name: str,
+    value: Any,
+    text_ok: bool,
+    where: tuple[str, int, str],
+    out: _Collector,
+    result: dict[str, Any],
+) -> bool:
+    """Type and range of one item value; store it in `result` when good."""
+    file, line, label = where
+    try:
+        if item.type == "flag":
+            result[name] = _flag(value)
+            return True
+        number = read_number(value, text=text_ok)
+    except ValueError as exc:
+        out.add(file, line, "bad-value", f"{label}: {name}: {exc}", name)
+        return False
+    assert item.max is not None
+    if number < item.min or number > item.max:
+        text = value if isinstance(value, str) else number
+        out.add(
+            file,
+            line,
+            "out-of-range",
+            f"{label}: {name} = {text} is outside {item.min}..{item.max}",
+            name,
+        )
+        return False
+    result[name] = number
+    return True

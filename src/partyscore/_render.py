@@ -14,12 +14,23 @@ from ._results import Evaluation, Outcome, Result
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _number(value: Decimal) -> Any:
-    """A JSON number with exactly the decimal's digits (as int or float when that is exact)."""
-    if value == value.to_integral_value():
-        return int(value)
-    as_float = float(value)
-    return as_float if Decimal(repr(as_float)) == value else format_value(value)
+def _dumps(value: Any, level: int = 0) -> str:
+    """JSON text like ``json.dumps(indent=2, ensure_ascii=False)``, but a Decimal is written
+    as a JSON number with exactly its digits (floats would round long decimals)."""
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(value, Decimal):
+        return format_value(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = (f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_dumps(v, level + 1)}"
+                 for k, v in value.items())
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(f"{inner}{_dumps(v, level + 1)}" for v in value) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _outcome(outcome: Outcome) -> dict[str, Any]:
@@ -42,10 +53,10 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "period": result.period,
         "kind": result.kind,
         "group": result.group,
-        "scores": {k: _number(v) for k, v in result.scores.items()},
+        "scores": dict(result.scores),
         "band": first_band,
         "bands": dict(result.bands),
-        "values": {k: _number(v) for k, v in result.values.items()},
+        "values": dict(result.values),
         "rank": first_rank,
         "ranks": dict(result.ranks),
         "rewards": [_outcome(o) for o in result.rewards],
@@ -64,7 +75,7 @@ def to_json(evaluation: Evaluation) -> str:
         "results": [result_to_dict(r) for r in evaluation.results],
         "warnings": list(evaluation.warnings),
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return _dumps(document) + "\n"
 
 
 def _safe(text: str) -> str:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import keyword
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-MAX_ABS_NUMBER = Decimal(10) ** 12
-"""Largest magnitude of any number in a scheme (points, bounds, money, parameters)."""
+from ._numbers import NumberError, read_number
 
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCHEME_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -32,18 +31,10 @@ def _number(value: Any) -> Decimal:
             {"value": repr(value)},
         )
     try:
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        raise PydanticCustomError(
-            "number", 'expected a number such as 80 or "0.7", got {value}', {"value": repr(value)}
-        ) from None
-    if not number.is_finite() or abs(number) > MAX_ABS_NUMBER:
-        raise PydanticCustomError(
-            "number-range",
-            "{value} is outside the allowed range (at most 10^12 in magnitude)",
-            {"value": str(number)},
-        )
-    return number
+        return read_number(value)
+    except NumberError as exc:
+        code = "number" if exc.code == "bad-value" else exc.code
+        raise PydanticCustomError(code, "{message}", {"message": str(exc)}) from None
 
 
 def _identifier(value: str) -> str:

@@ -1,0 +1,64 @@
+"""Reading numbers exactly and within limits, for schemes and records alike.
+
+A number is an int, a Decimal, or text of ASCII digits (``85``, ``-0.5``, ``1e2``). Text such
+as ``85%``, ``1,000``, ``1_000``, full-width ``８５`` or ``NaN`` is refused rather than
+guessed at. Magnitude and decimal places are bounded so that no number can make arithmetic
+or output explode.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+MAX_ABS = Decimal(10) ** 12
+"""Largest magnitude of any number read (points, bounds, money, parameters)."""
+MAX_PLACES = 10
+"""Most decimal places of any number read."""
+
+_TEXT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", re.ASCII)
+
+
+class NumberError(ValueError):
+    """A value is not a number, or not one within the limits; `code` says which."""
+
+    def __init__(self, message: str, code: str = "bad-value") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def read_number(value: Any, *, text: bool = True) -> Decimal:
+    """`value` as an exact Decimal within `MAX_ABS` and `MAX_PLACES`.
+
+    With ``text=False`` a string is refused (JSON and YAML records write numbers as numbers).
+
+    Raises:
+        NumberError: saying what was given and why it is not accepted.
+    """
+    if isinstance(value, bool):
+        raise NumberError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str) and not text:
+        raise NumberError(f"expected a number, got the string {value!r}")
+    elif isinstance(value, str):
+        if not _TEXT.fullmatch(value.strip()):
+            raise NumberError(f"{value!r} is not a number (write digits 0-9, e.g. 85 or 92.5)")
+        number = Decimal(value.strip())
+    else:
+        raise NumberError(f"expected a number, got {value!r}")
+    if not number.is_finite():
+        raise NumberError(f"{value!r} is not a finite number")
+    if abs(number) > MAX_ABS:
+        raise NumberError(
+            f"{value} is outside the allowed range (at most 10^12 in magnitude)", "number-range"
+        )
+    _, digits, exponent = number.as_tuple()
+    written = "".join(map(str, digits))
+    trailing_zeros = len(written) - len(written.rstrip("0")) if written.strip("0") else 0
+    if isinstance(exponent, int) and -(exponent + trailing_zeros) > MAX_PLACES:
+        raise NumberError(f"{value} has more than {MAX_PLACES} decimal places", "number-range")
+    return number
