@@ -107,6 +107,15 @@ def test_a_parameter_that_varies_cannot_size_a_top_reward():
     ]
 
 
+def test_every_overlap_is_reported_not_only_between_neighbours():
+    assert problems("- {id: none, below: 85}", "- {id: none, below: 100}") == [
+        "features.yaml:36:9: bands[level].bands[full]: full [95, inf) overlaps none (-inf, 100) "
+        "[band-overlap]",
+        "features.yaml:37:9: bands[level].bands[half]: half [85, 95) overlaps none (-inf, 100) "
+        "[band-overlap]",
+    ]
+
+
 def test_every_problem_is_reported_at_once_in_file_order():
     text = (FEATURES.replace("banding: level", "banding: levle")
             .replace("expr: work,", "expr: wrok,")

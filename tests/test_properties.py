@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import partyscore
-from partyscore._compile import contains
+from partyscore._bands import contains
 
 ROOT = Path(__file__).parent.parent
 SCHEME = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")

@@ -7,7 +7,6 @@ problem it finds and the whole set is raised once as a `SchemeError`.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from . import models as m
+from ._bands import interval, is_empty, lower_key, overlaps
 from ._diagnostics import Diagnostic, SchemeError, Severity, sort_diagnostics
 from ._expr import (
     BOOL,
@@ -505,8 +505,8 @@ class _Compiler:
                 self.error(bpath, "band-bounds", "give 'at_least' or 'above', not both")
             elif band.at_most is not None and band.below is not None:
                 self.error(bpath, "band-bounds", "give 'at_most' or 'below', not both")
-            elif _empty(band):
-                self.error(bpath, "band-empty", f"the band {_interval(band)} contains no score")
+            elif is_empty(band):
+                self.error(bpath, "band-empty", f"the band {interval(band)} contains no score")
             else:
                 bands.append((band, bpath))
             self.payload(band.values, wanted, bpath)
@@ -517,12 +517,15 @@ class _Compiler:
                     (*upath, "id"), "duplicate-name", f"the band {banding.unbanded.id!r} repeats"
                 )
             self.payload(banding.unbanded.values, wanted, upath)
-        ordered = sorted(bands, key=lambda b: _lower_key(b[0]))
-        for (a, _), (b, bpath) in itertools.pairwise(ordered):
-            if _overlap(a, b):
-                self.error(
-                    bpath, "band-overlap", f"{b.id} {_interval(b)} overlaps {a.id} {_interval(a)}"
-                )
+        ordered = sorted(bands, key=lambda b: lower_key(b[0]))
+        for index, (b, bpath) in enumerate(ordered):
+            for a, _ in ordered[:index]:  # every earlier band, not only the neighbour
+                if overlaps(a, b):
+                    self.error(
+                        bpath,
+                        "band-overlap",
+                        f"{b.id} {interval(b)} overlaps {a.id} {interval(a)}",
+                    )
         self.add("banding", banding.id, path, banding, {}, reads={banding.score})
 
     def payload(self, values: dict[str, Decimal], wanted: set[str], path: PathT) -> None:
@@ -729,61 +732,6 @@ class _Compiler:
             names[rule.id] = BOOL
             nodes.append(Node(kind, rule.id, path, rule, frozenset(), exprs))
         return tuple(nodes)
-
-
-def _lower_key(band: m.Band) -> tuple[Decimal, int]:
-    if band.at_least is not None:
-        return (band.at_least, 0)
-    if band.above is not None:
-        return (band.above, 1)
-    return (Decimal("-Infinity"), 0)
-
-
-def _upper(band: m.Band) -> tuple[Decimal, bool]:
-    if band.at_most is not None:
-        return (band.at_most, True)
-    if band.below is not None:
-        return (band.below, False)
-    return (Decimal("Infinity"), False)
-
-
-def _lower(band: m.Band) -> tuple[Decimal, bool]:
-    if band.at_least is not None:
-        return (band.at_least, True)
-    if band.above is not None:
-        return (band.above, False)
-    return (Decimal("-Infinity"), False)
-
-
-def _empty(band: m.Band) -> bool:
-    (lo, lo_in), (hi, hi_in) = _lower(band), _upper(band)
-    return lo > hi or (lo == hi and not (lo_in and hi_in))
-
-
-def _overlap(a: m.Band, b: m.Band) -> bool:
-    """Whether two bands share a score; `a` starts no later than `b`."""
-    (a_hi, a_hi_in), (b_lo, b_lo_in) = _upper(a), _lower(b)
-    return a_hi > b_lo or (a_hi == b_lo and a_hi_in and b_lo_in)
-
-
-def _interval(band: m.Band) -> str:
-    (lo, lo_in), (hi, hi_in) = _lower(band), _upper(band)
-    left = ("[" if lo_in else "(") + (f"{lo}" if lo.is_finite() else "-inf")
-    right = (f"{hi}" if hi.is_finite() else "inf") + ("]" if hi_in else ")")
-    return f"{left}, {right}"
-
-
-def contains(band: m.Band, value: Decimal) -> bool:
-    """Whether `value` lies in `band`, honouring each bound's inclusivity."""
-    (lo, lo_in), (hi, hi_in) = _lower(band), _upper(band)
-    above_lo = value > lo or (lo_in and value == lo)
-    below_hi = value < hi or (hi_in and value == hi)
-    return above_lo and below_hi
-
-
-def interval(band: m.Band) -> str:
-    """The band's bounds in interval notation, e.g. ``[80, 90)``."""
-    return _interval(band)
 
 
 # --------------------------------------------------------------------------- entry points

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from . import models as m
-from ._compile import CompiledScheme, Node, contains, interval
+from ._bands import contains, interval
+from ._compile import CompiledScheme, Node
 from ._diagnostics import Diagnostic, EvaluationError
 from ._expr import Evaluator, describe, format_value
 from ._periods import PER_YEAR, Period

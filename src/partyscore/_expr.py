@@ -268,12 +268,10 @@ class _Checker:
         raise self.fail(node, f"the literal {value!r} is not allowed")
 
     def name(self, node: ast.Name) -> Type:
-        if node.id in ("true", "false"):
-            node_value = node.id == "true"
-            raise self.fail(
-                node, f"write {str(node_value)!r} or compare a flag directly", "expr-unknown-name"
-            )
         if node.id not in self.names:
+            if node.id in ("true", "false"):
+                literal = node.id.capitalize()
+                raise self.fail(node, f"write {literal} for the boolean", "expr-unknown-name")
             hint = suggest(node.id, [*self.names, *self.functions])
             raise self.fail(node, f"unknown name {node.id!r}{hint}", "expr-unknown-name")
         if node.id not in self.used:
