@@ -780,15 +780,18 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
         raise SchemeError(
             [*problems, locator.diag((), "not-a-mapping", "a scheme file must be a YAML mapping")]
         )
-    # A value the loader refused is None here; later stages would only repeat the complaint.
+    # A value the loader refused is None here; later stages would only repeat the complaint,
+    # at its own path or as its parent's "missing ... 'key'".
     refused = [p.path for p in problems]
 
+    def repeats(d: Diagnostic, path: str) -> bool:
+        if d.path == path:
+            return True
+        parent, _, key = path.rpartition(".")
+        return d.path == parent and f"{key!r}" in d.message
+
     def new(found: Sequence[Diagnostic]) -> list[Diagnostic]:
-        return [
-            d
-            for d in found
-            if not any(r.startswith(d.path) or d.path.startswith(r) for r in refused)
-        ]
+        return [d for d in found if not any(repeats(d, r) for r in refused)]
 
     try:
         scheme = m.Scheme.model_validate(document.data)

@@ -20,7 +20,7 @@ from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
 from ._loader import decode, parse_yaml
-from ._numbers import read_number
+from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
 from .models import Item
 
@@ -405,7 +405,8 @@ def _check_attributes(
         try:
             result[name] = _attribute_value(attr.type, attr.values or [], value, text_ok)
         except ValueError as exc:
-            out.add(file, line, "bad-value", f"{label}: {name}: {exc}", name)
+            code = exc.code if isinstance(exc, NumberError) else "bad-value"
+            out.add(file, line, code, f"{label}: {name}: {exc}", name)
             ok = False
     return result if ok else None
 
@@ -503,7 +504,8 @@ def _check_value(
             return True
         number = read_number(value, text=text_ok)
     except ValueError as exc:
-        out.add(file, line, "bad-value", f"{label}: {name}: {exc}", name)
+        code = exc.code if isinstance(exc, NumberError) else "bad-value"
+        out.add(file, line, code, f"{label}: {name}: {exc}", name)
         return False
     assert item.max is not None
     if number < item.min or number > item.max:
