@@ -57,8 +57,10 @@ def read_number(value: Any, *, text: bool = True) -> Decimal:
             f"{value} is outside the allowed range (at most 10^12 in magnitude)", "number-range"
         )
     _, digits, exponent = number.as_tuple()
-    written = "".join(map(str, digits))
-    trailing_zeros = len(written) - len(written.rstrip("0")) if written.strip("0") else 0
-    if isinstance(exponent, int) and -(exponent + trailing_zeros) > MAX_PLACES:
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:  # rare: look at trailing zeros
+        written = "".join(map(str, digits))
+        trailing_zeros = len(written) - len(written.rstrip("0")) if written.strip("0") else 0
+        exponent += trailing_zeros
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
         raise NumberError(f"{value} has more than {MAX_PLACES} decimal places", "number-range")
     return number
