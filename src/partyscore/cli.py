@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from . import __version__
 from ._compile import iter_scheme_files, load_scheme
-from ._diagnostics import PartyscoreError, SchemeError
+from ._diagnostics import Diagnostic, PartyscoreError, SchemeError
 from ._evaluate import evaluate
 from ._records import OnError, read_records
 from ._render import to_csv, to_json, to_table
+from ._schema import scheme_json_schema_text
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -22,8 +25,9 @@ _MAIN_HELP = """\
 Scoring schemes for party members and branches, as validated YAML, evaluated exactly.
 
 commands:
-  validate   check scheme files (or folders of them) and print every problem
+  validate   check and lint scheme files (or folders of them); print every problem
   evaluate   apply a scheme to records from CSV, JSON or YAML
+  schema     print the JSON Schema of scheme files, for editors and validators
 
 examples:
   partyscore validate schemes
@@ -34,17 +38,34 @@ Run 'partyscore COMMAND --help' for the options of a command.
 
 _VALIDATE_HELP = """\
 Check scheme files: YAML syntax, the format's keys and types, names, expressions, bands
-and references. Folders are searched for *.yaml and *.yml files.
+and references, then lint them: gaps between bands, bands, rewards and actions that can
+never apply, item maxima that do not add up to caps and declared totals, unused items and
+parameters, ladders declared monotone that are not. Folders are searched for *.yaml and
+*.yml files (*.test.yaml scheme tests excepted).
 
 Each problem is printed on its own line as
 
-  path:line:column: key.path: message [code]
+  path:line:column: [warning: ]key.path: message [code]
 
-exit status: 0 when every file is valid, 1 when any problem was found.
+exit status: 0 when no file has an error (with --strict: nor a warning), 1 otherwise.
 
 examples:
   partyscore validate schemes
-  partyscore validate schemes/yongxi-red-flag.yaml my-scheme.yaml
+  partyscore validate --strict schemes/yongxi-red-flag.yaml my-scheme.yaml
+  partyscore validate --format json schemes > diagnostics.json
+"""
+
+_SCHEMA_HELP = """\
+Print the JSON Schema of the scheme format (draft 2020-12), generated from the models. Point
+an editor at it with a first line such as
+
+  # yaml-language-server: $schema=../schema/partyscore.schema.json
+
+The schema checks shape only; 'partyscore validate' also checks names and expressions.
+
+examples:
+  partyscore schema > schema/partyscore.schema.json
+  partyscore schema --output schema/partyscore.schema.json
 """
 
 _EVALUATE_HELP = """\
@@ -78,6 +99,23 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check scheme files", description=_VALIDATE_HELP, formatter_class=raw
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="scheme files or folders")
+    validate.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
+    )
+    validate.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text lines (default) or a JSON list of diagnostics",
+    )
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scheme files",
+        description=_SCHEMA_HELP,
+        formatter_class=raw,
+    )
+    schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
 
     run = commands.add_parser(
         "evaluate",
@@ -112,23 +150,43 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate(paths: Sequence[str]) -> int:
+def _validate(paths: Sequence[str], *, strict: bool, form: str) -> int:
     files = list(iter_scheme_files(paths))
     if not files:
         print("partyscore: no scheme files found in " + ", ".join(paths), file=sys.stderr)
         return EXIT_INVALID
+    found: list[Diagnostic] = []
     failed = 0
     for file in files:
         try:
-            scheme = load_scheme(file)
+            diagnostics = list(load_scheme(file).warnings)
         except SchemeError as exc:
+            diagnostics = list(exc.diagnostics)
+        if any(d.severity == "error" or strict for d in diagnostics):
             failed += 1
-            print(exc.render())
-            continue
-        for warning in scheme.warnings:
-            print(warning.render())
-    print(f"{len(files) - failed} of {len(files)} scheme files valid", file=sys.stderr)
+        found.extend(diagnostics)
+    if form == "json":
+        print(json.dumps([asdict(d) for d in found], ensure_ascii=False, indent=2))
+    else:
+        for diagnostic in found:
+            print(diagnostic.render())
+    warnings = sum(1 for d in found if d.severity == "warning")
+    print(
+        f"{len(files) - failed} of {len(files)} scheme files valid"
+        + (f"; {warnings} warning(s)" if warnings else "")
+        + (" (--strict: warnings count as errors)" if strict and warnings else ""),
+        file=sys.stderr,
+    )
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _schema(output: str | None) -> int:
+    text = scheme_json_schema_text()
+    if output:
+        _write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -175,7 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "validate":
-            return _validate(args.paths)
+            return _validate(args.paths, strict=args.strict, form=args.format)
+        if args.command == "schema":
+            return _schema(args.output)
         return _evaluate(args)
     except PartyscoreError as exc:
         print(exc.render(), file=sys.stderr)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ._numbers import NumberError, read_number
@@ -81,14 +81,46 @@ def _currency(value: str) -> str:
     return value
 
 
-Number = Annotated[Decimal, BeforeValidator(_number)]
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_number),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {
+                    "type": "string",
+                    "pattern": r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$",
+                },
+            ],
+            "description": 'an exact number: 80, 0.7 or "0.7" (money is usually quoted)',
+        }
+    ),
+]
 """An exact number: an integer, a decimal, or a quoted decimal string (never a float)."""
-Id = Annotated[str, AfterValidator(_identifier)]
+Id = Annotated[
+    str,
+    AfterValidator(_identifier),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "maxLength": 64}),
+]
 """A name usable in expressions: ``key_items``, ``total``, ``A``."""
-Expr = Annotated[str, Field(min_length=1)]
+Expr = Annotated[
+    str,
+    Field(min_length=1),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 2000,
+            "description": "an expression over the scheme's names (docs/language.md)",
+        }
+    ),
+]
 """An expression in the scheme's expression language (see docs/language.md#expressions)."""
-Currency = Annotated[str, AfterValidator(_currency)]
-Day = Annotated[date, BeforeValidator(_date)]
+Currency = Annotated[
+    str, AfterValidator(_currency), WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$"})
+]
+Day = Annotated[date, BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 class Model(BaseModel):
@@ -378,7 +410,11 @@ class Scheme(Model):
     """A whole scheme file."""
 
     partyscore: Literal[1] = Field(description="format version of the file")
-    id: Annotated[str, AfterValidator(_scheme_id)]
+    id: Annotated[
+        str,
+        AfterValidator(_scheme_id),
+        WithJsonSchema({"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}),
+    ]
     version: int = Field(ge=1)
     title: Label
     description: str | None = None
