@@ -246,3 +246,16 @@ def test_explanations_show_the_values_seen():
     prize = result.reward("prize")
     assert prize is not None
     assert prize.because == "rank 1 with level band half -> 300.00 CNY"
+
+
+def test_number_attribute_outside_its_bounds_is_rejected():
+    scheme = load(**{"    stage: {type: enum, values: [a, b]}\n":
+                     "    stage: {type: enum, values: [a, b]}\n"
+                     "    members: {type: number, min: 1}\n",
+                     "- {id: total, expr: work,": "- {id: total, expr: work / members,"})
+    record = rec("A", "2024-Q1", "50")
+    record["attributes"]["members"] = Decimal(0)  # would divide by zero
+    with pytest.raises(partyscore.RecordError) as error:
+        partyscore.evaluate(scheme, [record])
+    assert error.value.render() == (
+        "<records>:1: members: subject 'A': members: 0 is outside 1.. [out-of-range]")

@@ -16,7 +16,8 @@ def lower_key(band: m.Band) -> tuple[Decimal, int]:
     return (Decimal("-Infinity"), 0)
 
 
-def _upper(band: m.Band) -> tuple[Decimal, bool]:
+def upper(band: m.Band) -> tuple[Decimal, bool]:
+    """The upper bound and whether it is inclusive; infinity when open."""
     if band.at_most is not None:
         return (band.at_most, True)
     if band.below is not None:
@@ -24,7 +25,8 @@ def _upper(band: m.Band) -> tuple[Decimal, bool]:
     return (Decimal("Infinity"), False)
 
 
-def _lower(band: m.Band) -> tuple[Decimal, bool]:
+def lower(band: m.Band) -> tuple[Decimal, bool]:
+    """The lower bound and whether it is inclusive; minus infinity when open."""
     if band.at_least is not None:
         return (band.at_least, True)
     if band.above is not None:
@@ -34,19 +36,19 @@ def _lower(band: m.Band) -> tuple[Decimal, bool]:
 
 def is_empty(band: m.Band) -> bool:
     """Whether no score satisfies both bounds."""
-    (lo, lo_in), (hi, hi_in) = _lower(band), _upper(band)
+    (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
     return lo > hi or (lo == hi and not (lo_in and hi_in))
 
 
 def overlaps(a: m.Band, b: m.Band) -> bool:
     """Whether two bands share a score; `a` starts no later than `b`."""
-    (a_hi, a_hi_in), (b_lo, b_lo_in) = _upper(a), _lower(b)
+    (a_hi, a_hi_in), (b_lo, b_lo_in) = upper(a), lower(b)
     return a_hi > b_lo or (a_hi == b_lo and a_hi_in and b_lo_in)
 
 
 def interval(band: m.Band) -> str:
     """The band's bounds in interval notation, e.g. ``[80, 90)``."""
-    (lo, lo_in), (hi, hi_in) = _lower(band), _upper(band)
+    (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
     left = ("[" if lo_in else "(") + (f"{lo}" if lo.is_finite() else "-inf")
     right = (f"{hi}" if hi.is_finite() else "inf") + ("]" if hi_in else ")")
     return f"{left}, {right}"
@@ -54,7 +56,7 @@ def interval(band: m.Band) -> str:
 
 def contains(band: m.Band, value: Decimal) -> bool:
     """Whether `value` lies in `band`, honouring each bound's inclusivity."""
-    (lo, lo_in), (hi, hi_in) = _lower(band), _upper(band)
+    (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
     above_lo = value > lo or (lo_in and value == lo)
     below_hi = value < hi or (hi_in and value == hi)
     return above_lo and below_hi

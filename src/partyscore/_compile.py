@@ -30,6 +30,7 @@ from ._expr import (
     enum,
     suggest,
 )
+from ._lint import Linter, LintInput
 from ._loader import Document, PathKey, decode, label, parse_yaml
 
 MAX_SCHEME_BYTES = 2_000_000
@@ -276,6 +277,14 @@ class _Compiler:
             else:
                 self.defined_at[name] = f"text attribute {name!r} (not usable in expressions)"
             self.check_default(name, attr, path)
+            if (attr.min is not None or attr.max is not None) and attr.type != "number":
+                self.error(
+                    (*path, "min" if attr.min is not None else "max"),
+                    "bad-range",
+                    "only number attributes take min and max",
+                )
+            elif attr.min is not None and attr.max is not None and attr.min > attr.max:
+                self.error((*path, "min"), "bad-range", f"min {attr.min} is above max {attr.max}")
         if subject.group is not None and subject.group not in subject.attributes:
             self.error(
                 ("subject", "group"),
@@ -754,10 +763,13 @@ def compile_scheme(
     compiler.rules()
     nodes = compiler.order()
     year_end = compiler.year_end()
+    if not any(d.severity == "error" for d in compiler.problems):
+        linted = Linter(LintInput(scheme, nodes, year_end), locator.diag).run()
+        compiler.problems.extend(linted)
     errors = [d for d in compiler.problems if d.severity == "error"]
     if errors:
         raise SchemeError(sort_diagnostics(compiler.problems))
-    warnings = tuple(d for d in compiler.problems if d.severity == "warning")
+    warnings = tuple(sort_diagnostics([d for d in compiler.problems if d.severity == "warning"]))
     return CompiledScheme(
         scheme, file, dict(compiler.types), compiler.items, nodes, year_end, warnings
     )

@@ -22,7 +22,7 @@ from ._expr import suggest
 from ._loader import decode, parse_yaml
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
-from .models import Item
+from .models import Attribute, Item
 
 OnError = Literal["collect", "stop"]
 MAX_FIELD = 10_000
@@ -403,7 +403,7 @@ def _check_attributes(
                 result[name] = attr.default
             continue
         try:
-            result[name] = _attribute_value(attr.type, attr.values or [], value, text_ok)
+            result[name] = _attribute_value(attr, value, text_ok)
         except ValueError as exc:
             code = exc.code if isinstance(exc, NumberError) else "bad-value"
             out.add(file, line, code, f"{label}: {name}: {exc}", name)
@@ -411,7 +411,8 @@ def _check_attributes(
     return result if ok else None
 
 
-def _attribute_value(kind: str, values: list[str], value: Any, text_ok: bool) -> Any:
+def _attribute_value(attr: Attribute, value: Any, text_ok: bool) -> Any:
+    kind, values = attr.type, attr.values or []
     if kind == "enum":
         if not isinstance(value, str) or value.strip() not in values:
             raise ValueError(
@@ -421,7 +422,14 @@ def _attribute_value(kind: str, values: list[str], value: Any, text_ok: bool) ->
     if kind == "bool":
         return _flag(value)
     if kind == "number":
-        return read_number(value, text=text_ok)
+        number = read_number(value, text=text_ok)
+        if (attr.min is not None and number < attr.min) or (
+            attr.max is not None and number > attr.max
+        ):
+            low = "" if attr.min is None else f"{attr.min}"
+            high = "" if attr.max is None else f"{attr.max}"
+            raise NumberError(f"{value} is outside {low}..{high}", "out-of-range")
+        return number
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValueError(f"expected text, got {value!r}")
     return str(value).strip()

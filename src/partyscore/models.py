@@ -176,12 +176,15 @@ class Attribute(Cited):
 
     `enum` values select items, bands and amounts; `bool` is a flag; `number` is a quantity;
     `text` is free text (only usable as the group key). `default` is used when a record
-    leaves the attribute empty; without one, an empty value is an error.
+    leaves the attribute empty; without one, an empty value is an error. `min`/`max` bound a
+    `number` attribute: a record outside them is rejected.
     """
 
     type: Literal["enum", "bool", "number", "text"]
     values: list[Id] | None = None
     default: str | bool | Number | None = None
+    min: Number | None = None
+    max: Number | None = None
 
 
 class Subject(Model):
