@@ -92,6 +92,12 @@ def test_rank_prize_split_rounds_down_to_cents():
     assert amounts(evaluation, "2024-Q1", "prize") == {
         "A": Decimal("600.00"), "B": Decimal("500.00"),
         "C": Decimal("133.33"), "D": Decimal("133.33"), "E": Decimal("133.33")}
+    # 400 - 3 x 133.33 = 0.01 is kept back, and the reason says so
+    prize = evaluation.get("C", "2024-Q1").reward("prize")
+    assert prize is not None
+    assert prize.because == (
+        "3 tied at rank 3 split places 3-5: 400 / 3 = 133.33 each, 0.01 CNY of the pool not "
+        "paid out (down to 2 places) -> 133.33 CNY")
 
 
 # --- top places --------------------------------------------------------------------------
@@ -259,3 +265,17 @@ def test_number_attribute_outside_its_bounds_is_rejected():
         partyscore.evaluate(scheme, [record])
     assert error.value.render() == (
         "<records>:1: members: subject 'A': members: 0 is outside 1.. [out-of-range]")
+
+
+def test_runaway_money_is_an_error_not_a_payment():
+    scheme = load(**{"  - {id: flag, kind: top,": "  - {id: bonus, kind: money, amount: "
+                     "total * 100000000000, currency: CNY, rounding: {places: 2, mode: down}}\n"
+                     "  - {id: flag, kind: top,"})
+    at_limit = partyscore.evaluate(scheme, [rec("A", "2024-Q1", "10")])
+    bonus = at_limit.get("A", "2024-Q1").reward("bonus")
+    assert bonus is not None
+    assert bonus.amount == Decimal("1000000000000.00")  # 10 x 10^11 = 10^12, the limit itself
+    with pytest.raises(partyscore.EvaluationError) as error:
+        partyscore.evaluate(scheme, [rec("A", "2024-Q1", "11")])  # 11 x 10^11 > 10^12
+    assert error.value.diagnostics[0].code == "amount-too-large"
+    assert "the amount 1100000000000.00 is above the limit of 10^12" in error.value.render()

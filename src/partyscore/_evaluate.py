@@ -31,6 +31,8 @@ _MODES = {
     "ceiling": decimal.ROUND_CEILING,
     "floor": decimal.ROUND_FLOOR,
 }
+MAX_AMOUNT = Decimal(10) ** 12
+"""Largest money amount one reward may pay; a larger one is an evaluation error."""
 _CONTEXT = decimal.Context(
     prec=28,
     rounding=decimal.ROUND_HALF_EVEN,
@@ -328,6 +330,13 @@ class _Run:
                         "negative-amount",
                         f"{reward.id}: the amount {format_value(amount)} is negative",
                     )
+                if amount > MAX_AMOUNT:
+                    raise self.fail(
+                        state,
+                        "amount-too-large",
+                        f"{reward.id}: the amount {format_value(amount)} is above the limit "
+                        f"of 10^12 ({describe(node.exprs['amount'], state.env)})",
+                    )
                 because = (
                     describe(node.exprs["amount"], state.env)
                     + f" = {format_value(amount)} {reward.currency}"
@@ -403,6 +412,11 @@ class _Run:
                         f"{tied} tied at rank {rank} split places {first}-{places[-1]}: "
                         f"{format_value(pool)} / {tied} = {format_value(amount)}"
                     )
+                    left = pool - amount * tied
+                    if left:  # say what the declared rounding keeps back; never hide it
+                        how += (f" each, {format_value(left)} {reward.currency} of the pool "
+                                f"not paid out ({reward.rounding.mode} to "
+                                f"{reward.rounding.places} places)")
                 else:
                     amount = round_to(amount_for(rank, band), reward.rounding)
                     how = f"rank {rank} with {reward.banding} band {band}"
