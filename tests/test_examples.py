@@ -11,7 +11,7 @@ import partyscore
 from partyscore.cli import main
 
 ROOT = Path(__file__).parent.parent
-SCHEMES = sorted((ROOT / "schemes").glob("*.yaml"))
+SCHEMES = sorted(p for p in (ROOT / "schemes").glob("*.yaml") if not p.name.endswith(".test.yaml"))
 
 
 def example_for(scheme: Path) -> Path:

@@ -279,7 +279,7 @@ def test_literal_reading_of_50_and_below_overlaps_and_is_rejected():
     with pytest.raises(partyscore.SchemeError) as caught:
         partyscore.load_scheme_text(text, file="literal.yaml")
     assert caught.value.render() == (
-        "literal.yaml:211:9: bands[grade].bands[penalty_50]: penalty_50 [50, 60) overlaps "
+        "literal.yaml:212:9: bands[grade].bands[penalty_50]: penalty_50 [50, 60) overlaps "
         "penalty_below_50 [0, 50] [band-overlap]"
     )
 

@@ -414,9 +414,11 @@ class _Run:
                     )
                     left = pool - amount * tied
                     if left:  # say what the declared rounding keeps back; never hide it
-                        how += (f" each, {format_value(left)} {reward.currency} of the pool "
-                                f"not paid out ({reward.rounding.mode} to "
-                                f"{reward.rounding.places} places)")
+                        how += (
+                            f" each, {format_value(left)} {reward.currency} of the pool "
+                            f"not paid out ({reward.rounding.mode} to "
+                            f"{reward.rounding.places} places)"
+                        )
                 else:
                     amount = round_to(amount_for(rank, band), reward.rounding)
                     how = f"rank {rank} with {reward.banding} band {band}"
@@ -482,7 +484,8 @@ class _Run:
         because = f"{why}; {counted} (step from {_ordinal(step.at)})"
         if step.when is not None:
             because += f"; {describe(node.exprs[f'step{index}'], state.env)}"
-        state.actions.append(Outcome(step.action, action.id, because, step.label or action.label))
+        label = step.label or action.label
+        state.actions.append(Outcome(step.action, action.id, because, label, step=index + 1))
 
     # -- year end -----------------------------------------------------------------------
 

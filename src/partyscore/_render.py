@@ -42,6 +42,8 @@ def _outcome(outcome: Outcome) -> dict[str, Any]:
         data["currency"] = outcome.currency
     if outcome.blocked_by:
         data["blocked_by"] = outcome.blocked_by
+    if outcome.step is not None:
+        data["step"] = outcome.step
     data["because"] = outcome.because
     return data
 

@@ -15,7 +15,8 @@ class Outcome:
 
     `id` is what happens (``removal``), `rule` the rule that decided it (``low_score``),
     `because` the condition or computation with the values it saw. Money has an exact
-    `amount` and a `currency`. `blocked_by` is set on rewards withheld by a veto.
+    `amount` and a `currency`. `blocked_by` is set on rewards withheld by a veto; `step` on
+    an escalation's action is the 1-based position of the step applied.
     """
 
     id: str
@@ -25,6 +26,7 @@ class Outcome:
     amount: Decimal | None = None
     currency: str | None = None
     blocked_by: str | None = None
+    step: int | None = None
 
 
 @dataclass(frozen=True)

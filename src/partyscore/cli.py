@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import __version__
@@ -18,6 +19,7 @@ from ._evaluate import evaluate
 from ._records import OnError, read_records
 from ._render import to_csv, to_json, to_table
 from ._schema import scheme_json_schema_text
+from .scheme_tests import find_test_files, run_tests
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -28,10 +30,12 @@ commands:
   validate   check and lint scheme files (or folders of them); print every problem
   evaluate   apply a scheme to records from CSV, JSON or YAML
   schema     print the JSON Schema of scheme files, for editors and validators
+  test       run the test cases kept beside schemes (NAME.test.yaml), with coverage
 
 examples:
   partyscore validate schemes
   partyscore evaluate schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv
+  partyscore test schemes
 
 Run 'partyscore COMMAND --help' for the options of a command.
 """
@@ -89,6 +93,42 @@ examples:
 """
 
 
+_TEST_HELP = """\
+Run scheme tests: the cases in NAME.test.yaml beside each scheme NAME.yaml. Each case gives
+records and the results (scores, bands, ranks, rewards, actions) or the error they must
+produce; see docs/scheme-tests.md for the format. PATH is a folder (searched for
+*.test.yaml), a test file, or a scheme file (its NAME.test.yaml is run); default: schemes.
+
+Each failing case is printed as
+
+  file:line: FAIL case name
+      subject period key: expected X, got Y
+
+followed by coverage per scheme: the bands, rewards, actions (each condition and each
+escalation step) and band boundaries (a score exactly on a bound) that the cases reached.
+A test file that cannot be read or checked is reported as path:line:column: message [code].
+
+exit status: 0 when every case passes (and coverage reaches --min-coverage), 1 otherwise.
+
+examples:
+  partyscore test
+  partyscore test schemes/chengzhuang-ladder.test.yaml
+  partyscore test schemes --coverage            # also list what no case reached
+  partyscore test schemes --min-coverage 100    # fail below full coverage
+  partyscore test schemes --format json > report.json
+"""
+
+
+def _percent(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"a percentage from 0 to 100, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="partyscore", description=_MAIN_HELP, formatter_class=raw)
@@ -116,6 +156,32 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=raw,
     )
     schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+
+    test = commands.add_parser(
+        "test", help="run scheme tests with coverage", description=_TEST_HELP, formatter_class=raw
+    )
+    test.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        default=["schemes"],
+        help="test files, scheme files or folders (default: schemes)",
+    )
+    test.add_argument(
+        "--coverage", action="store_true", help="list the items no case reached, per scheme"
+    )
+    test.add_argument(
+        "--min-coverage",
+        type=_percent,
+        metavar="PERCENT",
+        help="exit 1 when coverage over all schemes is below PERCENT",
+    )
+    test.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or a JSON report",
+    )
 
     run = commands.add_parser(
         "evaluate",
@@ -180,6 +246,32 @@ def _validate(paths: Sequence[str], *, strict: bool, form: str) -> int:
     return EXIT_INVALID if failed else EXIT_OK
 
 
+def _test(args: argparse.Namespace) -> int:
+    files = find_test_files(args.paths)
+    if not files:
+        print(
+            "partyscore: no scheme test files (*.test.yaml) found in " + ", ".join(args.paths),
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    report = run_tests(args.paths)
+    coverage = report.coverage
+    enough = args.min_coverage is None or coverage.meets(args.min_coverage)
+    if args.format == "json":
+        data = report.to_dict()
+        data["min_coverage"] = None if args.min_coverage is None else float(args.min_coverage)
+        data["ok"] = report.ok and enough
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(report.render(uncovered=args.coverage))
+    if not enough:
+        print(
+            f"partyscore: coverage {coverage.percent}% is below --min-coverage {args.min_coverage}",
+            file=sys.stderr,
+        )
+    return EXIT_OK if report.ok and enough else EXIT_INVALID
+
+
 def _schema(output: str | None) -> int:
     text = scheme_json_schema_text()
     if output:
@@ -236,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.paths, strict=args.strict, form=args.format)
         if args.command == "schema":
             return _schema(args.output)
+        if args.command == "test":
+            return _test(args)
         return _evaluate(args)
     except PartyscoreError as exc:
         print(exc.render(), file=sys.stderr)

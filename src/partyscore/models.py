@@ -126,7 +126,7 @@ Day = Annotated[date, BeforeValidator(_date), WithJsonSchema({"type": "string", 
 class Model(BaseModel):
     """Base of every scheme model: frozen, strict, unknown keys forbidden."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Label(Model):

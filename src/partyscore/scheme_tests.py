@@ -1,0 +1,1458 @@
+"""Scheme tests: cases that live beside a scheme, run against it, with coverage.
+
+The cases for ``schemes/NAME.yaml`` live in ``schemes/NAME.test.yaml``::
+
+    scheme: NAME.yaml                  # relative to the test file
+    defaults: {attributes: {...}, points: {...}}   # optional, under every inline record
+    cases:
+      - name: step 1 starts at exactly 70
+        records:
+          - {subject: b1, period: 2024-Q1, attributes: {line: front}, points: {key_01: 5}}
+        expect:
+          - subject: b1
+            period: 2024-Q1
+            scores: {total: "70.00"}
+            bands: {step: step1}
+            rewards: [{id: ladder_pay, amount: "2400.00"}]
+            actions: [self_reflection]
+      - name: points above the maximum are refused
+        records: [...]
+        expect_error: {code: out-of-range}
+
+`load_test_file` reads and checks a test file (every problem with its line and column) and
+loads its scheme; `run_case` evaluates one case and compares; `run_tests` runs every test file
+under some paths and adds up coverage: the bands, rewards, actions (per rule and per
+escalation step) and band boundaries that the cases reached. The format is described in
+``docs/scheme-tests.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from . import models as m
+from ._compile import CompiledScheme, iter_scheme_files, load_scheme
+from ._diagnostics import (
+    Diagnostic,
+    EvaluationError,
+    PartyscoreError,
+    RecordError,
+    SchemeError,
+    sort_diagnostics,
+)
+from ._evaluate import evaluate
+from ._expr import format_value, suggest
+from ._loader import Document, PathKey, decode, parse_yaml
+from ._numbers import NumberError, read_number
+from ._records import Record, check_records, read_records
+from ._results import Evaluation, Outcome, Result
+
+TEST_SUFFIX = ".test.yaml"
+"""How a scheme test file's name ends: ``NAME.test.yaml`` tests ``NAME.yaml``."""
+MAX_TEST_BYTES = 10_000_000
+"""Largest scheme test file accepted, in bytes."""
+CATEGORIES = ("bands", "rewards", "actions", "boundaries")
+"""The coverage categories, in report order."""
+BOUNDS = ("at_least", "above", "at_most", "below")
+
+_TOP_KEYS = ("scheme", "defaults", "cases")
+_DEFAULT_KEYS = ("attributes", "points")
+_CASE_KEYS = (
+    "name",
+    "description",
+    "defaults",
+    "records",
+    "records_file",
+    "expect",
+    "expect_error",
+    "expect_warnings",
+)
+_RECORD_KEYS = ("subject", "period", "attributes", "points")
+_EXPECT_KEYS = (
+    "subject",
+    "period",
+    "kind",
+    "group",
+    "scores",
+    "bands",
+    "values",
+    "ranks",
+    "rewards",
+    "withheld",
+    "actions",
+)
+_REWARD_KEYS = ("id", "amount", "currency")
+_ACTION_KEYS = ("id", "rule")
+_ERROR_KEYS = ("code", "message")
+_CODE = re.compile(r"[a-z]+(-[a-z]+)*")
+
+
+class SchemeTestError(PartyscoreError):
+    """A scheme test file is invalid, or the scheme it names is; carries every problem found."""
+
+
+# --------------------------------------------------------------------------- the format
+
+
+@dataclass(frozen=True)
+class ExpectedOutcome:
+    """One expected reward or action: its id, and what else is compared when given."""
+
+    id: str
+    amount: Decimal | None = None
+    currency: str | None = None
+    rule: str | None = None
+
+    def matches(self, outcome: Outcome) -> bool:
+        """Whether `outcome` has this id and every field given here."""
+        return (
+            outcome.id == self.id
+            and (self.amount is None or outcome.amount == self.amount)
+            and (self.currency is None or outcome.currency == self.currency)
+            and (self.rule is None or outcome.rule == self.rule)
+        )
+
+    def show(self) -> str:
+        """``ladder_pay 2400.00 CNY`` or ``self_reflection (face_link)``."""
+        text = self.id
+        if self.amount is not None:
+            text += f" {format_value(self.amount)}"
+        if self.currency is not None:
+            text += f" {self.currency}"
+        if self.rule is not None:
+            text += f" ({self.rule})"
+        return text
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one result must hold. Only the keys given are compared; the outcome lists
+    (`rewards`, `withheld`, `actions`), when given, must match exactly (in any order)."""
+
+    subject: str
+    period: str
+    line: int
+    kind: Literal["period", "year_end"] | None = None
+    group: str | None = None
+    scores: dict[str, Decimal] = field(default_factory=dict)
+    bands: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Decimal] = field(default_factory=dict)
+    ranks: dict[str, int] = field(default_factory=dict)
+    rewards: tuple[ExpectedOutcome, ...] | None = None
+    withheld: tuple[ExpectedOutcome, ...] | None = None
+    actions: tuple[ExpectedOutcome, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedError:
+    """An error the case expects instead of results: a diagnostic with this code (and, when
+    given, a message containing `message`)."""
+
+    code: str
+    message: str | None = None
+
+    def matches(self, diagnostic: Diagnostic) -> bool:
+        """Whether `diagnostic` is the expected error."""
+        return diagnostic.code == self.code and (
+            self.message is None or self.message in diagnostic.message
+        )
+
+    def show(self) -> str:
+        """``[out-of-range]``, with the expected message part when there is one."""
+        return f"[{self.code}]" + (f" containing {self.message!r}" if self.message else "")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test case: records (inline or from a file) and what evaluating them must give."""
+
+    name: str
+    file: str
+    line: int
+    records: tuple[Record, ...] = ()
+    records_file: Path | None = None
+    expect: tuple[Expectation, ...] = ()
+    error: ExpectedError | None = None
+    warnings: tuple[str, ...] | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SchemeTestFile:
+    """A checked scheme test file with its compiled scheme."""
+
+    path: Path
+    scheme: CompiledScheme
+    cases: tuple[Case, ...]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def find_test_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The scheme test files named by `paths`.
+
+    A folder is searched recursively for ``*.test.yaml`` (hidden folders such as ``.venv``
+    excepted); a ``*.test.yaml`` file is taken as given; a scheme file ``NAME.yaml`` stands
+    for ``NAME.test.yaml`` beside it (which `load_test_file` reports as unreadable when it
+    does not exist). Each file once, in order.
+
+    >>> find_test_files(["schemes"])  # doctest: +SKIP
+    [PosixPath('schemes/chengzhuang-ladder.test.yaml'), ...]
+
+    Raises:
+        Nothing: paths that do not exist are returned as given, to be reported on loading.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob(f"*{TEST_SUFFIX}")
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        elif path.name.endswith(TEST_SUFFIX):
+            found.append(path)
+        elif path.suffix in (".yaml", ".yml"):
+            found.append(path.with_name(path.stem + TEST_SUFFIX))
+        else:
+            found.append(path)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path, None)
+    return list(unique)
+
+
+def untested_schemes(paths: Sequence[str | Path]) -> list[Path]:
+    """Scheme files in the folders among `paths` that have no ``NAME.test.yaml`` beside them.
+
+    >>> untested_schemes(["schemes"])  # doctest: +SKIP
+    []
+
+    Raises:
+        Nothing: only existing folders are searched.
+    """
+    folders = [p for p in paths if Path(p).is_dir()]
+    return [p for p in iter_scheme_files(folders) if not p.with_name(p.stem + TEST_SUFFIX).exists()]
+
+
+def load_test_file(path: str | Path) -> SchemeTestFile:
+    """Read and check a scheme test file and load the scheme it names.
+
+    Every key is checked (unknown keys, types, names of scores, bands, rankings, rewards and
+    actions against the scheme) and every problem is reported with its line and column.
+
+    >>> tests = load_test_file("schemes/chengzhuang-ladder.test.yaml")  # doctest: +SKIP
+    >>> tests.scheme.id, len(tests.cases)  # doctest: +SKIP
+    ('chengzhuang-ladder', 8)
+
+    Raises:
+        SchemeTestError: carrying every problem of the test file, and of its scheme when the
+            scheme does not load.
+    """
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        unreadable = Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))
+        raise SchemeTestError([unreadable]) from None
+    if len(raw) > MAX_TEST_BYTES:
+        message = f"the file is larger than {MAX_TEST_BYTES} bytes"
+        raise SchemeTestError([Diagnostic(name, 0, 0, "file-too-large", message)])
+    text, problem = decode(raw, name)
+    if text is None:
+        assert problem is not None
+        raise SchemeTestError([problem])
+    document, problems = parse_yaml(text, name)
+    if document is None:
+        raise SchemeTestError(problems)
+    reader = _Reader(document, Path(path))
+    reader.problems.extend(problems)
+    loaded = reader.test_file()
+    if reader.problems or loaded is None:
+        raise SchemeTestError(sort_diagnostics(reader.problems))
+    return loaded
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names of a scheme that expectations may mention."""
+
+    scores: list[str]
+    bandings: dict[str, list[str]]
+    fields: list[str]
+    rankings: list[str]
+    rewards: list[str]
+    actions: list[str]
+    rules: list[str]
+
+    @classmethod
+    def of(cls, scheme: CompiledScheme) -> _Names:
+        model = scheme.model
+        scores = [s.id for s in model.sections if s.kind in ("scored", "bonus")]
+        scores += [s.id for s in model.scores]
+        bandings = {b.id: [band.id for band in b.bands] for b in model.bands}
+        for b in model.bands:
+            if isinstance(b.unbanded, m.Unbanded):
+                bandings[b.id].append(b.unbanded.id)
+        rewards = [r.id for r in model.rewards]
+        actions: list[str] = []
+        rules = [a.id for a in model.actions]
+        for action in model.actions:
+            if isinstance(action, m.Condition):
+                actions.append(action.action or action.id)
+            else:
+                actions.extend(step.action for step in action.steps)
+        if model.year_end is not None:
+            scores += [s.id for s in model.year_end.scores]
+            rewards += [r.id for r in model.year_end.rewards]
+            rules += [a.id for a in model.year_end.actions]
+            actions += [a.action or a.id for a in model.year_end.actions]
+        return cls(
+            scores=scores,
+            bandings=bandings,
+            fields=sorted({f for b in model.bands for f in b.fields}),
+            rankings=[r.id for r in model.rankings],
+            rewards=rewards,
+            actions=sorted(set(actions)),
+            rules=rules,
+        )
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _item_name(item: Any, index: int) -> str:
+    """How a list item is named in a key path: by its name, subject and period, or id."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        name = item.get("name")
+        if isinstance(name, str) and name:
+            return name
+        subject, period = item.get("subject"), item.get("period")
+        if isinstance(subject, str | int) and isinstance(period, str | int):
+            return f"{subject} {period}"
+        ident = item.get("id")
+        if isinstance(ident, str):
+            return ident
+    return str(index)
+
+
+def _label(data: Any, path: PathKey) -> str:
+    """A readable key path: ``cases[step 1 at 70].expect[b1 2024-Q1].bands.step``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            item = data[part] if isinstance(data, list) and 0 <= part < len(data) else None
+            text += f"[{_item_name(item, part)}]"
+            data = item
+        else:
+            text += f".{part}" if text else part
+            data = data.get(part) if isinstance(data, dict) else None
+    return text
+
+
+def _text_id(value: Any) -> str | None:
+    """A subject or period as text: YAML reads ``2024`` and ``17`` as numbers."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+class _Reader:
+    """Checks a parsed test file, collecting every problem with its position."""
+
+    def __init__(self, document: Document, path: Path) -> None:
+        self.doc = document
+        self.path = path
+        self.file = str(path)
+        self.base = path.parent
+        self.problems: list[Diagnostic] = []
+        self.names: _Names | None = None
+
+    def error(self, path: PathKey, code: str, message: str, *, key: bool = False) -> None:
+        line, column = self.doc.position(path, key=key)
+        self.problems.append(
+            Diagnostic(self.file, line, column, code, message, _label(self.doc.data, path))
+        )
+
+    def mapping(
+        self,
+        value: Any,
+        path: PathKey,
+        what: str,
+        allowed: Sequence[str],
+        required: Sequence[str] = (),
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.error(path, "test-type", f"{what} must be a mapping, got {_kind_of(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                message = f"unknown key {key!r}" + suggest(key, list(allowed))
+                self.error((*path, key), "unknown-key", message, key=True)
+        for key in required:
+            if key not in value:
+                self.error(path, "missing-key", f"missing required key {key!r}")
+        return value
+
+    def free(self, value: Any, path: PathKey, what: str) -> dict[str, Any] | None:
+        """A mapping whose keys are names (attributes, items, scores), not format keys."""
+        if not isinstance(value, dict):
+            self.error(path, "test-type", f"{what} must be a mapping, got {_kind_of(value)}")
+            return None
+        return value
+
+    def listing(self, value: Any, path: PathKey, what: str) -> list[Any] | None:
+        if not isinstance(value, list):
+            self.error(path, "test-type", f"{what} must be a list, got {_kind_of(value)}")
+            return None
+        return value
+
+    def text(self, value: Any, path: PathKey, what: str) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.error(
+                path, "test-type", f"{what} must be a non-empty string, got {_kind_of(value)}"
+            )
+            return None
+        return value
+
+    def number(self, value: Any, path: PathKey) -> Decimal | None:
+        try:
+            return read_number(value)
+        except NumberError as exc:
+            self.error(path, "test-type", str(exc))
+            return None
+
+    def known(self, name: str, known: list[str], path: PathKey, what: str) -> bool:
+        if name in known:
+            return True
+        self.error(
+            path,
+            "unknown-name",
+            f"the scheme has no {what} {name!r}" + suggest(name, known),
+            key=True,
+        )
+        return False
+
+    # -- the file -----------------------------------------------------------------------
+
+    def test_file(self) -> SchemeTestFile | None:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            self.error((), "not-a-mapping", "a scheme test file must be a YAML mapping")
+            return None
+        self.mapping(data, (), "a scheme test file", _TOP_KEYS, ("scheme", "cases"))
+        scheme = self.scheme(data["scheme"]) if "scheme" in data else None
+        if scheme is not None:
+            self.names = _Names.of(scheme)
+        defaults = self.defaults(data.get("defaults"), ("defaults",))
+        cases: list[Case] = []
+        raw_cases = self.listing(data["cases"], ("cases",), "'cases'") if "cases" in data else None
+        if raw_cases is not None and not raw_cases:
+            self.error(("cases",), "test-type", "'cases' lists no case")
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(raw_cases or []):
+            case = self.case(raw, ("cases", index), defaults)
+            if case is None:
+                continue
+            if case.name in seen:
+                self.error(
+                    ("cases", index, "name"),
+                    "duplicate-name",
+                    f"another case is named {case.name!r} (line {seen[case.name]})",
+                )
+            seen.setdefault(case.name, case.line)
+            cases.append(case)
+        if scheme is None:
+            return None
+        return SchemeTestFile(self.path, scheme, tuple(cases))
+
+    def resolve(self, relative: str) -> Path:
+        return Path(os.path.normpath(self.base / relative))
+
+    def scheme(self, value: Any) -> CompiledScheme | None:
+        name = self.text(value, ("scheme",), "'scheme'")
+        if name is None:
+            return None
+        path = self.resolve(name)
+        if not path.is_file():
+            self.error(
+                ("scheme",),
+                "missing-scheme",
+                f"no scheme file {name!r} (looked for {path}); the path is relative to "
+                "the test file",
+            )
+            return None
+        try:
+            return load_scheme(path)
+        except SchemeError as exc:
+            self.problems.extend(exc.diagnostics)
+            return None
+
+    def defaults(self, value: Any, path: PathKey) -> dict[str, dict[str, Any]]:
+        result: dict[str, dict[str, Any]] = {"attributes": {}, "points": {}}
+        if value is None:
+            return result
+        data = self.mapping(value, path, "'defaults'", _DEFAULT_KEYS)
+        for key in _DEFAULT_KEYS:
+            if data is not None and key in data:
+                result[key] = dict(self.free(data[key], (*path, key), f"'{key}'") or {})
+        return result
+
+    # -- cases --------------------------------------------------------------------------
+
+    def case(
+        self, raw: Any, path: PathKey, file_defaults: dict[str, dict[str, Any]]
+    ) -> Case | None:
+        data = self.mapping(raw, path, "a case", _CASE_KEYS, ("name",))
+        if data is None:
+            return None
+        line = self.doc.position(path)[0]
+        name = self.text(data["name"], (*path, "name"), "'name'") if "name" in data else None
+        description = None
+        if "description" in data:
+            description = self.text(data["description"], (*path, "description"), "'description'")
+        defaults = file_defaults
+        if "defaults" in data:
+            own = self.defaults(data["defaults"], (*path, "defaults"))
+            defaults = {k: {**file_defaults[k], **own[k]} for k in _DEFAULT_KEYS}
+            if "records_file" in data:
+                self.error(
+                    (*path, "defaults"),
+                    "test-shape",
+                    "'defaults' fill in inline 'records', not a 'records_file'",
+                    key=True,
+                )
+        records: tuple[Record, ...] = ()
+        records_file = None
+        if ("records" in data) == ("records_file" in data):
+            where = (*path, "records_file") if "records" in data else path
+            self.error(
+                where,
+                "test-shape",
+                "give either 'records' or 'records_file'",
+                key="records" in data,
+            )
+        elif "records" in data:
+            records = self.records(data["records"], (*path, "records"), defaults)
+        else:
+            records_file = self.records_file(data["records_file"], (*path, "records_file"))
+        expect: tuple[Expectation, ...] = ()
+        error = None
+        warnings = None
+        if ("expect" in data) == ("expect_error" in data):
+            where = (*path, "expect_error") if "expect" in data else path
+            self.error(
+                where, "test-shape", "give either 'expect' or 'expect_error'", key="expect" in data
+            )
+        elif "expect" in data:
+            expect = self.expectations(data["expect"], (*path, "expect"))
+        else:
+            error = self.expected_error(data["expect_error"], (*path, "expect_error"))
+        if "expect_warnings" in data:
+            warnings = self.warnings(data["expect_warnings"], (*path, "expect_warnings"))
+            if "expect_error" in data:
+                self.error(
+                    (*path, "expect_warnings"),
+                    "test-shape",
+                    "'expect_warnings' goes with 'expect', not with 'expect_error'",
+                    key=True,
+                )
+        if name is None:
+            return None
+        return Case(
+            name=name,
+            file=self.file,
+            line=line,
+            records=records,
+            records_file=records_file,
+            expect=expect,
+            error=error,
+            warnings=warnings,
+            description=description,
+        )
+
+    def records(
+        self, value: Any, path: PathKey, defaults: dict[str, dict[str, Any]]
+    ) -> tuple[Record, ...]:
+        entries = self.listing(value, path, "'records'")
+        records = []
+        for index, raw in enumerate(entries or []):
+            where = (*path, index)
+            data = self.mapping(raw, where, "a record", _RECORD_KEYS)
+            if data is None:
+                continue
+            parts: dict[str, dict[str, Any]] = {}
+            for key in _DEFAULT_KEYS:
+                given = data.get(key)
+                if given is None:
+                    parts[key] = dict(defaults[key])
+                elif self.free(given, (*where, key), f"'{key}'") is not None:
+                    parts[key] = {**defaults[key], **given}
+                else:
+                    parts[key] = {}
+            records.append(
+                Record(
+                    subject=data.get("subject"),
+                    period=data.get("period"),
+                    attributes=parts["attributes"],
+                    points=parts["points"],
+                    file=self.file,
+                    row=self.doc.position(where)[0],
+                )
+            )
+        return tuple(records)
+
+    def records_file(self, value: Any, path: PathKey) -> Path | None:
+        name = self.text(value, path, "'records_file'")
+        if name is None:
+            return None
+        resolved = self.resolve(name)
+        if not resolved.is_file():
+            self.error(
+                path,
+                "unreadable",
+                f"no records file {name!r} (looked for {resolved}); the path is relative to "
+                "the test file",
+            )
+            return None
+        return resolved
+
+    def expected_error(self, value: Any, path: PathKey) -> ExpectedError | None:
+        data = self.mapping(value, path, "'expect_error'", _ERROR_KEYS, ("code",))
+        if data is None or "code" not in data:
+            return None
+        code = data["code"]
+        if not isinstance(code, str) or not _CODE.fullmatch(code):
+            self.error(
+                (*path, "code"),
+                "test-type",
+                f"an error code is kebab-case, such as out-of-range; got {code!r}",
+            )
+            return None
+        message = None
+        if "message" in data:
+            message = self.text(data["message"], (*path, "message"), "'message'")
+        return ExpectedError(code, message)
+
+    def warnings(self, value: Any, path: PathKey) -> tuple[str, ...] | None:
+        entries = self.listing(value, path, "'expect_warnings'")
+        if entries is None:
+            return None
+        texts = [self.text(v, (*path, i), "a warning") for i, v in enumerate(entries)]
+        return tuple(t for t in texts if t is not None)
+
+    # -- expectations -------------------------------------------------------------------
+
+    def expectations(self, value: Any, path: PathKey) -> tuple[Expectation, ...]:
+        entries = self.listing(value, path, "'expect'")
+        found = []
+        for index, raw in enumerate(entries or []):
+            expectation = self.expectation(raw, (*path, index))
+            if expectation is not None:
+                found.append(expectation)
+        return tuple(found)
+
+    def expectation(self, raw: Any, path: PathKey) -> Expectation | None:
+        data = self.mapping(raw, path, "an expected result", _EXPECT_KEYS, ("subject", "period"))
+        if data is None:
+            return None
+        ok = True
+        ids: dict[str, str] = {}
+        for key, what in (("subject", "a subject id"), ("period", "a period label")):
+            if key not in data:
+                ok = False
+                continue
+            text = _text_id(data[key])
+            if text is None:
+                self.error((*path, key), "test-type", f"{what} is text, got {_kind_of(data[key])}")
+                ok = False
+            else:
+                ids[key] = text
+        kind = data.get("kind")
+        if kind is not None and kind not in ("period", "year_end"):
+            self.error((*path, "kind"), "test-type", f"'kind' is period or year_end, got {kind!r}")
+            ok = False
+        group = None
+        if "group" in data:
+            group = self.text(data["group"], (*path, "group"), "'group'")
+        names = self.names
+        scores = self.number_map(data, path, "scores", names.scores if names else None, "score")
+        values = self.number_map(
+            data, path, "values", names.fields if names else None, "band field"
+        )
+        bands = self.band_map(data, path)
+        ranks = self.rank_map(data, path)
+        rewards = self.outcomes(data, path, "rewards", _REWARD_KEYS)
+        withheld = self.outcomes(data, path, "withheld", _REWARD_KEYS)
+        actions = self.outcomes(data, path, "actions", _ACTION_KEYS)
+        if not ok:
+            return None
+        return Expectation(
+            subject=ids["subject"],
+            period=ids["period"],
+            line=self.doc.position(path)[0],
+            kind=kind,
+            group=group,
+            scores=scores,
+            bands=bands,
+            values=values,
+            ranks=ranks,
+            rewards=rewards,
+            withheld=withheld,
+            actions=actions,
+        )
+
+    def number_map(
+        self,
+        data: dict[str, Any],
+        path: PathKey,
+        key: str,
+        known: list[str] | None,
+        what: str,
+    ) -> dict[str, Decimal]:
+        if key not in data:
+            return {}
+        given = self.free(data[key], (*path, key), f"'{key}'")
+        result = {}
+        for name, value in (given or {}).items():
+            if known is not None and not self.known(name, known, (*path, key, name), what):
+                continue
+            number = self.number(value, (*path, key, name))
+            if number is not None:
+                result[name] = number
+        return result
+
+    def band_map(self, data: dict[str, Any], path: PathKey) -> dict[str, str]:
+        if "bands" not in data:
+            return {}
+        where = (*path, "bands")
+        given = self.free(data["bands"], where, "'bands'")
+        result = {}
+        bandings = self.names.bandings if self.names else None
+        for banding, band in (given or {}).items():
+            if bandings is not None and not self.known(
+                banding, list(bandings), (*where, banding), "banding"
+            ):
+                continue
+            text = self.text(band, (*where, banding), "a band id")
+            if text is None:
+                continue
+            if bandings is not None and text not in bandings[banding]:
+                self.error(
+                    (*where, banding),
+                    "unknown-band",
+                    f"the banding {banding!r} has no band {text!r}"
+                    + suggest(text, bandings[banding]),
+                )
+                continue
+            result[banding] = text
+        return result
+
+    def rank_map(self, data: dict[str, Any], path: PathKey) -> dict[str, int]:
+        if "ranks" not in data:
+            return {}
+        where = (*path, "ranks")
+        given = self.free(data["ranks"], where, "'ranks'")
+        result = {}
+        rankings = self.names.rankings if self.names else None
+        for ranking, rank in (given or {}).items():
+            if rankings is not None and not self.known(
+                ranking, rankings, (*where, ranking), "ranking"
+            ):
+                continue
+            if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+                self.error(
+                    (*where, ranking), "test-type", f"a rank is a whole number from 1, got {rank!r}"
+                )
+                continue
+            result[ranking] = rank
+        return result
+
+    def outcomes(
+        self, data: dict[str, Any], path: PathKey, key: str, allowed: Sequence[str]
+    ) -> tuple[ExpectedOutcome, ...] | None:
+        if key not in data:
+            return None
+        where = (*path, key)
+        entries = self.listing(data[key], where, f"'{key}'")
+        if entries is None:
+            return None
+        names = self.names
+        known_ids = (names.actions if key == "actions" else names.rewards) if names else None
+        what = "action" if key == "actions" else "reward"
+        found = []
+        for index, raw in enumerate(entries):
+            at = (*where, index)
+            spec = (
+                {"id": raw}
+                if isinstance(raw, str)
+                else self.mapping(
+                    raw, at, f"an entry of '{key}' (an id or a mapping)", allowed, ("id",)
+                )
+            )
+            if spec is None or "id" not in spec:
+                continue
+            ident = self.text(spec["id"], at if isinstance(raw, str) else (*at, "id"), "an id")
+            if ident is None:
+                continue
+            if known_ids is not None and ident not in known_ids:
+                self.error(
+                    at if isinstance(raw, str) else (*at, "id"),
+                    "unknown-name",
+                    f"the scheme has no {what} {ident!r}" + suggest(ident, known_ids),
+                )
+                continue
+            amount = self.number(spec["amount"], (*at, "amount")) if "amount" in spec else None
+            currency = None
+            if "currency" in spec:
+                currency = self.text(spec["currency"], (*at, "currency"), "'currency'")
+            rule = None
+            if "rule" in spec:
+                rule = self.text(spec["rule"], (*at, "rule"), "'rule'")
+                if rule is not None and names is not None and rule not in names.rules:
+                    self.error(
+                        (*at, "rule"),
+                        "unknown-name",
+                        f"the scheme has no action rule {rule!r}" + suggest(rule, names.rules),
+                    )
+                    continue
+            found.append(ExpectedOutcome(ident, amount, currency, rule))
+        return tuple(found)
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one case: `failures` holds one readable line per difference (empty when
+    the case passed); `exercised` the coverage items its evaluation reached, as
+    ``(category, item)`` pairs."""
+
+    file: str
+    name: str
+    line: int
+    failures: tuple[str, ...] = ()
+    exercised: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def passed(self) -> bool:
+        """Whether every expectation held."""
+        return not self.failures
+
+    def render(self) -> str:
+        """``file:line: FAIL name`` and the indented differences (``file:line: ok name`` when
+        the case passed)."""
+        head = f"{self.file}:{self.line}: {'ok' if self.passed else 'FAIL'} {self.name}"
+        return "\n".join([head, *(f"    {failure}" for failure in self.failures)])
+
+
+def run_case(tests: SchemeTestFile, case: Case) -> CaseResult:
+    """Evaluate one case against its scheme and compare with what it expects.
+
+    >>> tests = load_test_file("schemes/chengzhuang-ladder.test.yaml")  # doctest: +SKIP
+    >>> run_case(tests, tests.cases[0]).failures  # doctest: +SKIP
+    ()
+
+    Raises:
+        Nothing for bad records or evaluation errors: those make the case fail (or pass, when
+        it expects that error).
+    """
+    scheme = tests.scheme
+    try:
+        if case.records_file is not None:
+            records: Sequence[Record] = read_records(case.records_file, scheme)
+        else:
+            records = case.records
+        evaluation = evaluate(scheme, records)
+    except (RecordError, EvaluationError) as exc:
+        return CaseResult(case.file, case.name, case.line, _error_failures(case, exc))
+    failures: list[str] = []
+    if case.error is not None:
+        failures.append(f"expected an error {case.error.show()}, got results")
+    for expectation in case.expect:
+        failures.extend(_compare(expectation, evaluation))
+    if case.warnings is not None and tuple(evaluation.warnings) != case.warnings:
+        failures.append(
+            f"warnings: expected {_show_texts(case.warnings)}, "
+            f"got {_show_texts(evaluation.warnings)}"
+        )
+    exercised = frozenset(_exercised(scheme, evaluation, records))
+    return CaseResult(case.file, case.name, case.line, tuple(failures), exercised)
+
+
+def _error_failures(case: Case, error: PartyscoreError) -> tuple[str, ...]:
+    if case.error is None:
+        return tuple(f"unexpected error: {d.render()}" for d in error.diagnostics)
+    if any(case.error.matches(d) for d in error.diagnostics):
+        return ()
+    return (
+        f"expected an error {case.error.show()}, got other errors:",
+        *(f"  {d.render()}" for d in error.diagnostics),
+    )
+
+
+def _show_texts(texts: Iterable[str]) -> str:
+    return "[" + ", ".join(repr(t) for t in texts) + "]"
+
+
+def _find(evaluation: Evaluation, expected: Expectation) -> Result | None:
+    found = [
+        r
+        for r in evaluation.results
+        if r.subject == expected.subject and r.period == expected.period
+    ]
+    if expected.kind is not None:
+        found = [r for r in found if r.kind == expected.kind]
+    found.sort(key=lambda r: r.kind != "period")  # a period result before a year-end one
+    return found[0] if found else None
+
+
+def _compare(expected: Expectation, evaluation: Evaluation) -> list[str]:
+    where = f"{expected.subject} {expected.period}"
+    result = _find(evaluation, expected)
+    if result is None:
+        have = [r.period for r in evaluation.results if r.subject == expected.subject]
+        detail = (
+            f" ({expected.subject} has results for {', '.join(have)})"
+            if have
+            else f" (no result for {expected.subject} at all)"
+        )
+        kind = " year-end" if expected.kind == "year_end" else ""
+        return [f"{where}: expected a{kind} result, got none{detail}"]
+    failures: list[str] = []
+
+    def differ(key: str, want: str, got: str) -> None:
+        failures.append(f"{where} {key}: expected {want}, got {got}")
+
+    if expected.group is not None and result.group != expected.group:
+        differ("group", expected.group, result.group or "no group")
+    numbers: list[tuple[str, Mapping[str, Decimal], dict[str, Decimal]]] = [
+        ("scores", result.scores, expected.scores),
+        ("values", result.values, expected.values),
+    ]
+    for key, got_map, want_map in numbers:
+        for name, want in want_map.items():
+            got = got_map.get(name)
+            if got is None or got != want:
+                shown = "no value" if got is None else format_value(got)
+                differ(f"{key}.{name}", format_value(want), shown)
+    for banding, band in expected.bands.items():
+        if result.bands.get(banding) != band:
+            differ(f"bands.{banding}", band, result.bands.get(banding) or "no band")
+    for ranking, rank in expected.ranks.items():
+        got_rank = result.ranks.get(ranking)
+        if got_rank != rank:
+            differ(f"ranks.{ranking}", str(rank), "no rank" if got_rank is None else str(got_rank))
+    lists = (
+        ("rewards", expected.rewards, result.rewards),
+        ("withheld", expected.withheld, result.withheld),
+        ("actions", expected.actions, result.actions),
+    )
+    for key, want_list, got_list in lists:
+        if want_list is not None and not _same_outcomes(want_list, got_list):
+            differ(key, _show_expected(want_list), _show_got(want_list, got_list))
+    return failures
+
+
+def _same_outcomes(expected: Sequence[ExpectedOutcome], got: Sequence[Outcome]) -> bool:
+    """Whether `got` and `expected` pair up one to one, in any order.
+
+    A partial entry (an id alone) could take the outcome a fuller entry needs, so the pairing
+    is a matching (augmenting paths), not a first-fit.
+    """
+    if len(expected) != len(got):
+        return False
+    owner: dict[int, int] = {}  # index in got -> index in expected
+
+    def place(i: int, seen: set[int]) -> bool:
+        for j, outcome in enumerate(got):
+            if j not in seen and expected[i].matches(outcome):
+                seen.add(j)
+                if j not in owner or place(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return all(place(i, set()) for i in range(len(expected)))
+
+
+def _show_expected(expected: Sequence[ExpectedOutcome]) -> str:
+    return "[" + ", ".join(spec.show() for spec in expected) + "]"
+
+
+def _show_got(expected: Sequence[ExpectedOutcome], got: Sequence[Outcome]) -> str:
+    """The outcomes with the details the expectation compares, e.g. amounts when it has one."""
+    amounts = any(spec.amount is not None for spec in expected)
+    currencies = any(spec.currency is not None for spec in expected)
+    rules = any(spec.rule is not None for spec in expected)
+    shown = [
+        ExpectedOutcome(
+            o.id,
+            o.amount if amounts else None,
+            o.currency if currencies else None,
+            o.rule if rules else None,
+        ).show()
+        for o in got
+    ]
+    return "[" + ", ".join(shown) + "]"
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def coverage_items(scheme: CompiledScheme) -> dict[str, list[str]]:
+    """Everything a scheme's tests should reach, by category, in scheme order.
+
+    - ``bands``: ``banding.band`` for every band, and the `unbanded` band when it is one;
+    - ``rewards``: every reward id, year-end rewards included;
+    - ``actions``: ``rule -> action`` for every condition (year-end ones included) and
+      ``escalation step N (at K) -> action`` for every step of an escalation;
+    - ``boundaries``: ``banding.band bound value`` for every bound of every band: covered when
+      a case's banded score equals the value exactly.
+
+    >>> scheme = load_scheme("schemes/jingyuan-branch-grading.yaml")  # doctest: +SKIP
+    >>> coverage_items(scheme)["bands"]  # doctest: +SKIP
+    ['grade.A', 'grade.B', 'grade.C', 'grade.D']
+
+    Raises:
+        Nothing.
+    """
+    model = scheme.model
+    items: dict[str, list[str]] = {category: [] for category in CATEGORIES}
+    for banding in model.bands:
+        items["bands"].extend(f"{banding.id}.{band.id}" for band in banding.bands)
+        if isinstance(banding.unbanded, m.Unbanded):
+            items["bands"].append(f"{banding.id}.{banding.unbanded.id}")
+        for band in banding.bands:
+            for bound in BOUNDS:
+                value = getattr(band, bound)
+                if value is not None:
+                    items["boundaries"].append(_boundary(banding, band, bound, value))
+    items["rewards"] = [r.id for r in model.rewards]
+    for action in model.actions:
+        if isinstance(action, m.Condition):
+            items["actions"].append(_condition(action))
+        else:
+            items["actions"].extend(_step(action, i) for i in range(len(action.steps)))
+    if model.year_end is not None:
+        items["rewards"] += [r.id for r in model.year_end.rewards]
+        items["actions"] += [_condition(a) for a in model.year_end.actions]
+    return items
+
+
+def _boundary(banding: m.Banding, band: m.Band, bound: str, value: Decimal) -> str:
+    return f"{banding.id}.{band.id} {bound} {format_value(value)}"
+
+
+def _condition(action: m.Condition) -> str:
+    return f"{action.id} -> {action.action or action.id}"
+
+
+def _step(action: m.Escalation, index: int) -> str:
+    step = action.steps[index]
+    return f"{action.id} step {index + 1} (at {step.at}) -> {step.action}"
+
+
+def _step_index(outcome: Outcome) -> int:
+    """Which step of its escalation produced `outcome` (0-based)."""
+    assert outcome.step is not None, "escalation outcomes carry their step"
+    return outcome.step - 1
+
+
+def _exercised(
+    scheme: CompiledScheme, evaluation: Evaluation, records: Sequence[Record]
+) -> Iterator[tuple[str, str]]:
+    model = scheme.model
+    conditions = {a.id: _condition(a) for a in model.actions if isinstance(a, m.Condition)}
+    if model.year_end is not None:
+        conditions.update({a.id: _condition(a) for a in model.year_end.actions})
+    escalations = {a.id: a for a in model.actions if isinstance(a, m.Escalation)}
+    banded = _BandedValues(scheme, records)
+    for result in evaluation.results:
+        for outcome in result.rewards:
+            yield ("rewards", outcome.id)
+        for outcome in result.actions:
+            if outcome.rule in conditions:
+                yield ("actions", conditions[outcome.rule])
+            elif outcome.rule in escalations:
+                action = escalations[outcome.rule]
+                yield ("actions", _step(action, _step_index(outcome)))
+        if result.kind != "period":
+            continue
+        for banding in model.bands:
+            band_id = result.bands.get(banding.id)
+            if band_id is not None:
+                yield ("bands", f"{banding.id}.{band_id}")
+            value = banded(banding.score, result)
+            if value is None:
+                continue
+            for band in banding.bands:
+                for bound in BOUNDS:
+                    limit = getattr(band, bound)
+                    if limit is not None and value == limit:
+                        yield ("boundaries", _boundary(banding, band, bound, limit))
+
+
+class _BandedValues:
+    """The value a banding bands, for a result: a score or section, a band field or a rank
+    from the result; an item, attribute or parameter from the checked input row."""
+
+    def __init__(self, scheme: CompiledScheme, records: Sequence[Record]) -> None:
+        self.scheme = scheme
+        self.records = records
+        self._rows: dict[tuple[str, str], Any] | None = None
+
+    def rows(self) -> dict[tuple[str, str], Any]:
+        if self._rows is None:
+            checked = check_records(self.scheme, self.records)
+            self._rows = {(row.subject, row.period.label): row for row in checked}
+        return self._rows
+
+    def __call__(self, name: str, result: Result) -> Decimal | None:
+        if name in result.scores:
+            return result.scores[name]
+        if name in result.values:
+            return result.values[name]
+        if name in result.ranks:
+            return Decimal(result.ranks[name])
+        row = self.rows().get((result.subject, result.period))
+        if row is None:
+            return None
+        for source in (row.points, row.attributes):
+            value = source.get(name)
+            if isinstance(value, Decimal):
+                return value
+        parameter = self.scheme.model.parameters.get(name)
+        if parameter is None:
+            return None
+        if parameter.by is not None and parameter.values is not None:
+            return parameter.values.get(str(row.attributes.get(parameter.by)))
+        return parameter.value
+
+
+@dataclass(frozen=True)
+class CoverageCategory:
+    """Covered and not covered items of one category (`name` is one of `CATEGORIES`)."""
+
+    name: str
+    covered: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def total(self) -> int:
+        """How many items the category has."""
+        return len(self.covered) + len(self.missing)
+
+    def show(self) -> str:
+        """``3/4``, or ``-`` when the category is empty."""
+        return f"{len(self.covered)}/{self.total}" if self.total else "-"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage in every category; `percent` is over all items together."""
+
+    categories: tuple[CoverageCategory, ...]
+
+    @property
+    def covered(self) -> int:
+        """Items reached, over all categories."""
+        return sum(len(c.covered) for c in self.categories)
+
+    @property
+    def total(self) -> int:
+        """Items, over all categories."""
+        return sum(c.total for c in self.categories)
+
+    @property
+    def percent(self) -> Decimal:
+        """Covered items as a percentage, rounded down to 0.1 (100 when there is nothing to
+        cover), so that 99.96% never shows as 100.0%."""
+        if not self.total:
+            return Decimal("100.0")
+        exact = Decimal(self.covered * 100) / Decimal(self.total)
+        return exact.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+    def meets(self, minimum: Decimal) -> bool:
+        """Whether the exact coverage is at least `minimum` percent."""
+        return self.covered * 100 >= minimum * self.total
+
+    def category(self, name: str) -> CoverageCategory:
+        """The category called `name`.
+
+        Raises:
+            KeyError: when there is no such category.
+        """
+        for category in self.categories:
+            if category.name == name:
+                return category
+        raise KeyError(name)
+
+
+def measure_coverage(scheme: CompiledScheme, exercised: Iterable[tuple[str, str]]) -> Coverage:
+    """Which of the scheme's `coverage_items` the `exercised` pairs reach.
+
+    >>> measure_coverage(scheme, [("bands", "grade.A")]).category("bands").show()  # doctest: +SKIP
+    '1/4'
+
+    Raises:
+        Nothing.
+    """
+    reached = set(exercised)
+    categories = []
+    for name, items in coverage_items(scheme).items():
+        covered = tuple(i for i in items if (name, i) in reached)
+        missing = tuple(i for i in items if (name, i) not in reached)
+        categories.append(CoverageCategory(name, covered, missing))
+    return Coverage(tuple(categories))
+
+
+def _combine(named: Sequence[tuple[str, Coverage]]) -> Coverage:
+    categories = []
+    for name in CATEGORIES:
+        covered: list[str] = []
+        missing: list[str] = []
+        for prefix, coverage in named:
+            category = coverage.category(name)
+            covered += [f"{prefix}: {i}" for i in category.covered]
+            missing += [f"{prefix}: {i}" for i in category.missing]
+        categories.append(CoverageCategory(name, tuple(covered), tuple(missing)))
+    return Coverage(tuple(categories))
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class SchemeReport:
+    """Coverage of one scheme by all the test files that name it."""
+
+    scheme: str
+    id: str
+    test_files: tuple[str, ...]
+    coverage: Coverage
+
+
+@dataclass(frozen=True)
+class SchemeTestReport:
+    """Everything one run found: every case's result, coverage per scheme, and the problems
+    of test files that could not be loaded."""
+
+    test_files: tuple[str, ...]
+    cases: tuple[CaseResult, ...]
+    schemes: tuple[SchemeReport, ...]
+    problems: tuple[Diagnostic, ...] = ()
+    untested: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> int:
+        """How many cases passed."""
+        return sum(1 for c in self.cases if c.passed)
+
+    @property
+    def failed(self) -> int:
+        """How many cases failed."""
+        return len(self.cases) - self.passed
+
+    @property
+    def ok(self) -> bool:
+        """No case failed and every test file loaded."""
+        return not self.failed and not self.problems
+
+    @property
+    def coverage(self) -> Coverage:
+        """Coverage over every scheme tested."""
+        return _combine([(s.scheme, s.coverage) for s in self.schemes])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data for JSON: cases, coverage per scheme and overall,
+        problems."""
+
+        def coverage(c: Coverage) -> dict[str, Any]:
+            data: dict[str, Any] = {
+                cat.name: {
+                    "covered": len(cat.covered),
+                    "total": cat.total,
+                    "missing": list(cat.missing),
+                }
+                for cat in c.categories
+            }
+            data.update(covered=c.covered, total=c.total, percent=float(c.percent))
+            return data
+
+        overall = self.coverage
+        return {
+            "ok": self.ok,
+            "passed": self.passed,
+            "failed": self.failed,
+            "test_files": list(self.test_files),
+            "cases": [
+                {
+                    "file": c.file,
+                    "line": c.line,
+                    "name": c.name,
+                    "passed": c.passed,
+                    "failures": list(c.failures),
+                }
+                for c in self.cases
+            ],
+            "coverage": {
+                "schemes": [
+                    {"scheme": s.scheme, "id": s.id, "test_files": list(s.test_files)}
+                    | coverage(s.coverage)
+                    for s in self.schemes
+                ],
+                "total": {
+                    "covered": overall.covered,
+                    "total": overall.total,
+                    "percent": float(overall.percent),
+                }
+                | {
+                    cat.name: {"covered": len(cat.covered), "total": cat.total}
+                    for cat in overall.categories
+                },
+            },
+            "problems": [
+                {
+                    "file": d.file,
+                    "line": d.line,
+                    "column": d.column,
+                    "code": d.code,
+                    "message": d.message,
+                    "path": d.path,
+                }
+                for d in self.problems
+            ],
+            "untested": list(self.untested),
+        }
+
+    def render(self, *, uncovered: bool = False) -> str:
+        """The report as text: each failing case with its differences, the problems, a
+        coverage table (with `uncovered`, the items not reached under each scheme) and a
+        summary line."""
+        lines = [case.render() for case in self.cases if not case.passed]
+        lines += [d.render() for d in self.problems]
+        if lines:
+            lines.append("")
+        lines += _coverage_table(self.schemes, self.coverage, uncovered=uncovered)
+        lines += [
+            f"{path}: no scheme tests ({Path(path).stem}{TEST_SUFFIX})" for path in self.untested
+        ]
+        files = len(self.test_files)
+        summary = (
+            f"{len(self.cases)} case{'s' * (len(self.cases) != 1)} in {files} "
+            f"file{'s' * (files != 1)}: {self.passed} passed, {self.failed} failed"
+        )
+        if self.problems:
+            broken = len({d.file for d in self.problems})
+            summary += f"; {broken} file{'s' * (broken != 1)} with problems"
+        lines.append(summary)
+        return "\n".join(lines) + "\n"
+
+
+def _coverage_table(
+    schemes: Sequence[SchemeReport], overall: Coverage, *, uncovered: bool
+) -> list[str]:
+    if not schemes:
+        return []
+    rows = [["coverage", *CATEGORIES, "total"]]
+    for s in schemes:
+        cells = [s.coverage.category(c).show() for c in CATEGORIES]
+        rows.append([s.scheme, *cells, f"{s.coverage.percent}%"])
+    cells = [overall.category(c).show() for c in CATEGORIES]
+    rows.append(["all schemes", *cells, f"{overall.percent}%"])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for index, row in enumerate(rows):
+        text = "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        out.append(text.rstrip())
+        if uncovered and 0 < index <= len(schemes):
+            for category in schemes[index - 1].coverage.categories:
+                if category.missing:
+                    out.append(f"    not covered {category.name}: {', '.join(category.missing)}")
+    return out
+
+
+def run_test_file(tests: SchemeTestFile) -> list[CaseResult]:
+    """Run every case of a loaded test file, in file order.
+
+    >>> [r.passed for r in run_test_file(load_test_file("x.test.yaml"))]  # doctest: +SKIP
+    [True, True]
+
+    Raises:
+        Nothing: each case's problems are in its result.
+    """
+    return [run_case(tests, case) for case in tests.cases]
+
+
+def run_tests(paths: Sequence[str | Path]) -> SchemeTestReport:
+    """Find the scheme test files under `paths`, run every case and measure coverage.
+
+    Test files that cannot be loaded are reported in `problems` and the others still run.
+
+    >>> report = run_tests(["schemes"])  # doctest: +SKIP
+    >>> report.ok, report.coverage.percent  # doctest: +SKIP
+    (True, Decimal('100.0'))
+
+    Raises:
+        Nothing for bad test files, schemes or records: they are in the report.
+    """
+    files = find_test_files(paths)
+    cases: list[CaseResult] = []
+    problems: list[Diagnostic] = []
+    # by the scheme's resolved path, so that test files reaching it by different relative
+    # paths add up to one coverage
+    schemes: dict[Path, tuple[CompiledScheme, list[str], set[tuple[str, str]]]] = {}
+    for path in files:
+        try:
+            tests = load_test_file(path)
+        except SchemeTestError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        results = run_test_file(tests)
+        cases.extend(results)
+        entry = schemes.setdefault(Path(tests.scheme.file).resolve(), (tests.scheme, [], set()))
+        entry[1].append(str(path))
+        for result in results:
+            entry[2].update(result.exercised)
+    reports = tuple(
+        SchemeReport(scheme.file, scheme.id, tuple(test_files), measure_coverage(scheme, reached))
+        for scheme, test_files, reached in schemes.values()
+    )
+    return SchemeTestReport(
+        test_files=tuple(str(p) for p in files),
+        cases=tuple(cases),
+        schemes=reports,
+        problems=tuple(problems),
+        untested=tuple(str(p) for p in untested_schemes(paths)),
+    )
