@@ -279,3 +279,21 @@ def test_runaway_money_is_an_error_not_a_payment():
         partyscore.evaluate(scheme, [rec("A", "2024-Q1", "11")])  # 11 x 10^11 > 10^12
     assert error.value.diagnostics[0].code == "amount-too-large"
     assert "the amount 1100000000000.00 is above the limit of 10^12" in error.value.render()
+
+
+@pytest.mark.parametrize(("records", "shape"), [(5, "int"), ("A,2024-Q1", "str"),
+                                                ({"subject": "A"}, "dict"), (None, "NoneType")])
+def test_records_that_are_not_a_list_are_refused(records, shape):
+    with pytest.raises(partyscore.RecordError) as error:
+        partyscore.evaluate(SCHEME, records)
+    assert error.value.render() == (
+        f"<records>: records must be a list of records, got a {shape} [input-shape]")
+
+
+def test_keys_that_are_not_strings_are_named_not_crashed_on():
+    record = rec("A", "2024-Q1", "50")
+    record["points"][None] = 3
+    with pytest.raises(partyscore.RecordError) as error:
+        partyscore.evaluate(SCHEME, [record])
+    assert error.value.render() == (
+        "<records>:1: None: subject 'A': unknown item None [unknown-item]")

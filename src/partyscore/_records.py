@@ -27,6 +27,8 @@ from .models import Attribute, Item
 OnError = Literal["collect", "stop"]
 MAX_FIELD = 10_000
 """Longest CSV cell, in characters."""
+MAX_INPUT_BYTES = 200_000_000
+"""Largest records file read, in bytes (about a million rows of a wide scheme)."""
 TRUE_WORDS = ("true", "1", "yes", "是")
 FALSE_WORDS = ("false", "0", "no", "否")
 
@@ -96,6 +98,10 @@ def read_records(
     name = str(path)
     collector = _Collector(on_error)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_INPUT_BYTES:
+            message = f"the file is larger than {MAX_INPUT_BYTES} bytes; split it by period"
+            raise RecordError([Diagnostic(name, 0, 0, "file-too-large", message)])
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise RecordError(
@@ -254,7 +260,7 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list
                 line,
                 "unknown-key",
                 f"unknown key {key!r}"
-                + suggest(key, ["subject", "period", "attributes", "points"]),
+                + suggest(str(key), ["subject", "period", "attributes", "points"]),
                 key,
             )
         attrs, points = entry.get("attributes", {}), entry.get("points", {})
@@ -304,6 +310,19 @@ def check_records(
     rows: list[Row] = []
     first: dict[tuple[str, Period], str] = {}
     model = scheme.model
+    if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
+        shape = type(records).__name__
+        raise RecordError(
+            [
+                Diagnostic(
+                    "<records>",
+                    0,
+                    0,
+                    "input-shape",
+                    f"records must be a list of records, got a {shape}",
+                )
+            ]
+        )
     for index, given in enumerate(records):
         if not isinstance(given, Record | Mapping):
             out.add(
@@ -389,8 +408,9 @@ def _check_attributes(
                 file,
                 line,
                 "unknown-attribute",
-                f"{label}: unknown attribute {name!r}" + suggest(name, list(scheme.attributes)),
-                name,
+                f"{label}: unknown attribute {name!r}"
+                + suggest(str(name), list(scheme.attributes)),
+                str(name),
             )
             ok = False
     for name, attr in scheme.attributes.items():
@@ -457,8 +477,8 @@ def _check_points(
                 file,
                 line,
                 "unknown-item",
-                f"{label}: unknown item {name!r}" + suggest(name, list(scheme.items)),
-                name,
+                f"{label}: unknown item {name!r}" + suggest(str(name), list(scheme.items)),
+                str(name),
             )
             ok = False
     for name, info in scheme.items.items():
