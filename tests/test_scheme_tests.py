@@ -450,14 +450,37 @@ FORMAT_ERRORS = [
         "    expect: [{subject: [b1], period: 2024-Q1, scores: {total: ten}, ranks: {}}]\n"
         "    expect_warnings: nothing\n",
         [
-            "4:14: cases[c].records: 'records' must be a list, got a mapping [test-type]",
-            "5:24: cases[c].expect[0].subject: a subject id is text, got a list [test-type]",
+            "4:14: cases[c].records: expected a list, got {'subject': 'b1'} [list-type]",
+            "5:24: cases[c].expect[0].subject: Input should be a valid string, got ['b1'] "
+            "[string-type]",
             "5:63: cases[c].expect[0].scores.total: 'ten' is not a number (write digits 0-9, "
-            "e.g. 85 or 92.5) [test-type]",
-            "6:22: cases[c].expect_warnings: 'expect_warnings' must be a list, got a string "
-            "[test-type]",
+            "e.g. 85 or 92.5) [number]",
+            "6:22: cases[c].expect_warnings: expected a list, got 'nothing' [list-type]",
         ],
         id="types",
+    ),
+    pytest.param(
+        "scheme: mini.yaml\ncases:\n  - name: c\n    records: []\n    expect:\n"
+        "      - subject: b1\n        period: 2024-Q1\n        ranks: {level: 0}\n"
+        "        rewards: [5, {id: pay, amont: 1}]\n"
+        "      - subject: b1\n        period: 2024\n        scores: {totl: 1}\n"
+        "        actions: [{id: talk, rule: rept}]\n"
+        "  - {name: d, records: [], expect_error: {code: Out_of_range}}\n",
+        [
+            "8:24: cases[c].expect[b1 2024-Q1].ranks.level: Input should be greater than or "
+            "equal to 1 [greater-than-equal]",
+            "9:19: cases[c].expect[b1 2024-Q1].rewards[0]: expected an id or a mapping with an "
+            "'id', got 5 [dict-type]",
+            "9:32: cases[c].expect[b1 2024-Q1].rewards[pay].amont: unknown key 'amont'; did you "
+            "mean 'amount'? [unknown-key]",
+            "12:18: cases[c].expect[b1 2024].scores.totl: the scheme has no score 'totl'; did you "
+            "mean 'total'? [unknown-name]",
+            "13:36: cases[c].expect[b1 2024].actions[talk].rule: the scheme has no action rule "
+            "'rept'; did you mean 'repeat'? [unknown-name]",
+            "14:49: cases[d].expect_error.code: 'Out_of_range' is not an error code: use "
+            "lower-case words joined by '-', such as out-of-range [error-code]",
+        ],
+        id="shape-and-names-at-once",
     ),
     pytest.param(
         "- scheme: mini.yaml\n",

@@ -11,13 +11,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import ValidationError
 
 from . import models as m
 from ._bands import interval, is_empty, lower_key, overlaps
-from ._diagnostics import Diagnostic, SchemeError, Severity, sort_diagnostics
+from ._diagnostics import Diagnostic, SchemeError, sort_diagnostics
 from ._expr import (
     BOOL,
     BOOL_SERIES,
@@ -31,136 +31,13 @@ from ._expr import (
     suggest,
 )
 from ._lint import Linter, LintInput
-from ._loader import Document, PathKey, decode, label, parse_yaml
+from ._loader import Document, decode, parse_yaml
+from ._locate import Locator, pydantic_diagnostics
 
 MAX_SCHEME_BYTES = 2_000_000
 """Largest scheme file accepted, in bytes."""
 
 PathT = tuple[str | int, ...]
-
-
-# --------------------------------------------------------------------------- locations
-
-
-class _Locator:
-    """Turns a model path into a file position and a readable key path."""
-
-    def __init__(self, file: str, document: Document | None) -> None:
-        self.file = file
-        self.document = document
-
-    def raw_path(self, loc: Sequence[str | int]) -> PathKey:
-        """Keep only the parts of a Pydantic `loc` that exist in the raw data."""
-        data = self.document.data if self.document else None
-        path: list[str | int] = []
-        for part in loc:
-            if isinstance(data, dict) and isinstance(part, str):
-                key = part if part in data else part.replace("_", "-")
-                if key not in data:
-                    continue  # a union member or discriminator tag, not a key
-                data = data[key]
-                path.append(key)
-            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-                data = data[part]
-                path.append(part)
-            elif isinstance(data, dict | list):
-                continue
-            else:
-                path.append(part)
-                break
-        return tuple(path)
-
-    def label(self, path: PathT) -> str:
-        return label(self.document.data if self.document else None, path)
-
-    def diag(
-        self,
-        path: PathT,
-        code: str,
-        message: str,
-        *,
-        key: bool = False,
-        offset: int = 0,
-        severity: Severity = "error",
-    ) -> Diagnostic:
-        """A diagnostic at `path`; `offset` (1-based) points inside a string value."""
-        line, column = (0, 0)
-        if self.document is not None:
-            line, column = self.document.position(path, key=key)
-            inside = self.document.text_position(path, offset - 1) if offset else None
-            if inside is not None:
-                line, column = inside
-        return Diagnostic(self.file, line, column, code, message, self.label(path), severity)
-
-
-def _pydantic_diagnostics(error: ValidationError, locator: _Locator) -> list[Diagnostic]:
-    seen: set[PathKey] = set()
-    result = []
-    for err in error.errors(include_url=False):
-        loc = tuple(err["loc"])
-        path = locator.raw_path(loc)
-        kind = err["type"]
-        if kind == "missing":
-            name = str(loc[-1])
-            result.append(locator.diag(path, "missing-key", f"missing required key {name!r}"))
-            continue
-        if kind == "extra_forbidden":
-            name = str(loc[-1])
-            hint = suggest(name, _keys_at(loc))
-            result.append(
-                locator.diag(path, "unknown-key", f"unknown key {name!r}{hint}", key=True)
-            )
-            continue
-        if path in seen:
-            continue  # one message per place: a union reports each member's complaint
-        seen.add(path)
-        if kind == "union_tag_not_found":
-            message = "missing 'kind'"
-            tags = err.get("ctx", {}).get("expected_tags")
-            if tags:
-                message += f": one of {tags}"
-        elif kind == "union_tag_invalid":
-            ctx = err.get("ctx", {})
-            message = f"unknown kind {ctx.get('tag')!r}: expected one of {ctx.get('expected_tags')}"
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-            if kind.startswith("literal_error") and isinstance(err.get("input"), str):
-                expected = str(err.get("ctx", {}).get("expected", ""))
-                options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
-                message += suggest(err["input"], options)
-            elif kind in ("bool_type", "string_type", "int_type") and "input" in err:
-                message += f", got {err['input']!r}"
-        result.append(locator.diag(path, kind.replace("_", "-"), message))
-    return result
-
-
-def _models_in(annotation: Any) -> list[type[m.Model]]:
-    """The scheme models an annotation can hold (through unions, lists and dicts)."""
-    if isinstance(annotation, type) and issubclass(annotation, m.Model):
-        return [annotation]
-    return [found for arg in get_args(annotation) for found in _models_in(arg)]
-
-
-def _keys_at(loc: Sequence[str | int]) -> list[str]:
-    """The keys allowed in the mapping that holds the last part of a Pydantic `loc`."""
-    candidates: list[type[m.Model]] = [m.Scheme]
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        tagged = [
-            c
-            for c in candidates
-            if c.model_fields.get("kind") is not None
-            and part in get_args(c.model_fields["kind"].annotation)
-        ]
-        if tagged:  # a discriminator tag in the location: keep that member only
-            candidates = tagged
-            continue
-        fields = [c.model_fields[part] for c in candidates if part in c.model_fields]
-        if not fields:  # a dict key (an attribute or parameter name)
-            continue
-        candidates = [found for f in fields for found in _models_in(f.annotation)]
-    return sorted({info.alias or name for c in candidates for name, info in c.model_fields.items()})
 
 
 # --------------------------------------------------------------------------- compiled form
@@ -214,7 +91,7 @@ class CompiledScheme:
 
 
 class _Compiler:
-    def __init__(self, scheme: m.Scheme, locator: _Locator) -> None:
+    def __init__(self, scheme: m.Scheme, locator: Locator) -> None:
         self.s = scheme
         self.loc = locator
         self.problems: list[Diagnostic] = []
@@ -754,7 +631,7 @@ def compile_scheme(
     Raises:
         SchemeError: with every problem found.
     """
-    locator = _Locator(file, _document)
+    locator = Locator(file, _document)
     compiler = _Compiler(scheme, locator)
     compiler.attributes()
     compiler.parameters()
@@ -787,7 +664,7 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
     document, problems = parse_yaml(text, file)
     if document is None:
         raise SchemeError(problems)
-    locator = _Locator(file, document)
+    locator = Locator(file, document)
     if not isinstance(document.data, dict):
         raise SchemeError(
             [*problems, locator.diag((), "not-a-mapping", "a scheme file must be a YAML mapping")]
@@ -808,7 +685,7 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
     try:
         scheme = m.Scheme.model_validate(document.data)
     except ValidationError as exc:
-        found = new(_pydantic_diagnostics(exc, locator))
+        found = new(pydantic_diagnostics(exc, locator, m.Scheme))
         raise SchemeError(sort_diagnostics([*problems, *found])) from None
     try:
         compiled = compile_scheme(scheme, file=file, _document=document)
