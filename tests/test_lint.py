@@ -310,3 +310,21 @@ def test_min_and_max_only_on_number_attributes():
     assert error.value.render() == (
         "s.yaml:14:46: subject.attributes.stage.min: only number attributes take min and max "
         "[bad-range]")
+
+
+def test_monotone_counts_the_unbanded_band_where_it_applies():
+    # low (-inf, 50) pays 100; the unbanded band covers [50, 60) and pays 300; high [60, inf)
+    # pays 200: going up from [50, 60) to [60, inf) the pay falls from 300 to 200
+    pay_level = (
+        "  - id: pay_level\n    score: total\n    monotone: true\n    fields: [pay]\n"
+        "    unbanded: {id: middle, values: {pay: 300}}\n    bands:\n"
+        "      - {id: low, below: 50, values: {pay: 100}}\n"
+        "      - {id: high, at_least: 60, values: {pay: 200}}\n"
+    )
+    text = variant("bands:\n  - id: level\n", "bands:\n" + pay_level + "  - id: level\n")
+    with pytest.raises(partyscore.SchemeError) as error:
+        partyscore.load_scheme_text(text, file="s.yaml")
+    line = line_of(text, "id: high, at_least: 60")
+    assert error.value.render() == (
+        f"s.yaml:{line}:9: bands[pay_level].bands[high]: pay_level is declared monotone, but "
+        "pay falls from 300 in middle to 200 in high [not-monotone]")

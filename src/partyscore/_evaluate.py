@@ -22,7 +22,7 @@ from ._periods import PER_YEAR, Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Outcome, Result
 
-_MODES = {
+ROUNDING_MODES = {
     "half_up": decimal.ROUND_HALF_UP,
     "half_even": decimal.ROUND_HALF_EVEN,
     "half_down": decimal.ROUND_HALF_DOWN,
@@ -33,7 +33,7 @@ _MODES = {
 }
 MAX_AMOUNT = Decimal(10) ** 12
 """Largest money amount one reward may pay; a larger one is an evaluation error."""
-_CONTEXT = decimal.Context(
+CONTEXT = decimal.Context(
     prec=28,
     rounding=decimal.ROUND_HALF_EVEN,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
@@ -42,7 +42,9 @@ _CONTEXT = decimal.Context(
 
 def round_to(value: Decimal, rounding: m.Rounding) -> Decimal:
     """Round `value` to `rounding.places` decimal places with `rounding.mode`."""
-    return value.quantize(Decimal(1).scaleb(-rounding.places), rounding=_MODES[rounding.mode])
+    return value.quantize(
+        Decimal(1).scaleb(-rounding.places), rounding=ROUNDING_MODES[rounding.mode]
+    )
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -122,7 +124,7 @@ class _Run:
         expr = node.exprs[key]
         try:
             return self.eval(expr, state.env)
-        except decimal.DivisionByZero:
+        except (decimal.DivisionByZero, decimal.DivisionUndefined):  # x / 0 and 0 / 0
             raise self.fail(
                 state,
                 "division-by-zero",
@@ -362,7 +364,9 @@ class _Run:
                 share = self.constant(node, "share", members)
                 assert reward.share_rounding is not None
                 exact = share * size
-                places = int(exact.quantize(Decimal(1), rounding=_MODES[reward.share_rounding]))
+                places = int(
+                    exact.quantize(Decimal(1), rounding=ROUNDING_MODES[reward.share_rounding])
+                )
                 how = (
                     f"{reward.share} = {format_value(share)} of {size} = {format_value(exact)}, "
                     f"{reward.share_rounding} -> {places}"
@@ -600,7 +604,7 @@ def evaluate(
     warnings: list[str] = []
     history: dict[tuple[str, int], list[_State]] = defaultdict(list)
     model = scheme.model
-    with decimal.localcontext(_CONTEXT):
+    with decimal.localcontext(CONTEXT):
         for period in sorted(by_period):
             for state in run.period(by_period[period]):
                 results.append(state.result())

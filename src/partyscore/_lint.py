@@ -309,7 +309,7 @@ class Linter:
                     f"{band.id} {interval(band)} is never reached: {banding.score} lies in {reach}",
                 )
         if banding.unbanded == "error":
-            for gap in _gaps(banding.bands, reach, step):
+            for gap in (_show(*g) for g in _gaps(banding.bands, reach, step)):
                 self.warn(
                     (*node.path, "bands"),
                     "band-gap",
@@ -318,7 +318,7 @@ class Linter:
                     key=True,
                 )
         if banding.monotone:
-            self.monotone(banding, node.path)
+            self.monotone(banding, node.path, list(_gaps(banding.bands, reach, step)))
         values: dict[str, list[Decimal]] = {f: [] for f in banding.fields}
         for band in banding.bands:
             for name, value in band.values.items():
@@ -330,17 +330,24 @@ class Linter:
             if seen:
                 self.ranges[name] = Range.of(*seen)
 
-    def monotone(self, banding: m.Banding, path: tuple[str | int, ...]) -> None:
-        ordered = sorted(enumerate(banding.bands), key=lambda ib: (lower(ib[1])[0], ib[0]))
-        for (_, low), (index, high) in itertools.pairwise(ordered):
+    def monotone(self, banding: m.Banding, path: tuple[str | int, ...], gaps: list[Gap]) -> None:
+        """Payload never falls as scores rise; the unbanded band counts wherever it applies."""
+        steps: list[tuple[Decimal, str, dict[str, Decimal], tuple[str | int, ...]]] = [
+            (lower(band)[0], band.id, band.values, (*path, "bands", index))
+            for index, band in enumerate(banding.bands)
+        ]
+        if isinstance(banding.unbanded, m.Unbanded):
+            unbanded = banding.unbanded
+            steps += [(gap[0], unbanded.id, unbanded.values, (*path, "unbanded")) for gap in gaps]
+        steps.sort(key=lambda step: step[0])
+        for (_, low_id, low, _), (_, high_id, high, where) in itertools.pairwise(steps):
             for name in banding.fields:
-                if high.values.get(name, INF) < low.values.get(name, -INF):
+                if name in low and name in high and high[name] < low[name]:
                     self.warn(
-                        (*path, "bands", index),
+                        where,
                         "not-monotone",
                         f"{banding.id} is declared monotone, but {name} falls from "
-                        f"{_plain(low.values[name])} in {low.id} to "
-                        f"{_plain(high.values[name])} in {high.id}",
+                        f"{_plain(low[name])} in {low_id} to {_plain(high[name])} in {high_id}",
                         "error",
                     )
 
@@ -463,8 +470,12 @@ def _holds_a_value(
     return first < hi or (first == hi and hi_in)
 
 
-def _gaps(bands: Sequence[m.Band], reach: Range, step: Decimal | None) -> Iterator[str]:
-    """The reachable stretches no band covers, in interval notation."""
+Gap = tuple[Decimal, bool, Decimal, bool]
+"""A stretch of scores: low end, inclusive?, high end, inclusive?"""
+
+
+def _gaps(bands: Sequence[m.Band], reach: Range, step: Decimal | None) -> Iterator[Gap]:
+    """The reachable stretches no band covers."""
     start, start_in = reach.lo, True
     for band in sorted(bands, key=lambda b: (lower(b)[0], not lower(b)[1])):
         (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
@@ -476,12 +487,12 @@ def _gaps(bands: Sequence[m.Band], reach: Range, step: Decimal | None) -> Iterat
             before[1] if before[0] <= reach.hi else True,
             step,
         ):
-            yield _show(start, start_in, min(lo, reach.hi), before[1] if lo <= reach.hi else True)
+            yield (start, start_in, min(lo, reach.hi), before[1] if lo <= reach.hi else True)
         after = (hi, not hi_in)  # the next uncovered score starts after the band
         if (after[0], 0 if after[1] else 1) > (start, 0 if start_in else 1):
             start, start_in = after
     if _holds_a_value(start, start_in, reach.hi, True, step):
-        yield _show(start, start_in, reach.hi, True)
+        yield (start, start_in, reach.hi, True)
 
 
 def _show(lo: Decimal, lo_in: bool, hi: Decimal, hi_in: bool) -> str:
