@@ -108,7 +108,9 @@ def test_numbers(text, values, expected):
         ("total if vetoed else vetoed", NUMBER,
          "both branches of 'if ... else' must have one type, not number and bool", "expr-type", 1),
         ("", NUMBER, "the expression is empty", "expr-syntax", 1),
-        ("1e400 + total", NUMBER, "1e400 is outside the allowed range (at most 10^12)",
+        ("1e400 + total", NUMBER, "1e400 is outside the allowed range (at most 10^12 in "
+         "magnitude)", "expr-invalid", 1),
+        ("1_000 + total", NUMBER, "write 1_000 as a decimal number (digits 0-9)",
          "expr-invalid", 1),
     ],
 )

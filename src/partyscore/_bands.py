@@ -16,6 +16,12 @@ def lower_key(band: m.Band) -> tuple[Decimal, int]:
     return (Decimal("-Infinity"), 0)
 
 
+def upper_key(band: m.Band) -> tuple[Decimal, int]:
+    """Sort key by upper bound: an exclusive bound before an inclusive one at the same value."""
+    value, inclusive = upper(band)
+    return (value, 1 if inclusive else 0)
+
+
 def upper(band: m.Band) -> tuple[Decimal, bool]:
     """The upper bound and whether it is inclusive; infinity when open."""
     if band.at_most is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import models as m
-from ._bands import interval, is_empty, lower_key, overlaps
+from ._bands import interval, is_empty, lower_key, overlaps, upper_key
 from ._diagnostics import Diagnostic, SchemeError, sort_diagnostics
 from ._expr import (
     BOOL,
@@ -404,14 +404,18 @@ class _Compiler:
                 )
             self.payload(banding.unbanded.values, wanted, upath)
         ordered = sorted(bands, key=lambda b: lower_key(b[0]))
-        for index, (b, bpath) in enumerate(ordered):
-            for a, _ in ordered[:index]:  # every earlier band, not only the neighbour
-                if overlaps(a, b):
-                    self.error(
-                        bpath,
-                        "band-overlap",
-                        f"{b.id} {interval(b)} overlaps {a.id} {interval(a)}",
-                    )
+        # One sweep: each band is compared with the earlier band that reaches highest, so
+        # every overlapping band is reported once, in O(n log n) however many bands there are.
+        reaching: m.Band | None = None
+        for band, bpath in ordered:
+            if reaching is not None and overlaps(reaching, band):
+                self.error(
+                    bpath,
+                    "band-overlap",
+                    f"{band.id} {interval(band)} overlaps {reaching.id} {interval(reaching)}",
+                )
+            if reaching is None or upper_key(band) > upper_key(reaching):
+                reaching = band
         self.add("banding", banding.id, path, banding, {}, reads={banding.score})
 
     def payload(self, values: dict[str, Decimal], wanted: set[str], path: PathT) -> None:
@@ -671,16 +675,17 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
         )
     # A value the loader refused is None here; later stages would only repeat the complaint,
     # at its own path or as its parent's "missing ... 'key'".
-    refused = [p.path for p in problems]
-
-    def repeats(d: Diagnostic, path: str) -> bool:
-        if d.path == path:
-            return True
+    refused = {p.path for p in problems}
+    keys_under: dict[str, set[str]] = {}
+    for path in refused:
         parent, _, key = path.rpartition(".")
-        return d.path == parent and f"{key!r}" in d.message
+        keys_under.setdefault(parent, set()).add(key)
+
+    def repeats(d: Diagnostic) -> bool:
+        return d.path in refused or any(f"{k!r}" in d.message for k in keys_under.get(d.path, ()))
 
     def new(found: Sequence[Diagnostic]) -> list[Diagnostic]:
-        return [d for d in found if not any(repeats(d, r) for r in refused)]
+        return [d for d in found if not repeats(d)]
 
     try:
         scheme = m.Scheme.model_validate(document.data)
@@ -706,14 +711,14 @@ def load_scheme(path: str | Path) -> CompiledScheme:
     """
     name = str(path)
     try:
+        if Path(path).stat().st_size > MAX_SCHEME_BYTES:  # before reading it into memory
+            message = f"the file is larger than {MAX_SCHEME_BYTES} bytes"
+            raise SchemeError([Diagnostic(name, 0, 0, "file-too-large", message)])
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise SchemeError(
             [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
         ) from None
-    if len(raw) > MAX_SCHEME_BYTES:
-        message = f"the file is larger than {MAX_SCHEME_BYTES} bytes"
-        raise SchemeError([Diagnostic(name, 0, 0, "file-too-large", message)])
     text, problem = decode(raw, name)
     if text is None:
         assert problem is not None

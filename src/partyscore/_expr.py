@@ -26,9 +26,10 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
+from ._numbers import beyond_limits
+
 _ASSIGN = re.compile(r"(?<![=!<>])=(?!=)")
-MAX_LITERAL = Decimal(10) ** 12
-"""Largest magnitude of a number written in an expression."""
+_DECIMAL_LITERAL = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
 MAX_LENGTH = 2000
 """Longest expression, in characters."""
 MAX_NODES = 400
@@ -256,10 +257,14 @@ class _Checker:
             return NUMBER
         if isinstance(value, int | float):
             segment = ast.get_source_segment(self.text, node) or repr(value)
-            number = Decimal(segment.replace("_", ""))
-            node.value = number  # type: ignore[assignment]  # exact from the source text: 0.7 is 7/10, not a float
-            if not number.is_finite() or abs(number) > MAX_LITERAL:
-                raise self.fail(node, f"{segment} is outside the allowed range (at most 10^12)")
+            if not _DECIMAL_LITERAL.fullmatch(segment):
+                raise self.fail(node, f"write {segment} as a decimal number (digits 0-9)")
+            number = Decimal(segment)  # exact: 0.7 is 7/10, not a float
+            node.value = number  # type: ignore[assignment]
+            problem = beyond_limits(number)
+            if problem:
+                shown = segment if len(segment) <= 40 else segment[:37] + "..."
+                raise self.fail(node, f"{shown} {problem}")
             return NUMBER
         if isinstance(value, str):
             raise self.fail(

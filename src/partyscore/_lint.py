@@ -18,6 +18,7 @@ Conditions are decided three ways (always, never, maybe). The checks need no inp
 from __future__ import annotations
 
 import ast
+import decimal
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -219,6 +220,12 @@ class Linter:
         self.found.append(self.diagnose(path, code, message, severity=severity, key=key))
 
     def run(self) -> list[Diagnostic]:
+        # Interval ends may overflow to infinity or underflow to zero: that is an answer here,
+        # not an error, so nothing traps.
+        with decimal.localcontext(decimal.Context(prec=28, traps=[])):
+            return self._run()
+
+    def _run(self) -> list[Diagnostic]:
         self.inputs()
         for node in self.nodes:
             getattr(self, f"rule_{node.kind}")(node)

@@ -26,8 +26,11 @@ from ._diagnostics import Diagnostic
 
 PathKey = tuple[str | int, ...]
 
-MAX_NODES = 200_000
-"""Most nodes one document may expand to (aliases count every time they are used)."""
+MAX_NODES = 50_000
+"""Most nodes a scheme document may expand to (aliases count every time they are used);
+the largest shipped scheme has about 500. Record files pass their own limit."""
+MAX_RECORD_NODES = 5_000_000
+"""Most nodes a YAML records file may have."""
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences."""
 
@@ -148,13 +151,18 @@ def label(data: Any, path: PathKey) -> str:
 class _Loader(yaml.SafeLoader):
     """The safe loader, remembering explicit tags and refusing to nest past MAX_DEPTH."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, max_nodes: int) -> None:
         super().__init__(stream)
+        self.max_nodes = max_nodes
         self.depth = 0
+        self.composed = 0  # nodes built so far: a huge file is refused while it is read
         self.explicit: set[int] = set()  # ids of nodes whose tag was written in the file
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
+        self.composed += 1
+        if self.composed > self.max_nodes:
+            raise _TooLarge(event.start_mark)
         self.depth += 1
         try:
             # Collections count, scalars (keys included) do not; the root is level 0.
@@ -170,8 +178,9 @@ class _Loader(yaml.SafeLoader):
 
 
 class _Converter:
-    def __init__(self, file: str, explicit: set[int]) -> None:
+    def __init__(self, file: str, explicit: set[int], max_nodes: int) -> None:
         self.file = file
+        self.max_nodes = max_nodes
         self.explicit = explicit
         self.problems: list[tuple[PathKey, Diagnostic]] = []
         self.values: dict[PathKey, tuple[int, int]] = {}
@@ -187,7 +196,7 @@ class _Converter:
 
     def convert(self, node: Node, path: PathKey, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.max_nodes:
             raise _TooLarge(node.start_mark)
         if depth > MAX_DEPTH and not isinstance(node, ScalarNode):
             raise _TooDeep(node.start_mark)
@@ -262,7 +271,8 @@ class _Converter:
             )
             return None
         if _INT.fullmatch(text):
-            return int(text)
+            # a long one stays a Decimal: int() refuses over 4,300 digits, the models over 10^12
+            return int(text) if len(text) <= 20 else Decimal(text)
         if _DECIMAL.fullmatch(text):
             return Decimal(text)
         return text
@@ -286,18 +296,29 @@ def _at(file: str, mark: Any, code: str, message: str) -> Diagnostic:
     return Diagnostic(file, mark.line + 1, mark.column + 1, code, message)
 
 
-def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
+def parse_yaml(
+    text: str, file: str, *, max_nodes: int = MAX_NODES
+) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one YAML document; return it with its positions (or None) and the problems.
 
     A document comes back whenever the YAML could be parsed, even with problems in some
     values (those values are None), so that later stages can report their problems too.
     """
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text, max_nodes)  # the reader checks every character here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        message = f"the character #x{exc.character:04x} is not allowed in YAML"
+        return None, [Diagnostic(file, line, column, "yaml-character", message)]
     try:
         node = loader.get_single_node()
     except _TooDeep as exc:
         message = f"the document is nested more than {MAX_DEPTH} levels deep"
         return None, [_at(file, exc.mark, "yaml-too-deep", message)]
+    except _TooLarge as exc:
+        message = f"the document has more than {max_nodes} nodes"
+        return None, [_at(file, exc.mark, "yaml-too-large", message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -313,11 +334,11 @@ def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
         loader.dispose()
     if node is None:
         return None, [Diagnostic(file, 1, 1, "empty-document", "the file holds no YAML document")]
-    converter = _Converter(file, loader.explicit)
+    converter = _Converter(file, loader.explicit, max_nodes)
     try:
         data = converter.convert(node, (), 0)
     except _TooLarge as exc:
-        message = f"the document expands to more than {MAX_NODES} nodes"
+        message = f"the document expands to more than {max_nodes} nodes"
         return None, [_at(file, exc.mark, "yaml-too-large", message)]
     except _TooDeep as exc:
         message = f"the document is nested more than {MAX_DEPTH} levels deep"
@@ -354,7 +375,7 @@ def decode(raw: bytes, file: str, encoding: str = "utf-8") -> tuple[str | None, 
                 "save it as UTF-8 or pass --encoding gb18030"
             )
         return None, Diagnostic(file, line, 0, "encoding", message)
-    except LookupError:
+    except (LookupError, UnicodeError):  # an unknown name, or a codec that decodes nothing
         return None, Diagnostic(file, 0, 0, "encoding", f"unknown encoding {encoding!r}")
     return text.lstrip("\ufeff"), None
 

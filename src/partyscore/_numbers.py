@@ -50,17 +50,34 @@ def read_number(value: Any, *, text: bool = True) -> Decimal:
         number = Decimal(value.strip())
     else:
         raise NumberError(f"expected a number, got {value!r}")
+    problem = beyond_limits(number)
+    if problem == "is not a finite number":
+        raise NumberError(f"{_shown(repr(value))} {problem}")
+    if problem:
+        raise NumberError(f"{_shown(str(value))} {problem}", "number-range")
+    return number
+
+
+def beyond_limits(number: Decimal) -> str | None:
+    """Why `number` breaks the limits (not finite, over 10^12, over 10 places), or None.
+
+    Works without decimal arithmetic, so no exponent, however large, can overflow here.
+    """
     if not number.is_finite():
-        raise NumberError(f"{value!r} is not a finite number")
-    if abs(number) > MAX_ABS:
-        raise NumberError(
-            f"{value} is outside the allowed range (at most 10^12 in magnitude)", "number-range"
-        )
+        return "is not a finite number"
+    if number and (
+        number.adjusted() > 12 or (number.adjusted() == 12 and number.copy_abs() > MAX_ABS)
+    ):
+        return "is outside the allowed range (at most 10^12 in magnitude)"
     _, digits, exponent = number.as_tuple()
     if isinstance(exponent, int) and exponent < -MAX_PLACES:  # rare: look at trailing zeros
         written = "".join(map(str, digits))
         trailing_zeros = len(written) - len(written.rstrip("0")) if written.strip("0") else 0
-        exponent += trailing_zeros
-    if isinstance(exponent, int) and exponent < -MAX_PLACES:
-        raise NumberError(f"{value} has more than {MAX_PLACES} decimal places", "number-range")
-    return number
+        if exponent + trailing_zeros < -MAX_PLACES:
+            return f"has more than {MAX_PLACES} decimal places"
+    return None
+
+
+def _shown(text: str) -> str:
+    """Text for a message, at most 40 characters."""
+    return text if len(text) <= 40 else text[:37] + "..."

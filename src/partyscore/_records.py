@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +21,7 @@ from typing import Any, Literal
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
-from ._loader import decode, parse_yaml
+from ._loader import MAX_RECORD_NODES, decode, parse_yaml
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
 from .models import Attribute, Item
@@ -224,22 +226,18 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
 
 
 def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list[Record]:
-    document, problems = parse_yaml(text, name)
-    if document is None and suffix == ".json":
-        try:  # JSON that YAML cannot read (rare escapes): accept it without line numbers
-            data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            out.add(name, exc.lineno, "json-syntax", f"{exc.msg} (column {exc.colno})")
+    if suffix == ".json":
+        found = _read_json(text, name, out)
+        if found is None:
             return []
-        except ValueError as exc:
-            out.add(name, 0, "json-syntax", str(exc))
-            return []
-        positions: dict[Any, tuple[int, int]] = {}
-    elif document is None or problems:
-        for p in problems:
-            out.add(p.file, p.line, p.code, p.message)
-        return []
+        data, lines = found
+        positions = {key: (line, 0) for key, line in lines.items()}
     else:
+        document, problems = parse_yaml(text, name, max_nodes=MAX_RECORD_NODES)
+        if document is None or problems:
+            for p in problems:
+                out.add(p.file, p.line, p.code, p.message)
+            return []
         data, positions = document.data, document.values
     prefix: tuple[str, ...] = ()
     if isinstance(data, dict) and set(data) == {"records"}:
@@ -273,6 +271,60 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list
 
 def _reject_constant(text: str) -> Any:
     raise ValueError(f"{text} is not a finite number")
+
+
+def _json_int(text: str) -> int | Decimal:
+    # int() refuses over 4,300 digits; a long one stays a Decimal, refused later by its size
+    return int(text) if len(text) <= 20 else Decimal(text)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+_JSON = json.JSONDecoder(
+    parse_float=Decimal,
+    parse_int=_json_int,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_json_object,
+)
+_RECORDS_ARRAY = re.compile(r'\s*\{\s*"records"\s*:\s*\[|\s*\[')
+
+
+def _read_json(text: str, name: str, out: _Collector) -> tuple[Any, dict[Any, int]] | None:
+    """JSON records read exactly (numbers as Decimal, duplicate keys refused), with the line
+    on which each record of the list starts."""
+    try:
+        data = _JSON.decode(text)
+    except json.JSONDecodeError as exc:
+        out.add(name, exc.lineno, "json-syntax", f"{exc.msg} (column {exc.colno})")
+        return None
+    except ValueError as exc:
+        out.add(name, 0, "json-syntax", str(exc))
+        return None
+    except RecursionError:
+        out.add(name, 0, "json-syntax", "the JSON is nested too deeply")
+        return None
+    lines: dict[Any, int] = {}
+    opening = _RECORDS_ARRAY.match(text)
+    items = data.get("records") if isinstance(data, dict) else data
+    if opening is not None and isinstance(items, list):
+        prefix: tuple[str, ...] = ("records",) if isinstance(data, dict) else ()
+        at = opening.end()
+        line, counted = 1, 0  # lines are counted once, as the scan moves on
+        for index in range(len(items)):
+            while at < len(text) and text[at] in " \t\r\n,":
+                at += 1
+            line += text.count("\n", counted, at)
+            counted = at
+            lines[(*prefix, index)] = line
+            at = _JSON.raw_decode(text, at)[1]
+    return data, lines
 
 
 # --------------------------------------------------------------------------- checking
@@ -343,7 +395,11 @@ def check_records(
         if not isinstance(subject, str) or not subject.strip():
             out.add(file, line, "missing-value", "the subject is missing", "subject")
             continue
-        subject = subject.strip()
+        try:
+            subject = clean_text(subject)
+        except ValueError as exc:
+            out.add(file, line, "bad-value", f"the subject {exc}", "subject")
+            continue
         label = f"subject {subject!r}"
         try:
             if not isinstance(record.period, str | int) or isinstance(record.period, bool):
@@ -452,7 +508,20 @@ def _attribute_value(attr: Attribute, value: Any, text_ok: bool) -> Any:
         return number
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValueError(f"expected text, got {value!r}")
-    return str(value).strip()
+    return clean_text(str(value))
+
+
+def clean_text(text: str) -> str:
+    """Identifying text (subject ids, groups) stripped and in Unicode NFC, so that spellings
+    that look the same are the same; control characters and lone surrogates are refused.
+
+    Raises:
+        ValueError: naming the character.
+    """
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise ValueError(f"{text!r} contains the character {char!r}, which is not allowed")
+    return unicodedata.normalize("NFC", text.strip())
 
 
 def _applies(item_applies: Mapping[str, list[str]] | None, attributes: Mapping[str, Any]) -> bool:

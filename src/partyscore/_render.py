@@ -151,6 +151,13 @@ def to_csv(evaluation: Evaluation) -> str:
     return out.getvalue()
 
 
+def _printable(text: str) -> str:
+    """Control characters shown as escapes, so no cell can steer the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
@@ -195,6 +202,7 @@ def to_table(evaluation: Evaluation) -> str:
                 ", ".join(dict.fromkeys(o.id for o in r.actions)) or "-",
             ]
         )
+    rows = [[_printable(cell) for cell in row] for row in rows]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for n, row in enumerate(rows):

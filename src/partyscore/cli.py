@@ -289,6 +289,8 @@ def _write_atomic(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the data reaches the disk before the new name does
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
