@@ -297,3 +297,20 @@ def test_keys_that_are_not_strings_are_named_not_crashed_on():
         partyscore.evaluate(SCHEME, [record])
     assert error.value.render() == (
         "<records>:1: None: subject 'A': unknown item None [unknown-item]")
+
+
+def test_subject_ids_that_look_the_same_are_the_same_subject():
+    nfd, nfc = "Jose\u0301", "Jos\u00e9"  # e + combining acute vs precomposed é
+    with pytest.raises(partyscore.RecordError) as error:
+        partyscore.evaluate(SCHEME, [rec(nfd, "2024-Q1", "50"), rec(nfc, "2024-Q1", "50")])
+    assert error.value.render() == (
+        "<records>:2: subject: subject 'José' already has a record for 2024-Q1 (<records>:1) "
+        "[duplicate-record]")
+
+
+@pytest.mark.parametrize("bad", ["a\x1b[2J", "b\x00", "c\ud800"])
+def test_control_characters_and_lone_surrogates_in_ids_are_refused(bad):
+    with pytest.raises(partyscore.RecordError) as error:
+        partyscore.evaluate(SCHEME, [rec(bad, "2024-Q1", "50")])
+    assert error.value.diagnostics[0].code == "bad-value"
+    assert "which is not allowed" in error.value.diagnostics[0].message
