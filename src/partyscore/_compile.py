@@ -6,6 +6,7 @@ problem it finds and the whole set is raised once as a `SchemeError`.
 
 from __future__ import annotations
 
+import decimal
 import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from ._expr import (
     NUMBER,
     NUMBER_SERIES,
     Compiled,
+    Evaluator,
     ExprError,
     Type,
     compile_expr,
@@ -441,6 +443,34 @@ class _Compiler:
                     f"{name!r} differs by {by}; a count or share needs one value",
                 )
                 return None
+        if compiled is None:
+            return None
+        # Constant: work it out now, so a bad count is a load error, not an evaluation one.
+        values = {n: p.value for n, p in self.s.parameters.items() if p.value is not None}
+        if not set(compiled.names) <= set(values):
+            return compiled  # a parameter without a value is reported where it is declared
+        try:
+            with decimal.localcontext(
+                decimal.Context(
+                    prec=28,
+                    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+                )
+            ):
+                value = Evaluator()(compiled, values)
+        except decimal.DecimalException as exc:
+            signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+            if isinstance(exc, decimal.DivisionByZero) or decimal.DivisionUndefined in signals:
+                self.error(path, "division-by-zero", f"{text} divides by zero")
+            else:
+                self.error(path, "not-constant", f"{text} cannot be worked out: {exc!r}")
+            return None
+        key = path[-1]
+        if key == "count" and (value < 0 or value != value.to_integral_value()):
+            self.error(path, "bad-count", f"the count {text} = {value} is not a whole number >= 0")
+            return None
+        if key == "share" and not 0 <= value <= 1:
+            self.error(path, "bad-count", f"the share {text} = {value} is not between 0 and 1")
+            return None
         return compiled
 
     def reward(self, reward: m.Reward, path: PathT) -> None:
@@ -711,6 +741,8 @@ def load_scheme(path: str | Path) -> CompiledScheme:
     """
     name = str(path)
     try:
+        if Path(path).exists() and not Path(path).is_file():  # a folder, pipe or device
+            raise SchemeError([Diagnostic(name, 0, 0, "unreadable", "not a regular file")])
         if Path(path).stat().st_size > MAX_SCHEME_BYTES:  # before reading it into memory
             message = f"the file is larger than {MAX_SCHEME_BYTES} bytes"
             raise SchemeError([Diagnostic(name, 0, 0, "file-too-large", message)])

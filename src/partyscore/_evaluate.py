@@ -31,6 +31,8 @@ ROUNDING_MODES = {
     "ceiling": decimal.ROUND_CEILING,
     "floor": decimal.ROUND_FLOOR,
 }
+MAX_RESULT = Decimal(10) ** 15
+"""Largest magnitude of any computed number; beyond it a formula has run away."""
 MAX_AMOUNT = Decimal(10) ** 12
 """Largest money amount one reward may pay; a larger one is an evaluation error."""
 CONTEXT = decimal.Context(
@@ -120,22 +122,29 @@ class _Run:
             ]
         )
 
-    def value(self, state: _State, node: Node, key: str) -> Any:
+    def value(self, state: _State, node: Node, key: str, evaluator: Evaluator | None = None) -> Any:
+        """Evaluate one of a rule's expressions; arithmetic failures become EvaluationErrors,
+        and so does a result beyond 10^15 (a runaway formula: no score or amount is that large,
+        and rounding it could exceed the 28 digits of the arithmetic)."""
         expr = node.exprs[key]
         try:
-            return self.eval(expr, state.env)
-        except (decimal.DivisionByZero, decimal.DivisionUndefined):  # x / 0 and 0 / 0
-            raise self.fail(
-                state,
-                "division-by-zero",
-                f"{node.id}: division by zero in {describe(expr, state.env)}",
-            ) from None
+            value = (evaluator or self.eval)(expr, state.env)
         except decimal.DecimalException as exc:
+            signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+            if isinstance(exc, decimal.DivisionByZero) or decimal.DivisionUndefined in signals:
+                code, what = "division-by-zero", "division by zero"  # x / 0 and 0 / 0
+            else:
+                code, what = "arithmetic", type(exc).__name__
+            raise self.fail(
+                state, code, f"{node.id}: {what} in {describe(expr, state.env)}"
+            ) from None
+        if isinstance(value, Decimal) and value.copy_abs() > MAX_RESULT:
             raise self.fail(
                 state,
                 "arithmetic",
-                f"{node.id}: {type(exc).__name__} in {describe(expr, state.env)}",
-            ) from None
+                f"{node.id}: the result is beyond 10^15 in {describe(expr, state.env)}",
+            )
+        return value
 
     # -- setup --------------------------------------------------------------------------
 
@@ -325,7 +334,7 @@ class _Run:
                 continue
             if isinstance(reward, m.Money):
                 raw = self.value(state, node, "amount")
-                amount = round_to(raw, reward.rounding)
+                amount = round_to(raw, reward.rounding)  # safe: value() bounds raw by 10^15
                 if amount < 0:
                     raise self.fail(
                         state,
@@ -350,7 +359,7 @@ class _Run:
                 self.grant(state, reward, why)
 
     def constant(self, node: Node, key: str, states: list[_State]) -> Decimal:
-        value: Decimal = self.eval(node.exprs[key], states[0].env)
+        value: Decimal = self.value(states[0], node, key)
         return value
 
     def top(self, node: Node, reward: m.Top, states: list[_State]) -> None:
@@ -510,7 +519,7 @@ class _Run:
             rule = node.rule
             if node.kind == "score":
                 rounding = rule.rounding or self.model.rounding
-                value = round_to(self.series_value(evaluator, state, node, "expr"), rounding)
+                value = round_to(self.value(state, node, "expr", evaluator), rounding)
                 env[rule.id] = value
                 result_scores[rule.id] = value
                 state.explain[rule.id] = (
@@ -520,15 +529,13 @@ class _Run:
             ok = True
             why = ""
             if "when" in node.exprs:
-                ok = bool(self.series_value(evaluator, state, node, "when"))
+                ok = bool(self.value(state, node, "when", evaluator))
                 why = describe(node.exprs["when"], env)
             env[rule.id] = ok
             if not ok:
                 continue
             if isinstance(rule, m.Money):
-                amount = round_to(
-                    self.series_value(evaluator, state, node, "amount"), rule.rounding
-                )
+                amount = round_to(self.value(state, node, "amount", evaluator), rule.rounding)
                 because = (
                     describe(node.exprs["amount"], env)
                     + f" = {format_value(amount)} {rule.currency}"
@@ -558,14 +565,6 @@ class _Run:
             explain=state.explain,
             source=", ".join(s.row.where for s in states),
         )
-
-    def series_value(self, evaluator: Evaluator, state: _State, node: Node, key: str) -> Any:
-        try:
-            return evaluator(node.exprs[key], state.env)
-        except decimal.DecimalException as exc:
-            raise self.fail(
-                state, "arithmetic", f"year end {node.id}: {type(exc).__name__}"
-            ) from None
 
 
 def _year_complete(kind: str, periods: list[Period]) -> bool:

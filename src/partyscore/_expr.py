@@ -274,6 +274,10 @@ class _Checker:
 
     def name(self, node: ast.Name) -> Type:
         if node.id not in self.names:
+            if node.id in self.functions:
+                raise self.fail(
+                    node, f"{node.id} is a function: call it, as in {node.id}(a, b)", "expr-type"
+                )
             if node.id in ("true", "false"):
                 literal = node.id.capitalize()
                 raise self.fail(node, f"write {literal} for the boolean", "expr-unknown-name")

@@ -334,11 +334,13 @@ def parse_yaml(
         loader.dispose()
     if node is None:
         return None, [Diagnostic(file, 1, 1, "empty-document", "the file holds no YAML document")]
-    converter = _Converter(file, loader.explicit, max_nodes)
+    # Aliases may repeat what was read, but only by MAX_NODES more nodes, whatever the file's
+    # own limit: a few anchors cannot expand into millions of values.
+    converter = _Converter(file, loader.explicit, min(max_nodes, loader.composed + MAX_NODES))
     try:
         data = converter.convert(node, (), 0)
     except _TooLarge as exc:
-        message = f"the document expands to more than {max_nodes} nodes"
+        message = f"the document expands to more than {converter.max_nodes} nodes"
         return None, [_at(file, exc.mark, "yaml-too-large", message)]
     except _TooDeep as exc:
         message = f"the document is nested more than {MAX_DEPTH} levels deep"

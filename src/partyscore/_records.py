@@ -100,6 +100,8 @@ def read_records(
     name = str(path)
     collector = _Collector(on_error)
     try:
+        if Path(path).exists() and not Path(path).is_file():  # a folder, pipe or device
+            raise RecordError([Diagnostic(name, 0, 0, "unreadable", "not a regular file")])
         size = Path(path).stat().st_size
         if size > MAX_INPUT_BYTES:
             message = f"the file is larger than {MAX_INPUT_BYTES} bytes; split it by period"
@@ -386,12 +388,19 @@ def check_records(
             continue
         record = given if isinstance(given, Record) else _from_mapping(given, index)
         file, line = record.file, record.row or index + 1
+        extra = [] if isinstance(given, Record) else [k for k in given if k not in _RECORD_KEYS]
+        for unknown in extra:
+            message = f"unknown key {unknown!r}" + suggest(str(unknown), list(_RECORD_KEYS))
+            out.add(file, line, "unknown-key", message, str(unknown))
+        if extra:
+            continue
         if not isinstance(record.attributes, Mapping) or not isinstance(record.points, Mapping):
             out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
             continue
         subject = record.subject
         if isinstance(subject, int) and not isinstance(subject, bool):
-            subject = str(subject)
+            # a number as an id, within reason (str() refuses past 4,300 digits)
+            subject = str(subject) if subject.bit_length() <= 64 else None
         if not isinstance(subject, str) or not subject.strip():
             out.add(file, line, "missing-value", "the subject is missing", "subject")
             continue
@@ -402,7 +411,11 @@ def check_records(
             continue
         label = f"subject {subject!r}"
         try:
-            if not isinstance(record.period, str | int) or isinstance(record.period, bool):
+            if (
+                not isinstance(record.period, str | int)
+                or isinstance(record.period, bool)
+                or (isinstance(record.period, int) and record.period.bit_length() > 64)
+            ):
                 raise ValueError(f"expected a period label such as 2024-Q3, got {record.period!r}")
             period = parse_period(str(record.period), model.period)
         except ValueError as exc:
@@ -439,6 +452,9 @@ def check_records(
         rows.append(Row(subject, period, group, attributes, points, f"{file}:{line}"))
     out.raise_if_any()
     return rows
+
+
+_RECORD_KEYS = ("subject", "period", "attributes", "points")
 
 
 def _from_mapping(data: Mapping[str, Any], index: int) -> Record:
