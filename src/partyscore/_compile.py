@@ -33,7 +33,7 @@ from ._expr import (
     suggest,
 )
 from ._lint import Linter, LintInput
-from ._loader import Document, decode, parse_yaml
+from ._loader import Document, parse_yaml, read_text
 from ._locate import Locator, pydantic_diagnostics
 
 MAX_SCHEME_BYTES = 2_000_000
@@ -739,22 +739,11 @@ def load_scheme(path: str | Path) -> CompiledScheme:
     Raises:
         SchemeError: carrying every problem found (also when the file cannot be read).
     """
-    name = str(path)
-    try:
-        if Path(path).exists() and not Path(path).is_file():  # a folder, pipe or device
-            raise SchemeError([Diagnostic(name, 0, 0, "unreadable", "not a regular file")])
-        if Path(path).stat().st_size > MAX_SCHEME_BYTES:  # before reading it into memory
-            message = f"the file is larger than {MAX_SCHEME_BYTES} bytes"
-            raise SchemeError([Diagnostic(name, 0, 0, "file-too-large", message)])
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SchemeError(
-            [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
-        ) from None
-    text, problem = decode(raw, name)
+    text, problem = read_text(path, max_bytes=MAX_SCHEME_BYTES)
     if text is None:
         assert problem is not None
         raise SchemeError([problem])
+    name = str(path)
     return load_scheme_text(text, file=name)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -353,6 +354,27 @@ def parse_yaml(
         data, file, text.splitlines(), converter.values, converter.keys, converter.scalars
     )
     return document, problems
+
+
+def read_text(
+    path: str | Path, *, max_bytes: int, encoding: str = "utf-8", too_large: str = ""
+) -> tuple[str | None, Diagnostic | None]:
+    """The text of a scheme, test or records file, or None and the reason it is refused.
+
+    Refuses what is not a regular file (a folder, a pipe or a device would block or mislead)
+    and files over `max_bytes` before reading them; then decodes like `decode`.
+    """
+    name = str(path)
+    try:
+        if Path(path).exists() and not Path(path).is_file():
+            return None, Diagnostic(name, 0, 0, "unreadable", "not a regular file")
+        if Path(path).stat().st_size > max_bytes:
+            message = f"the file is larger than {max_bytes} bytes{too_large}"
+            return None, Diagnostic(name, 0, 0, "file-too-large", message)
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return None, Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))
+    return decode(raw, name, encoding)
 
 
 def decode(raw: bytes, file: str, encoding: str = "utf-8") -> tuple[str | None, Diagnostic | None]:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
-from ._loader import MAX_RECORD_NODES, decode, parse_yaml
+from ._loader import MAX_RECORD_NODES, parse_yaml, read_text
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
 from .models import Attribute, Item
@@ -99,19 +99,9 @@ def read_records(
     """
     name = str(path)
     collector = _Collector(on_error)
-    try:
-        if Path(path).exists() and not Path(path).is_file():  # a folder, pipe or device
-            raise RecordError([Diagnostic(name, 0, 0, "unreadable", "not a regular file")])
-        size = Path(path).stat().st_size
-        if size > MAX_INPUT_BYTES:
-            message = f"the file is larger than {MAX_INPUT_BYTES} bytes; split it by period"
-            raise RecordError([Diagnostic(name, 0, 0, "file-too-large", message)])
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise RecordError(
-            [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
-        ) from None
-    text, problem = decode(raw, name, encoding)
+    text, problem = read_text(
+        path, max_bytes=MAX_INPUT_BYTES, encoding=encoding, too_large="; split it by period"
+    )
     if text is None:
         assert problem is not None
         raise RecordError([problem])

@@ -53,7 +53,7 @@ from ._diagnostics import (
 )
 from ._evaluate import evaluate
 from ._expr import format_value, suggest
-from ._loader import Document, PathKey, decode, parse_yaml
+from ._loader import Document, PathKey, parse_yaml, read_text
 from ._locate import Locator, pydantic_diagnostics
 from ._records import Record, check_records, read_records
 from ._results import Evaluation, Outcome, Result
@@ -310,15 +310,7 @@ def load_test_file(path: str | Path) -> SchemeTestFile:
             scheme does not load.
     """
     name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        unreadable = Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))
-        raise SchemeTestError([unreadable]) from None
-    if len(raw) > MAX_TEST_BYTES:
-        message = f"the file is larger than {MAX_TEST_BYTES} bytes"
-        raise SchemeTestError([Diagnostic(name, 0, 0, "file-too-large", message)])
-    text, problem = decode(raw, name)
+    text, problem = read_text(path, max_bytes=MAX_TEST_BYTES)
     if text is None:
         assert problem is not None
         raise SchemeTestError([problem])
