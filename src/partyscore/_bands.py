@@ -9,11 +9,8 @@ from . import models as m
 
 def lower_key(band: m.Band) -> tuple[Decimal, int]:
     """Sort key: by lower bound, an inclusive bound before an exclusive one at the same value."""
-    if band.at_least is not None:
-        return (band.at_least, 0)
-    if band.above is not None:
-        return (band.above, 1)
-    return (Decimal("-Infinity"), 0)
+    value, inclusive = lower(band)
+    return (value, 0 if inclusive else 1)
 
 
 def upper_key(band: m.Band) -> tuple[Decimal, int]:

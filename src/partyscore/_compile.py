@@ -20,6 +20,7 @@ from . import models as m
 from ._bands import interval, is_empty, lower_key, overlaps, upper_key
 from ._diagnostics import Diagnostic, SchemeError, sort_diagnostics
 from ._expr import (
+    ARITHMETIC,
     BOOL,
     BOOL_SERIES,
     NUMBER,
@@ -29,6 +30,7 @@ from ._expr import (
     ExprError,
     Type,
     compile_expr,
+    divides_by_zero,
     enum,
     suggest,
 )
@@ -450,16 +452,10 @@ class _Compiler:
         if not set(compiled.names) <= set(values):
             return compiled  # a parameter without a value is reported where it is declared
         try:
-            with decimal.localcontext(
-                decimal.Context(
-                    prec=28,
-                    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-                )
-            ):
+            with decimal.localcontext(ARITHMETIC):
                 value = Evaluator()(compiled, values)
         except decimal.DecimalException as exc:
-            signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
-            if isinstance(exc, decimal.DivisionByZero) or decimal.DivisionUndefined in signals:
+            if divides_by_zero(exc):
                 self.error(path, "division-by-zero", f"{text} divides by zero")
             else:
                 self.error(path, "not-constant", f"{text} cannot be worked out: {exc!r}")

@@ -17,7 +17,7 @@ from . import models as m
 from ._bands import contains, interval
 from ._compile import CompiledScheme, Node
 from ._diagnostics import Diagnostic, EvaluationError
-from ._expr import Evaluator, describe, format_value
+from ._expr import ARITHMETIC, Evaluator, describe, divides_by_zero, format_value
 from ._periods import PER_YEAR, Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Outcome, Result
@@ -35,11 +35,6 @@ MAX_RESULT = Decimal(10) ** 15
 """Largest magnitude of any computed number; beyond it a formula has run away."""
 MAX_AMOUNT = Decimal(10) ** 12
 """Largest money amount one reward may pay; a larger one is an evaluation error."""
-CONTEXT = decimal.Context(
-    prec=28,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
 
 
 def round_to(value: Decimal, rounding: m.Rounding) -> Decimal:
@@ -130,8 +125,7 @@ class _Run:
         try:
             value = (evaluator or self.eval)(expr, state.env)
         except decimal.DecimalException as exc:
-            signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
-            if isinstance(exc, decimal.DivisionByZero) or decimal.DivisionUndefined in signals:
+            if divides_by_zero(exc):
                 code, what = "division-by-zero", "division by zero"  # x / 0 and 0 / 0
             else:
                 code, what = "arithmetic", type(exc).__name__
@@ -603,7 +597,7 @@ def evaluate(
     warnings: list[str] = []
     history: dict[tuple[str, int], list[_State]] = defaultdict(list)
     model = scheme.model
-    with decimal.localcontext(CONTEXT):
+    with decimal.localcontext(ARITHMETIC):
         for period in sorted(by_period):
             for state in run.period(by_period[period]):
                 results.append(state.result())

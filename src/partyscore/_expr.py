@@ -16,6 +16,7 @@ exact. Types are checked statically: conditions are booleans, formulas are numbe
 from __future__ import annotations
 
 import ast
+import decimal
 import difflib
 import operator
 import re
@@ -58,6 +59,22 @@ BOOL_SERIES = Type("bool series")
 def enum(values: Sequence[str]) -> Type:
     """The type of a name whose value is one of `values`."""
     return Type("enum", tuple(values))
+
+
+ARITHMETIC = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+"""The arithmetic of every expression: 28 digits; invalid operations, division by zero and
+overflow are errors, never NaN or infinity."""
+
+
+def divides_by_zero(exc: decimal.DecimalException) -> bool:
+    """Whether a trapped decimal failure was a division by zero: x / 0, or 0 / 0 (which the C
+    decimal module raises as InvalidOperation, naming DivisionUndefined in its arguments)."""
+    signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+    return isinstance(exc, decimal.DivisionByZero) or decimal.DivisionUndefined in signals
 
 
 def _mean(series: Sequence[Decimal]) -> Decimal:

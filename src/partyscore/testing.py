@@ -36,7 +36,8 @@ from . import models as m
 from ._bands import lower, upper
 from ._compile import CompiledScheme
 from ._diagnostics import EvaluationError
-from ._evaluate import CONTEXT, ROUNDING_MODES, evaluate, round_to
+from ._evaluate import ROUNDING_MODES, evaluate, round_to
+from ._expr import ARITHMETIC
 from ._numbers import MAX_PLACES
 from ._periods import PER_YEAR, Period
 from ._render import to_json
@@ -80,7 +81,7 @@ _INF = Decimal("Infinity")
 
 def _context() -> decimal.Context:
     """The evaluator's arithmetic: 28 digits, errors trapped."""
-    return CONTEXT.copy()
+    return ARITHMETIC.copy()
 
 
 # --------------------------------------------------------------------------- the scheme
