@@ -34,7 +34,7 @@ def make_records(scheme: partyscore.CompiledScheme, branches: int) -> list[dict[
         for b in range(branches):
             points: dict[str, Any] = {}
             for name, info in scheme.items.items():
-                item = info.item
+                item = info
                 if item.type == "flag":
                     points[name] = rng.random() < 0.8
                 else:
@@ -66,7 +66,7 @@ def names_for(record: dict[str, Any]) -> dict[str, Any]:
 
 def reparsed(scheme: partyscore.CompiledScheme, records: list[dict[str, Any]]) -> None:
     """Baseline: every expression of the scheme, parsed again by simpleeval for every record."""
-    texts = [node.exprs[key].text for node in scheme.nodes for key in node.exprs]
+    texts = [e.text for rule in scheme.plan.rules for _, e in rule.expressions()]
     engine = SimpleEval(names={})
     for record in records:
         engine.names = names_for(record)
@@ -76,7 +76,7 @@ def reparsed(scheme: partyscore.CompiledScheme, records: list[dict[str, Any]]) -
 
 def parsed_once(scheme: partyscore.CompiledScheme, records: list[dict[str, Any]]) -> None:
     """The same expressions through partyscore's evaluator, parsed once at load time."""
-    compiled = [node.exprs[key] for node in scheme.nodes for key in node.exprs]
+    compiled = [e for rule in scheme.plan.rules for _, e in rule.expressions()]
     evaluator = Evaluator()
     for record in records:
         names = names_for(record)
@@ -89,7 +89,7 @@ def main() -> None:
     scheme = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
     records = make_records(scheme, branches)
     n = len(records)
-    exprs = sum(len(node.exprs) for node in scheme.nodes)
+    exprs = sum(len(rule.expressions()) for rule in scheme.plan.rules)
 
     full = best_of(3, lambda: partyscore.evaluate(scheme, records))
     naive = best_of(3, lambda: reparsed(scheme, records))

@@ -134,4 +134,4 @@ def test_every_problem_is_reported_at_once_in_file_order():
 def test_the_features_scheme_itself_is_valid():
     scheme = partyscore.load_scheme_text(FEATURES, file="features.yaml")
     assert scheme.id == "smoke"
-    assert [node.id for node in scheme.nodes][:3] == ["work", "veto", "total"]
+    assert [rule.id for rule in scheme.plan.rules][:3] == ["work", "veto", "total"]

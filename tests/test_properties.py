@@ -15,7 +15,7 @@ from partyscore._bands import contains
 
 ROOT = Path(__file__).parent.parent
 SCHEME = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
-ITEMS = {name: info.item for name, info in SCHEME.items.items()}
+ITEMS = dict(SCHEME.items)
 STEP = next(b for b in SCHEME.model.bands if b.id == "step")
 
 

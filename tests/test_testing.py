@@ -3,6 +3,7 @@ the strategies produce what they promise."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections import Counter
@@ -16,8 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partyscore
-from partyscore import _evaluate, _expr, testing
+from partyscore import _codegen, _evaluate, _explain, _expr, testing
 from partyscore._periods import parse_period
+from partyscore._plan import BandPlan
 
 ROOT = Path(__file__).parent.parent
 SHIPPED = sorted(p for p in (ROOT / "schemes").glob("*.yaml") if not p.name.endswith(".test.yaml"))
@@ -174,7 +176,7 @@ def unbounded() -> partyscore.CompiledScheme:
 
 
 def test_check_scores_in_range_finds_a_section_beyond_its_items(monkeypatch):
-    monkeypatch.setattr(_evaluate, "_plain", lambda value: value + 1000)  # an engine bug
+    monkeypatch.setattr(_codegen, "plain", lambda value: value + 1000)  # an engine bug
     with pytest.raises(AssertionError, match=r"work = 1\d\d\d.* implied by its parts 0\.\.100"):
         testing.check_scores_in_range(unbounded(), records=one(unbounded()), settings=SEARCH)
 
@@ -200,13 +202,10 @@ def test_check_one_band_finds_a_gap_between_bands():
 
 def test_check_bounds_inclusive_finds_an_exclusive_at_least(monkeypatch):
     def contains(band, value):  # an engine bug: at_least read as above
-        low = band.at_least if band.at_least is not None else band.above
-        high = band.at_most if band.at_most is not None else band.below
-        return (low is None or value > low) and (
-            high is None or value < high or (band.at_most is not None and value == high)
-        )
+        return (value > band.lo) and (value < band.hi or (band.hi_in and value == band.hi))
 
-    monkeypatch.setattr(_evaluate, "contains", contains)
+    monkeypatch.setattr(_codegen, "INLINE_BANDS", 0)  # bands found by BandPlan.contains
+    monkeypatch.setattr(BandPlan, "contains", contains)
     scheme = planted(**{"unbanded: error": "unbanded: {id: nowhere, values: {pay: 0}}"})
     with pytest.raises(
         AssertionError,
@@ -219,19 +218,16 @@ def test_check_bounds_inclusive_finds_an_exclusive_at_least(monkeypatch):
 def test_check_deterministic_finds_results_that_change_between_runs(monkeypatch):
     calls = itertools.count()
     real = _expr.format_value
-    monkeypatch.setattr(_evaluate, "format_value", lambda v: f"{real(v)} (call {next(calls)})")
+    monkeypatch.setattr(_explain, "format_value", lambda v: f"{real(v)} (call {next(calls)})")
     with pytest.raises(AssertionError, match="two evaluations of the same records differ"):
         testing.check_deterministic(planted(), records=one(planted()), settings=SEARCH)
 
 
 def test_check_order_independent_finds_results_in_input_order(monkeypatch):
-    def period(self, rows):  # an engine bug: subjects kept in input order
-        states = [_evaluate._State(row, self.initial_env(row)) for row in rows]
-        for node in self.scheme.nodes:
-            getattr(self, f"node_{node.kind}")(node, states)
-        return states
+    def order(self, rows):  # an engine bug: subjects kept in input order
+        return rows
 
-    monkeypatch.setattr(_evaluate._Run, "period", period)
+    monkeypatch.setattr(_evaluate._Run, "order", order)
     scheme = planted()
     few = testing.records(scheme, subjects=(2, 3), periods=1)
     with pytest.raises(AssertionError, match=r"reordering the records as .* changes results"):
@@ -286,8 +282,8 @@ def test_check_rank_prize_count_finds_an_overflowing_top_with_ties_exclude():
     )
     original = _evaluate._Run.top
 
-    def top(self, node, reward, states):  # an engine bug: ties let in regardless
-        original(self, node, reward.model_copy(update={"ties": "include"}), states)
+    def top(self, rule, records):  # an engine bug: ties let in regardless
+        original(self, dataclasses.replace(rule, include_ties=True), records)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_evaluate._Run, "top", top)
@@ -339,7 +335,7 @@ def test_records_respect_applies_to_ranges_and_counts():
             for item, only in stage_items.items():
                 assert (item in record["points"]) == (stage == only)
             for item, value in record["points"].items():
-                info = scheme.items[item].item
+                info = scheme.items[item]
                 assert info.max is None or info.min <= value <= info.max
 
     run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import models as m
-from ._bands import interval, is_empty, lower_key, overlaps, upper_key
+from ._bands import interval, is_empty, lower, lower_key, overlaps, upper, upper_key
+from ._codegen import Program
 from ._diagnostics import Diagnostic, SchemeError, sort_diagnostics
 from ._expr import (
     ARITHMETIC,
@@ -34,37 +35,36 @@ from ._expr import (
     enum,
     suggest,
 )
-from ._lint import Linter, LintInput
+from ._lint import Linter
 from ._loader import Document, parse_yaml, read_text
 from ._locate import Locator, pydantic_diagnostics
+from ._plan import (
+    BandingRule,
+    BandPlan,
+    ConditionRule,
+    EscalationRule,
+    HonourRule,
+    ItemPlan,
+    MoneyRule,
+    ParameterPlan,
+    PathT,
+    PeriodRule,
+    Plan,
+    RankingRule,
+    RankPrizeRule,
+    Rule,
+    ScoreRule,
+    SectionRule,
+    StepPlan,
+    TopRule,
+    YearEndRule,
+)
 
 MAX_SCHEME_BYTES = 2_000_000
 """Largest scheme file accepted, in bytes."""
 
-PathT = tuple[str | int, ...]
-
 
 # --------------------------------------------------------------------------- compiled form
-
-
-@dataclass(frozen=True)
-class Node:
-    """One named step of evaluation, run for every subject of a period in dependency order."""
-
-    kind: str
-    id: str
-    path: PathT
-    rule: Any
-    reads: frozenset[str]
-    exprs: dict[str, Compiled] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ItemInfo:
-    """An input item with its section."""
-
-    item: m.Item
-    section: m.Section
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,16 @@ class CompiledScheme:
     """A validated scheme with every name resolved and every expression compiled.
 
     Build one with `load_scheme`, `load_scheme_text` or `compile_scheme`; pass it to
-    `evaluate`. `model` is the validated `partyscore.models.Scheme`.
+    `evaluate`. `model` is the validated `partyscore.models.Scheme`; `plan` its compiled
+    rules (`partyscore.plan`); `warnings` what the linter found.
     """
 
     model: m.Scheme
     file: str
-    types: dict[str, Type]
-    items: dict[str, ItemInfo]
-    nodes: tuple[Node, ...]
-    year_end: tuple[Node, ...]
+    plan: Plan
     warnings: tuple[Diagnostic, ...] = ()
+    program: Any = field(default=None, repr=False, compare=False)
+    """The generated evaluator (built once per scheme; private)."""
 
     @property
     def id(self) -> str:
@@ -93,6 +93,16 @@ class CompiledScheme:
         """The subject attributes, by name."""
         return self.model.subject.attributes
 
+    @property
+    def items(self) -> Mapping[str, ItemPlan]:
+        """The input items, by id, in scheme order."""
+        return self.plan.items
+
+    @property
+    def types(self) -> Mapping[str, Type]:
+        """The static type of every name usable in period expressions."""
+        return self.plan.types
+
 
 class _Compiler:
     def __init__(self, scheme: m.Scheme, locator: Locator) -> None:
@@ -101,8 +111,9 @@ class _Compiler:
         self.problems: list[Diagnostic] = []
         self.types: dict[str, Type] = {}
         self.defined_at: dict[str, str] = {}
-        self.items: dict[str, ItemInfo] = {}
-        self.nodes: list[Node] = []
+        self.items: dict[str, ItemPlan] = {}
+        self.planned: list[PeriodRule] = []
+        self.built: dict[str, Rule] = {}
 
     def error(self, path: PathT, code: str, message: str, **kw: Any) -> None:
         self.problems.append(self.loc.diag(path, code, message, **kw))
@@ -236,7 +247,19 @@ class _Compiler:
                         f"the item {item.id!r} is already defined",
                     )
                     continue
-                self.items[item.id] = ItemInfo(item, section)
+                self.items[item.id] = ItemPlan(
+                    id=item.id,
+                    section=section.id,
+                    type=item.type,
+                    min=item.min,
+                    max=item.max,
+                    applies_to=tuple(
+                        (name, frozenset(allowed))
+                        for name, allowed in (item.applies_to or {}).items()
+                    ),
+                    path=ipath,
+                    model=item,
+                )
                 if scored:
                     self.define(item.id, BOOL if item.type == "flag" else NUMBER, ipath, "item")
                 else:
@@ -263,8 +286,21 @@ class _Compiler:
                 continue
             type_ = BOOL if section.kind == "veto" else NUMBER
             self.define(section.id, type_, path, "section")
-            self.nodes.append(
-                Node("section", section.id, path, section, frozenset(i.id for i in section.items))
+            if section.blocks == "all":
+                blocks: tuple[str, ...] = tuple(r.id for r in self.s.rewards)
+            else:
+                blocks = tuple(section.blocks or ())
+            self.add(
+                SectionRule(
+                    id=section.id,
+                    path=path,
+                    model=section,
+                    reads=frozenset(i.id for i in section.items),
+                    kind=section.kind,
+                    items=tuple(self.items[i.id] for i in section.items if i.id in self.items),
+                    cap=section.cap,
+                    blocks=blocks,
+                )
             )
 
     def not_enum(self, name: str) -> str:
@@ -342,7 +378,8 @@ class _Compiler:
             compiled = self.expr(score.expr, (*path, "expr"), NUMBER)
             if score.min is not None and score.max is not None and score.min > score.max:
                 self.error((*path, "min"), "bad-range", f"min {score.min} is above max {score.max}")
-            self.add("score", score.id, path, score, {"expr": compiled})
+            if compiled is not None:
+                self.add(self.score_rule(score, path, compiled))
         for i, banding in enumerate(self.s.bands):
             self.banding(banding, ("bands", i))
         for i, ranking in enumerate(self.s.rankings):
@@ -352,26 +389,49 @@ class _Compiler:
                 self.error(
                     (*path, "within"), "no-group", "ranking within a group needs subject.group"
                 )
-            self.add("ranking", ranking.id, path, ranking, {}, reads={ranking.score})
+            self.add(
+                RankingRule(
+                    id=ranking.id,
+                    path=path,
+                    model=ranking,
+                    reads=frozenset({ranking.score}),
+                    score=ranking.score,
+                    descending=ranking.order == "descending",
+                    by_group=ranking.within == "group",
+                    dense=ranking.ties == "dense",
+                )
+            )
         for i, reward in enumerate(self.s.rewards):
             self.reward(reward, ("rewards", i))
         for i, action in enumerate(self.s.actions):
             self.action(action, ("actions", i))
 
-    def add(
-        self,
-        kind: str,
-        ident: str,
-        path: PathT,
-        rule: Any,
-        exprs: dict[str, Compiled | None],
-        reads: set[str] | None = None,
-    ) -> None:
-        good = {k: v for k, v in exprs.items() if v is not None}
-        names = set(reads or ())
-        for compiled in good.values():
-            names.update(compiled.names)
-        self.nodes.append(Node(kind, ident, path, rule, frozenset(names), good))
+    def add(self, rule: PeriodRule) -> None:
+        self.planned.append(rule)
+        self.built[rule.id] = rule
+
+    def score_rule(
+        self, score: m.Score, path: PathT, compiled: Compiled, *, year_end: bool = False
+    ) -> ScoreRule:
+        return ScoreRule(
+            id=score.id,
+            path=path,
+            model=score,
+            reads=frozenset(compiled.names),
+            expr=compiled,
+            rounding=score.rounding or self.s.rounding,
+            min=score.min,
+            max=score.max,
+            year_end=year_end,
+        )
+
+    @staticmethod
+    def reads(*exprs: Compiled | None, extra: Sequence[str] = ()) -> frozenset[str]:
+        names = set(extra)
+        for expr in exprs:
+            if expr is not None:
+                names.update(expr.names)
+        return frozenset(names)
 
     def numeric_name(self, name: str, path: PathT) -> None:
         if name not in self.types:
@@ -420,7 +480,34 @@ class _Compiler:
                 )
             if reaching is None or upper_key(band) > upper_key(reaching):
                 reaching = band
-        self.add("banding", banding.id, path, banding, {}, reads={banding.score})
+        plans = {id(band): _band_plan(band, bpath) for band, bpath in bands}
+        unbanded = None
+        if isinstance(banding.unbanded, m.Unbanded):
+            unbanded = BandPlan(
+                id=banding.unbanded.id,
+                lo=-_INF,
+                lo_in=False,
+                hi=_INF,
+                hi_in=False,
+                values=banding.unbanded.values,
+                path=(*path, "unbanded"),
+                model=banding.unbanded,
+                unbanded=True,
+            )
+        self.add(
+            BandingRule(
+                id=banding.id,
+                path=path,
+                model=banding,
+                reads=frozenset({banding.score}),
+                score=banding.score,
+                fields=tuple(banding.fields),
+                bands=tuple(plans[id(b)] for b in banding.bands if id(b) in plans),
+                ordered=tuple(plans[id(b)] for b, _ in ordered),
+                unbanded=unbanded,
+                monotone=banding.monotone,
+            )
+        )
 
     def payload(self, values: dict[str, Decimal], wanted: set[str], path: PathT) -> None:
         for name in sorted(wanted - set(values)):
@@ -433,8 +520,9 @@ class _Compiler:
                 key=True,
             )
 
-    def constant(self, text: str, path: PathT) -> Compiled | None:
-        """A `count`/`share`: an expression over parameters with one value for every subject."""
+    def constant(self, text: str, path: PathT) -> tuple[Compiled, Decimal] | None:
+        """A `count`/`share`: an expression over parameters with one value for every subject,
+        worked out now."""
         compiled = self.expr(text, path, NUMBER, names=dict.fromkeys(self.s.parameters, NUMBER))
         for name in compiled.names if compiled else ():
             by = self.s.parameters[name].by
@@ -450,7 +538,7 @@ class _Compiler:
         # Constant: work it out now, so a bad count is a load error, not an evaluation one.
         values = {n: p.value for n, p in self.s.parameters.items() if p.value is not None}
         if not set(compiled.names) <= set(values):
-            return compiled  # a parameter without a value is reported where it is declared
+            return None  # a parameter without a value is reported where it is declared
         try:
             with decimal.localcontext(ARITHMETIC):
                 value = Evaluator()(compiled, values)
@@ -467,21 +555,34 @@ class _Compiler:
         if key == "share" and not 0 <= value <= 1:
             self.error(path, "bad-count", f"the share {text} = {value} is not between 0 and 1")
             return None
-        return compiled
+        return compiled, value
 
     def reward(self, reward: m.Reward, path: PathT) -> None:
-        exprs: dict[str, Compiled | None] = {}
-        reads: set[str] = set()
-        if reward.when is not None:
-            exprs["when"] = self.expr(reward.when, (*path, "when"), BOOL)
-        if isinstance(reward, m.Money):
-            exprs["amount"] = self.expr(reward.amount, (*path, "amount"), NUMBER)
+        when = None if reward.when is None else self.expr(reward.when, (*path, "when"), BOOL)
+        failed = reward.when is not None and when is None
+        common: dict[str, Any] = {"id": reward.id, "path": path, "model": reward, "when": when}
+        if isinstance(reward, m.Honour):
+            if not failed:
+                self.add(HonourRule(reads=self.reads(when), **common))
+        elif isinstance(reward, m.Money):
+            amount = self.expr(reward.amount, (*path, "amount"), NUMBER)
+            if amount is not None and not failed:
+                self.add(
+                    MoneyRule(
+                        reads=self.reads(when, amount),
+                        amount=amount,
+                        currency=reward.currency,
+                        rounding=reward.rounding,
+                        **common,
+                    )
+                )
         elif isinstance(reward, m.Top):
-            reads.update(self.ranking_ref(reward.ranking, (*path, "ranking")))
+            ranking = self.ranking_ref(reward.ranking, (*path, "ranking"))
+            worked: tuple[Compiled, Decimal] | None = None
             if (reward.count is None) == (reward.share is None):
                 self.error(path, "top-shape", "give either 'count' or 'share'")
             elif reward.share is not None:
-                exprs["share"] = self.constant(reward.share, (*path, "share"))
+                worked = self.constant(reward.share, (*path, "share"))
                 if reward.share_rounding is None:
                     self.error(
                         path,
@@ -490,79 +591,149 @@ class _Compiler:
                     )
             else:
                 assert reward.count is not None
-                exprs["count"] = self.constant(reward.count, (*path, "count"))
-        elif isinstance(reward, m.RankPrize):
-            reads.update(self.ranking_ref(reward.ranking, (*path, "ranking")))
-            banding = next((b for b in self.s.bands if b.id == reward.banding), None)
-            if banding is None:
+                worked = self.constant(reward.count, (*path, "count"))
+            if ranking is not None and worked is not None and not failed:
+                compiled, value = worked
+                self.add(
+                    TopRule(
+                        reads=self.reads(when, compiled, extra=[ranking.id]),
+                        ranking=ranking,
+                        count=value if reward.count is not None else None,
+                        share=value if reward.share is not None else None,
+                        constant=compiled,
+                        count_text=reward.count or reward.share or "",
+                        share_rounding=reward.share_rounding,
+                        include_ties=reward.ties == "include",
+                        **common,
+                    )
+                )
+        else:
+            self.rank_prize(reward, path, when, failed, common)
+
+    def rank_prize(
+        self,
+        reward: m.RankPrize,
+        path: PathT,
+        when: Compiled | None,
+        failed: bool,
+        common: dict[str, Any],
+    ) -> None:
+        ranking = self.ranking_ref(reward.ranking, (*path, "ranking"))
+        banding = self.built.get(reward.banding)
+        ok = True
+        if not isinstance(banding, BandingRule):
+            ok = False
+            if not any(b.id == reward.banding for b in self.s.bands):
                 self.error(
                     (*path, "banding"),
                     "unknown-banding",
                     f"unknown banding {reward.banding!r}"
                     + suggest(reward.banding, [b.id for b in self.s.bands]),
                 )
-            else:
-                reads.add(banding.id)
-                band_ids = [b.id for b in banding.bands]
-                if isinstance(banding.unbanded, m.Unbanded):
-                    band_ids.append(banding.unbanded.id)
-                for pi, prize in enumerate(reward.prizes):
-                    for band_id in prize.amounts:
-                        if band_id not in band_ids:
-                            self.error(
-                                (*path, "prizes", pi, "amounts", band_id),
-                                "unknown-band",
-                                f"{band_id!r} is not a band of {banding.id}"
-                                + suggest(band_id, band_ids),
-                                key=True,
-                            )
-            ranks = [p.rank for p in reward.prizes]
-            if len(set(ranks)) != len(ranks):
-                self.error((*path, "prizes"), "duplicate-rank", "a rank appears twice in prizes")
-        self.add("reward", reward.id, path, reward, exprs, reads)
+        else:
+            band_ids = list(banding.band_ids)
+            for pi, prize in enumerate(reward.prizes):
+                for band_id in prize.amounts:
+                    if band_id not in band_ids:
+                        ok = False
+                        self.error(
+                            (*path, "prizes", pi, "amounts", band_id),
+                            "unknown-band",
+                            f"{band_id!r} is not a band of {banding.id}"
+                            + suggest(band_id, band_ids),
+                            key=True,
+                        )
+        ranks = [p.rank for p in reward.prizes]
+        if len(set(ranks)) != len(ranks):
+            ok = False
+            self.error((*path, "prizes"), "duplicate-rank", "a rank appears twice in prizes")
+        if ok and ranking is not None and isinstance(banding, BandingRule) and not failed:
+            self.add(
+                RankPrizeRule(
+                    reads=self.reads(when, extra=[ranking.id, banding.id]),
+                    ranking=ranking,
+                    banding=banding,
+                    prizes={p.rank: p.amounts for p in reward.prizes},
+                    currency=reward.currency,
+                    rounding=reward.rounding,
+                    split=reward.ties == "split",
+                    **common,
+                )
+            )
 
-    def ranking_ref(self, name: str, path: PathT) -> set[str]:
+    def ranking_ref(self, name: str, path: PathT) -> RankingRule | None:
         known = [r.id for r in self.s.rankings]
         if name not in known:
             self.error(path, "unknown-ranking", f"unknown ranking {name!r}" + suggest(name, known))
-            return set()
-        return {name}
+            return None
+        found = self.built.get(name)
+        return found if isinstance(found, RankingRule) else None
 
     def action(self, action: m.Action, path: PathT) -> None:
-        exprs: dict[str, Compiled | None] = {"when": self.expr(action.when, (*path, "when"), BOOL)}
-        if isinstance(action, m.Escalation):
-            ats = [s.at for s in action.steps]
-            if ats != sorted(set(ats)):
-                self.error(
-                    (*path, "steps"),
-                    "step-order",
-                    "steps must be in increasing order of 'at', each 'at' once",
+        when = self.expr(action.when, (*path, "when"), BOOL)
+        if isinstance(action, m.Condition):
+            if when is not None:
+                self.add(
+                    ConditionRule(
+                        id=action.id,
+                        path=path,
+                        model=action,
+                        reads=self.reads(when),
+                        when=when,
+                        action=action.action or action.id,
+                    )
                 )
-            for si, step in enumerate(action.steps):
-                if step.when is not None:
-                    exprs[f"step{si}"] = self.expr(step.when, (*path, "steps", si, "when"), BOOL)
-        self.add("action", action.id, path, action, exprs)
+            return
+        ats = [s.at for s in action.steps]
+        ok = when is not None
+        if ats != sorted(set(ats)):
+            ok = False
+            self.error(
+                (*path, "steps"),
+                "step-order",
+                "steps must be in increasing order of 'at', each 'at' once",
+            )
+        steps: list[StepPlan] = []
+        for si, step in enumerate(action.steps):
+            spath = (*path, "steps", si)
+            condition = None
+            if step.when is not None:
+                condition = self.expr(step.when, (*spath, "when"), BOOL)
+                ok = ok and condition is not None
+            steps.append(StepPlan(step.at, step.action, condition, step.label, spath))
+        if ok and when is not None:
+            self.add(
+                EscalationRule(
+                    id=action.id,
+                    path=path,
+                    model=action,
+                    reads=self.reads(when, *(s.when for s in steps)),
+                    when=when,
+                    consecutive=action.count == "consecutive",
+                    steps=tuple(steps),
+                )
+            )
 
     # -- order --------------------------------------------------------------------------
 
-    def order(self) -> tuple[Node, ...]:
+    def order(self) -> tuple[PeriodRule, ...]:
         """Topological order, declaration order among equals; report cycles."""
+        nodes = self.planned
         provider: dict[str, int] = {}
-        for index, node in enumerate(self.nodes):
-            provider[node.id] = index
-            rule = node.rule
-            if isinstance(rule, m.Banding):
+        for index, rule in enumerate(nodes):
+            provider[rule.id] = index
+            if isinstance(rule, BandingRule):
                 for name in rule.fields:
                     provider[name] = index
-            if isinstance(rule, m.Ranking):
-                provider[f"{rule.id}_size"] = provider[f"{rule.id}_last"] = index
+            if isinstance(rule, RankingRule):
+                provider[rule.size_name] = provider[rule.last_name] = index
         deps = {
-            i: {provider[n] for n in node.reads if n in provider and provider[n] != i}
-            for i, node in enumerate(self.nodes)
+            i: {provider[n] for n in rule.reads if n in provider and provider[n] != i}
+            for i, rule in enumerate(nodes)
         }
-        for i, node in enumerate(self.nodes):
-            if i in {provider.get(n) for n in node.reads} and node.kind != "banding":
-                self.error(node.path, "cycle", f"{node.id!r} refers to itself")
+        for i, rule in enumerate(nodes):
+            if i in {provider.get(n) for n in rule.reads} and not isinstance(rule, BandingRule):
+                self.error(rule.path, "cycle", f"{rule.id!r} refers to itself")
         waiting = {i: len(d) for i, d in deps.items()}
         users: dict[int, list[int]] = {i: [] for i in deps}
         for i, d in deps.items():
@@ -586,18 +757,16 @@ class _Compiler:
                 break
             stuck -= downstream
         if stuck:
-            names = ", ".join(self.nodes[i].id for i in sorted(stuck))
+            names = ", ".join(nodes[i].id for i in sorted(stuck))
             self.error(
-                self.nodes[min(stuck)].path,
+                nodes[min(stuck)].path,
                 "cycle",
                 f"these rules depend on each other in a cycle: {names}",
             )
-        return tuple(self.nodes[i] for i in order)
+        return tuple(nodes[i] for i in order)
 
-    def year_end(self) -> tuple[Node, ...]:
-        block = self.s.year_end
-        if block is None:
-            return ()
+    def year_end_types(self) -> dict[str, Type]:
+        """Per-period names as series (parameters stay scalars), for year-end expressions."""
         names: dict[str, Type] = {}
         for name, type_ in self.types.items():
             if type_ == NUMBER:
@@ -606,7 +775,14 @@ class _Compiler:
                 names[name] = BOOL_SERIES
         for name in self.s.parameters:
             names[name] = NUMBER  # constants stay scalars
-        nodes: list[Node] = []
+        return names
+
+    def year_end(self, names: dict[str, Type]) -> tuple[YearEndRule, ...]:
+        block = self.s.year_end
+        if block is None:
+            return ()
+        names = dict(names)
+        rules: list[YearEndRule] = []
         base: PathT = ("year_end",)
         for i, score in enumerate(block.scores):
             path = (*base, "scores", i)
@@ -619,35 +795,65 @@ class _Compiler:
                 )
             names[score.id] = NUMBER
             if compiled:
-                nodes.append(
-                    Node(
-                        "score",
-                        score.id,
-                        path,
-                        score,
-                        frozenset(compiled.names),
-                        {"expr": compiled},
-                    )
-                )
-        rules: list[tuple[str, Any]] = [("reward", r) for r in block.rewards]
-        rules += [("action", a) for a in block.actions]
-        for i, (kind, rule) in enumerate(rules):
-            section = "rewards" if kind == "reward" else "actions"
-            index = i if kind == "reward" else i - len(block.rewards)
+                rules.append(self.score_rule(score, path, compiled, year_end=True))
+        outcomes: list[tuple[str, int, m.Honour | m.Money | m.Condition]] = [
+            *(("rewards", i, r) for i, r in enumerate(block.rewards)),
+            *(("actions", i, a) for i, a in enumerate(block.actions)),
+        ]
+        for section, index, rule in outcomes:
             path = (*base, section, index)
-            exprs: dict[str, Compiled] = {}
-            for key in ("when", "amount"):
-                text = getattr(rule, key, None)
-                if text is not None:
-                    want = BOOL if key == "when" else NUMBER
-                    compiled = self.expr(text, (*path, key), want, names=names, series=True)
-                    if compiled:
-                        exprs[key] = compiled
+
+            def compiled_key(key: str, want: Type) -> Compiled | None:
+                text = getattr(rule, key, None)  # noqa: B023 - used within this iteration
+                if text is None:
+                    return None
+                return self.expr(text, (*path, key), want, names=names, series=True)  # noqa: B023
+
+            when = compiled_key("when", BOOL)
             if rule.id in names:
                 self.error((*path, "id"), "duplicate-name", f"the name {rule.id!r} is already used")
             names[rule.id] = BOOL
-            nodes.append(Node(kind, rule.id, path, rule, frozenset(), exprs))
-        return tuple(nodes)
+            common: dict[str, Any] = {"id": rule.id, "path": path, "model": rule, "year_end": True}
+            if isinstance(rule, m.Money):
+                amount = compiled_key("amount", NUMBER)
+                if amount is not None and (when is not None or rule.when is None):
+                    rules.append(
+                        MoneyRule(
+                            reads=self.reads(when, amount),
+                            when=when,
+                            amount=amount,
+                            currency=rule.currency,
+                            rounding=rule.rounding,
+                            **common,
+                        )
+                    )
+            elif isinstance(rule, m.Honour):
+                if when is not None:
+                    rules.append(HonourRule(reads=self.reads(when), when=when, **common))
+            elif when is not None:
+                rules.append(
+                    ConditionRule(
+                        reads=self.reads(when), when=when, action=rule.action or rule.id, **common
+                    )
+                )
+        return tuple(rules)
+
+
+def _band_plan(band: m.Band, path: PathT) -> BandPlan:
+    (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
+    return BandPlan(
+        id=band.id,
+        lo=lo,
+        lo_in=lo_in,
+        hi=hi,
+        hi_in=hi_in,
+        values=band.values,
+        path=path,
+        model=band,
+    )
+
+
+_INF = Decimal("Infinity")
 
 
 # --------------------------------------------------------------------------- entry points
@@ -668,18 +874,31 @@ def compile_scheme(
     compiler.sections()
     compiler.scores()
     compiler.rules()
-    nodes = compiler.order()
-    year_end = compiler.year_end()
+    rules = compiler.order()
+    year_end_types = compiler.year_end_types()
+    year_end = compiler.year_end(year_end_types)
+    plan = Plan(
+        period=scheme.period,
+        rounding=scheme.rounding,
+        group=scheme.subject.group,
+        attributes=scheme.subject.attributes,
+        parameters={
+            name: ParameterPlan(name, p.value, p.by, p.values or {}, ("parameters", name))
+            for name, p in scheme.parameters.items()
+        },
+        items=compiler.items,
+        rules=rules,
+        year_end=year_end,
+        types=dict(compiler.types),
+        year_end_types=year_end_types,
+    )
     if not any(d.severity == "error" for d in compiler.problems):
-        linted = Linter(LintInput(scheme, nodes, year_end), locator.diag).run()
-        compiler.problems.extend(linted)
+        compiler.problems.extend(Linter(scheme, plan, locator.diag).run())
     errors = [d for d in compiler.problems if d.severity == "error"]
     if errors:
         raise SchemeError(sort_diagnostics(compiler.problems))
     warnings = tuple(sort_diagnostics([d for d in compiler.problems if d.severity == "warning"]))
-    return CompiledScheme(
-        scheme, file, dict(compiler.types), compiler.items, nodes, year_end, warnings
-    )
+    return CompiledScheme(scheme, file, plan, warnings, Program(plan))
 
 
 def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:

@@ -1,568 +1,465 @@
 """The pure evaluator: checked records in, results out. No I/O, no clock, no randomness.
 
-Periods are folded in order. Within a period every rule (node) runs for every subject before
-the next rule runs, so a ranking sees every subject's score and a reward can use a rank.
+Periods are folded in order. Within a period the scheme's steps run in order: a generated
+segment (`_codegen`) runs record by record; a ranking, a top reward or a rank prize runs
+over every subject of the period at once, so a reward can use a rank. Between periods only
+what history rules need is kept: each subject's escalation counts, and the values of the
+current year that year-end rules read.
 """
 
 from __future__ import annotations
 
 import decimal
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
-from . import models as m
-from ._bands import contains, interval
-from ._compile import CompiledScheme, Node
+from ._codegen import BLOCKED, HISTORY, HITS, ROW, Hit, Program, RuleFailure, Segment
+from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, EvaluationError
-from ._expr import ARITHMETIC, Evaluator, describe, divides_by_zero, format_value
+from ._explain import Values, because, explain, explain_year_end, places, prize_amount
+from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._periods import PER_YEAR, Period
+from ._plan import (
+    ConditionRule,
+    EscalationRule,
+    MoneyRule,
+    Plan,
+    RankingRule,
+    RankPrizeRule,
+    Rule,
+    ScoreRule,
+    TopRule,
+)
 from ._records import OnError, Record, Row, check_records
-from ._results import Evaluation, Outcome, Result
+from ._results import Evaluation, Explanations, Outcome, Result
 
-ROUNDING_MODES = {
-    "half_up": decimal.ROUND_HALF_UP,
-    "half_even": decimal.ROUND_HALF_EVEN,
-    "half_down": decimal.ROUND_HALF_DOWN,
-    "up": decimal.ROUND_UP,
-    "down": decimal.ROUND_DOWN,
-    "ceiling": decimal.ROUND_CEILING,
-    "floor": decimal.ROUND_FLOOR,
-}
-MAX_RESULT = Decimal(10) ** 15
-"""Largest magnitude of any computed number; beyond it a formula has run away."""
-MAX_AMOUNT = Decimal(10) ** 12
-"""Largest money amount one reward may pay; a larger one is an evaluation error."""
+__all__ = ["PeriodResults", "evaluate", "iter_evaluate"]
 
 
-def round_to(value: Decimal, rounding: m.Rounding) -> Decimal:
-    """Round `value` to `rounding.places` decimal places with `rounding.mode`."""
-    return value.quantize(
-        Decimal(1).scaleb(-rounding.places), rounding=ROUNDING_MODES[rounding.mode]
-    )
+class _History:
+    """What one subject carries from period to period."""
 
+    __slots__ = ("counts", "year", "year_values")
 
-def _plain(value: Decimal) -> Decimal:
-    """The same number without trailing zeros (and never in exponent form)."""
-    normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-@dataclass
-class _State:
-    row: Row
-    env: dict[str, Any]
-    scores: dict[str, Decimal] = field(default_factory=dict)
-    bands: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Decimal] = field(default_factory=dict)
-    ranks: dict[str, int] = field(default_factory=dict)
-    rewards: list[Outcome] = field(default_factory=list)
-    withheld: list[Outcome] = field(default_factory=list)
-    actions: list[Outcome] = field(default_factory=list)
-    explain: dict[str, str] = field(default_factory=dict)
-    blocked: dict[str, str] = field(default_factory=dict)
-
-    def result(self) -> Result:
-        return Result(
-            subject=self.row.subject,
-            period=self.row.period.label,
-            group=self.row.group,
-            scores=self.scores,
-            bands=self.bands,
-            values=self.values,
-            ranks=self.ranks,
-            rewards=tuple(self.rewards),
-            withheld=tuple(self.withheld),
-            actions=tuple(self.actions),
-            explain=self.explain,
-            source=self.row.where,
-        )
-
-
-@dataclass
-class _Streak:
-    ordinal: int
-    year: int
-    count: int
+    def __init__(self, escalations: int) -> None:
+        self.counts: list[tuple[int | None, int]] = [(None, 0)] * escalations
+        self.year: int | None = None
+        self.year_values: list[tuple[Row, list[Any]]] = []
 
 
 class _Run:
-    """One evaluation: the scheme, the expression engine and the history carried across periods."""
+    """One evaluation: the generated program and the history carried across periods."""
 
     def __init__(self, scheme: CompiledScheme) -> None:
         self.scheme = scheme
-        self.model = scheme.model
-        self.eval = Evaluator()
-        self.streaks: dict[tuple[str, str], _Streak] = {}
-        self.in_year: dict[tuple[str, str, int], int] = defaultdict(int)
-
-    def fail(self, state: _State, code: str, message: str) -> EvaluationError:
-        file, _, line = state.row.where.rpartition(":")
-        return EvaluationError(
-            [
-                Diagnostic(
-                    file,
-                    int(line) if line.isdigit() else 0,
-                    0,
-                    code,
-                    f"subject {state.row.subject!r}, {state.row.period}: {message}",
-                )
-            ]
-        )
-
-    def value(self, state: _State, node: Node, key: str, evaluator: Evaluator | None = None) -> Any:
-        """Evaluate one of a rule's expressions; arithmetic failures become EvaluationErrors,
-        and so does a result beyond 10^15 (a runaway formula: no score or amount is that large,
-        and rounding it could exceed the 28 digits of the arithmetic)."""
-        expr = node.exprs[key]
-        try:
-            value = (evaluator or self.eval)(expr, state.env)
-        except decimal.DecimalException as exc:
-            if divides_by_zero(exc):
-                code, what = "division-by-zero", "division by zero"  # x / 0 and 0 / 0
-            else:
-                code, what = "arithmetic", type(exc).__name__
-            raise self.fail(
-                state, code, f"{node.id}: {what} in {describe(expr, state.env)}"
-            ) from None
-        if isinstance(value, Decimal) and value.copy_abs() > MAX_RESULT:
-            raise self.fail(
-                state,
-                "arithmetic",
-                f"{node.id}: the result is beyond 10^15 in {describe(expr, state.env)}",
-            )
-        return value
-
-    # -- setup --------------------------------------------------------------------------
-
-    def initial_env(self, row: Row) -> dict[str, Any]:
-        env: dict[str, Any] = {}
-        types = self.scheme.types
-        for name, value in row.attributes.items():
-            if name in types:
-                env[name] = value
-        for name, param in self.model.parameters.items():
-            if param.by is not None:
-                assert param.values is not None
-                env[name] = param.values[row.attributes[param.by]]
-            else:
-                env[name] = param.value
-        for name, value in row.points.items():
-            if name in types:
-                env[name] = value
-        return env
+        self.plan: Plan = scheme.plan
+        program = scheme.program
+        assert isinstance(program, Program)
+        self.program = program
+        self.slots = program.slots
+        self.history: dict[str, _History] = {}
+        self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
+        plan = self.plan
+        self.attribute_slots = [(n, self.slots[n]) for n in plan.attributes]
+        self.parameter_slots = [(p, self.slots[n]) for n, p in plan.parameters.items()]
+        self.item_slots = [(n, self.slots[n]) for n in plan.items]
+        self.score_slots = [(n, self.slots[n]) for n in plan.score_names]
+        self.band_slots = [(b.id, self.slots[b.id]) for b in plan.bandings]
+        self.field_slots = [(f, self.slots[f]) for f in plan.field_names]
+        self.rank_slots = [(r.id, self.slots[r.id]) for r in plan.rankings]
 
     # -- one period ---------------------------------------------------------------------
 
-    def period(self, rows: list[Row]) -> list[_State]:
-        states = [
-            _State(row, self.initial_env(row)) for row in sorted(rows, key=lambda r: r.subject)
-        ]
-        for node in self.scheme.nodes:
-            handler = getattr(self, f"node_{node.kind}")
-            handler(node, states)
-        return states
+    def values(self, row: Row) -> list[Any]:
+        v = self.program.new_values()
+        history = self.history.get(row.subject)
+        if history is None:
+            history = self.history[row.subject] = _History(len(self.program.escalations))
+        v[ROW], v[HITS], v[HISTORY] = row, [], history.counts
+        attributes = row.attributes
+        for name, slot in self.attribute_slots:
+            v[slot] = attributes[name]
+        for parameter, slot in self.parameter_slots:
+            v[slot] = parameter.value_for(attributes)
+        points = row.points
+        for name, slot in self.item_slots:
+            v[slot] = points[name]
+        return v
 
-    def node_section(self, node: Node, states: list[_State]) -> None:
-        section: m.Section = node.rule
-        ids = [i.id for i in section.items]
-        for state in states:
-            if section.kind == "veto":
-                hit = [i for i in ids if state.env[i]]
-                state.env[section.id] = bool(hit)
-                if hit:
-                    reason = f"veto {section.id}: {', '.join(hit)}"
-                    targets = (
-                        [r.id for r in self.model.rewards]
-                        if section.blocks == "all"
-                        else list(section.blocks or [])
-                    )
-                    for rid in targets:
-                        state.blocked.setdefault(rid, reason)
-                state.explain[section.id] = f"veto items set: {', '.join(hit) or 'none'}"
-                continue
-            # Exact sum, written without trailing zeros: 4.0 + 5 shows as 9, not 9.0.
-            total = _plain(sum((state.env[i] for i in ids), Decimal(0)))
-            parts = " + ".join(format_value(state.env[i]) for i in ids)
-            why = f"{parts} = {format_value(total)}"
-            if section.cap is not None and total > section.cap:
-                why += f", capped at {format_value(section.cap)}"
-                total = section.cap
-            state.env[section.id] = total
-            state.scores[section.id] = total
-            state.explain[section.id] = why
+    def order(self, rows: list[Row]) -> list[Row]:
+        """Subjects in a fixed order (by id), whatever the order of the input."""
+        return sorted(rows, key=lambda r: r.subject)
 
-    def node_score(self, node: Node, states: list[_State]) -> None:
-        score: m.Score = node.rule
-        rounding = score.rounding or self.model.rounding
-        for state in states:
-            raw = self.value(state, node, "expr")
-            value = round_to(raw, rounding)
-            if (score.min is not None and value < score.min) or (
-                score.max is not None and value > score.max
+    def period(self, period: Period, rows: list[Row]) -> list[list[Any]]:
+        """Evaluate one period's rows; the value lists, in subject order."""
+        records = [self.values(row) for row in self.order(rows)]
+        ordinal, year = period.ordinal, period.year
+        for step in self.program.steps:
+            if isinstance(step, Segment):
+                fn = step.fn
+                assert fn is not None
+                v: list[Any] = []
+                try:
+                    for v in records:
+                        fn(v, ordinal, year)
+                except RuleFailure as failure:
+                    raise self.fail(v, failure) from None
+            elif isinstance(step, RankingRule):
+                self.rank(step, records)
+            elif isinstance(step, TopRule):
+                self.top(step, records)
+            else:
+                self.rank_prize(step, records)
+        return records
+
+    def groups(self, ranking: RankingRule, records: list[list[Any]]) -> Iterable[list[list[Any]]]:
+        if not ranking.by_group:
+            return [records]
+        grouped: dict[str | None, list[list[Any]]] = defaultdict(list)
+        for v in records:
+            grouped[v[ROW].group].append(v)
+        return grouped.values()
+
+    def rank(self, rule: RankingRule, records: list[list[Any]]) -> None:
+        score, rank_slot = self.slots[rule.score], self.slots[rule.id]
+        size_slot, last_slot = self.slots[rule.size_name], self.slots[rule.last_name]
+        ties_slot, first_slot = self.slots[f"#ties:{rule.id}"], self.slots[f"#first:{rule.id}"]
+        for members in self.groups(rule, records):
+            # Stable sort of records already in subject order: ties stay in subject order.
+            ordered = sorted(members, key=lambda v: v[score], reverse=rule.descending)
+            size = Decimal(len(ordered))
+            worst = ordered[-1][score]
+            position = 1
+            for distinct, (value, tied) in enumerate(
+                groupby(ordered, key=lambda v: v[score]), start=1
             ):
-                raise self.fail(
-                    state,
-                    "score-out-of-range",
-                    f"{score.id} = {format_value(value)} is outside its declared range "
-                    f"{score.min}..{score.max} ({describe(node.exprs['expr'], state.env)})",
-                )
-            state.env[score.id] = value
-            state.scores[score.id] = value
-            rounded = (
-                ""
-                if raw == value
-                else (
-                    f" = {format_value(raw)}, rounded {rounding.mode} to {rounding.places} places"
-                )
-            )
-            state.explain[score.id] = (
-                f"{describe(node.exprs['expr'], state.env)}{rounded} -> {format_value(value)}"
-            )
+                holders = list(tied)
+                rank = Decimal(distinct if rule.dense else position)
+                last = value == worst
+                for v in holders:
+                    v[rank_slot] = rank
+                    v[size_slot] = size
+                    v[last_slot] = last
+                    v[ties_slot] = len(holders)
+                    v[first_slot] = position
+                position += len(holders)
 
-    def node_banding(self, node: Node, states: list[_State]) -> None:
-        banding: m.Banding = node.rule
-        for state in states:
-            value = state.env[banding.score]
-            band = next((b for b in banding.bands if contains(b, value)), None)
-            if band is not None:
-                band_id, payload = band.id, band.values
-                why = f"{banding.score}={format_value(value)} is in {band.id} {interval(band)}"
-            elif isinstance(banding.unbanded, m.Unbanded):
-                band_id, payload = banding.unbanded.id, banding.unbanded.values
-                why = f"{banding.score}={format_value(value)} is in no band: {band_id}"
+    def when(self, rule: Rule, v: list[Any]) -> bool:
+        condition = self.program.when.get(rule.id)
+        if condition is None:
+            return True
+        try:
+            return condition(v)
+        except RuleFailure as failure:
+            raise self.fail(v, failure) from None
+
+    def grant(self, rule: Rule, v: list[Any], amount: Decimal | None = None) -> None:
+        blocked = v[BLOCKED]
+        reason = blocked.get(rule.id) if blocked is not None else None
+        v[HITS].append(Hit(rule, amount, None, reason))
+        v[self.slots[rule.id]] = reason is None
+
+    def top(self, rule: TopRule, records: list[list[Any]]) -> None:
+        slot = self.slots[rule.id]
+        rank_slot = self.slots[rule.ranking.id]
+        for v in records:
+            v[slot] = False
+        for members in self.groups(rule.ranking, records):
+            count, _ = places(rule, len(members))
+            ordered = sorted(members, key=lambda v: v[rank_slot])
+            chosen: list[list[Any]] = []
+            if count > 0:
+                cut = ordered[min(count, len(ordered)) - 1][rank_slot]
+                chosen = [v for v in ordered if v[rank_slot] <= cut]
+                if len(chosen) > count and not rule.include_ties:
+                    chosen = [v for v in ordered if v[rank_slot] < cut]
+            for v in chosen:
+                if self.when(rule, v):
+                    self.grant(rule, v)
+
+    def rank_prize(self, rule: RankPrizeRule, records: list[list[Any]]) -> None:
+        slot = self.slots[rule.id]
+        ranking = rule.ranking
+        rank_slot, band_slot = self.slots[ranking.id], self.slots[rule.banding.id]
+        ties_slot = self.slots[f"#ties:{ranking.id}"]
+        first_slot = self.slots[f"#first:{ranking.id}"]
+        for v in records:
+            v[slot] = False
+        amounts: dict[tuple[int, int, int, str], Decimal] = {}  # once per tie group and band
+        for v in records:
+            key = (int(v[rank_slot]), v[first_slot], v[ties_slot], v[band_slot])
+            amount = amounts.get(key)
+            if amount is None:
+                amount = amounts[key] = prize_amount(rule, *key)
+            if amount > 0 and self.when(rule, v):
+                self.grant(rule, v, amount)
+
+    # -- failures -----------------------------------------------------------------------
+
+    def fail(self, v: list[Any], failure: RuleFailure) -> EvaluationError:
+        row: Row = v[ROW]
+        names = Values(v, self.slots)
+        return _failure(row, failure, names)
+
+    # -- results ------------------------------------------------------------------------
+
+    def result(self, v: list[Any]) -> Result:
+        row: Row = v[ROW]
+        plan, slots = self.plan, self.slots
+        names = Values(v, slots)
+        group, year = row.group, row.period.year
+        rewards: list[Outcome] = []
+        withheld: list[Outcome] = []
+        actions: list[Outcome] = []
+        for hit in v[HITS]:
+            outcome = _outcome(plan, hit, names, group, year)
+            if isinstance(hit.rule, ConditionRule | EscalationRule):
+                actions.append(outcome)
+            elif hit.withheld_by is not None:
+                withheld.append(outcome)
             else:
-                raise self.fail(
-                    state,
-                    "unbanded",
-                    f"{banding.score} = {format_value(value)} is in no band of "
-                    f"{banding.id} and the banding says unbanded: error",
-                )
-            state.env[banding.id] = band_id
-            state.bands[banding.id] = band_id
-            for name, amount in payload.items():
-                state.env[name] = amount
-                state.values[name] = amount
-            if payload:
-                why += " (" + ", ".join(f"{k}={format_value(v)}" for k, v in payload.items()) + ")"
-            state.explain[banding.id] = why
-
-    def groups(self, within: str, states: list[_State]) -> dict[str | None, list[_State]]:
-        grouped: dict[str | None, list[_State]] = defaultdict(list)
-        for state in states:
-            grouped[state.row.group if within == "group" else None].append(state)
-        return dict(sorted(grouped.items(), key=lambda kv: kv[0] or ""))
-
-    def node_ranking(self, node: Node, states: list[_State]) -> None:
-        ranking: m.Ranking = node.rule
-        sign = -1 if ranking.order == "descending" else 1
-        for group, members in self.groups(ranking.within, states).items():
-            ordered = sorted(members, key=lambda s: (sign * s.env[ranking.score], s.row.subject))
-            values = [s.env[ranking.score] for s in ordered]
-            first_at: dict[Decimal, int] = {}  # value -> 1-based position of its first holder
-            count: dict[Decimal, int] = defaultdict(int)
-            for position, value in enumerate(values, start=1):
-                first_at.setdefault(value, position)
-                count[value] += 1
-            dense = {value: index for index, value in enumerate(first_at, start=1)}
-            worst = values[-1]
-            where = f" in group {group}" if group is not None else ""
-            for state in ordered:
-                mine = state.env[ranking.score]
-                rank = first_at[mine] if ranking.ties == "competition" else dense[mine]
-                state.env[ranking.id] = Decimal(rank)
-                state.env[f"{ranking.id}_size"] = Decimal(len(ordered))
-                state.env[f"{ranking.id}_last"] = mine == worst
-                state.ranks[ranking.id] = rank
-                tie = count[mine]
-                tied = f", tied with {tie - 1} other(s) ({ranking.ties})" if tie > 1 else ""
-                state.explain[ranking.id] = (
-                    f"rank {rank} of {len(ordered)}{where} by {ranking.score}="
-                    f"{format_value(mine)} ({ranking.order}){tied}"
-                )
-
-    # -- rewards ------------------------------------------------------------------------
-
-    def grant(
-        self,
-        state: _State,
-        reward: Any,
-        because: str,
-        amount: Decimal | None = None,
-        currency: str | None = None,
-    ) -> None:
-        blocked = state.blocked.get(reward.id)
-        outcome = Outcome(reward.id, reward.id, because, reward.label, amount, currency, blocked)
-        if blocked:
-            state.withheld.append(outcome)
-            state.env[reward.id] = False
-        else:
-            state.rewards.append(outcome)
-            state.env[reward.id] = True
-
-    def when(self, state: _State, node: Node) -> tuple[bool, str]:
-        if "when" not in node.exprs:
-            return True, ""
-        return bool(self.value(state, node, "when")), describe(node.exprs["when"], state.env)
-
-    def node_reward(self, node: Node, states: list[_State]) -> None:
-        reward = node.rule
-        for state in states:
-            state.env[reward.id] = False
-        if isinstance(reward, m.Top):
-            self.top(node, reward, states)
-            return
-        if isinstance(reward, m.RankPrize):
-            self.rank_prize(node, reward, states)
-            return
-        for state in states:
-            ok, why = self.when(state, node)
-            if not ok:
-                continue
-            if isinstance(reward, m.Money):
-                raw = self.value(state, node, "amount")
-                amount = round_to(raw, reward.rounding)  # safe: value() bounds raw by 10^15
-                if amount < 0:
-                    raise self.fail(
-                        state,
-                        "negative-amount",
-                        f"{reward.id}: the amount {format_value(amount)} is negative",
-                    )
-                if amount > MAX_AMOUNT:
-                    raise self.fail(
-                        state,
-                        "amount-too-large",
-                        f"{reward.id}: the amount {format_value(amount)} is above the limit "
-                        f"of 10^12 ({describe(node.exprs['amount'], state.env)})",
-                    )
-                because = (
-                    describe(node.exprs["amount"], state.env)
-                    + f" = {format_value(amount)} {reward.currency}"
-                )
-                if why:
-                    because = f"{why}; {because}"
-                self.grant(state, reward, because, amount, reward.currency)
-            else:
-                self.grant(state, reward, why)
-
-    def constant(self, node: Node, key: str, states: list[_State]) -> Decimal:
-        value: Decimal = self.value(states[0], node, key)
-        return value
-
-    def top(self, node: Node, reward: m.Top, states: list[_State]) -> None:
-        ranking = next(r for r in self.model.rankings if r.id == reward.ranking)
-        for group, members in self.groups(ranking.within, states).items():
-            size = len(members)
-            if reward.count is not None:
-                places = int(self.constant(node, "count", members))
-                how = f"count {reward.count} = {places}"
-            else:
-                share = self.constant(node, "share", members)
-                assert reward.share_rounding is not None
-                exact = share * size
-                places = int(
-                    exact.quantize(Decimal(1), rounding=ROUNDING_MODES[reward.share_rounding])
-                )
-                how = (
-                    f"{reward.share} = {format_value(share)} of {size} = {format_value(exact)}, "
-                    f"{reward.share_rounding} -> {places}"
-                )
-            ordered = sorted(members, key=lambda s: (s.ranks[ranking.id], s.row.subject))
-            chosen: list[_State] = []
-            if places > 0:
-                cut = ordered[min(places, size) - 1].ranks[ranking.id]
-                chosen = [s for s in ordered if s.ranks[ranking.id] <= cut]
-                if len(chosen) > places and reward.ties == "exclude":
-                    chosen = [s for s in ordered if s.ranks[ranking.id] < cut]
-            where = f" in group {group}" if group is not None else ""
-            for state in chosen:
-                ok, why = self.when(state, node)
-                if not ok:
-                    continue
-                because = (
-                    f"rank {state.ranks[ranking.id]} of {size}{where} is within the top "
-                    f"{places} ({how}; ties {reward.ties}d)"
-                )
-                self.grant(state, reward, f"{because}; {why}" if why else because)
-
-    def rank_prize(self, node: Node, reward: m.RankPrize, states: list[_State]) -> None:
-        ranking = next(r for r in self.model.rankings if r.id == reward.ranking)
-        table = {p.rank: p.amounts for p in reward.prizes}
-
-        def amount_for(position: int, band: str) -> Decimal:
-            return table.get(position, {}).get(band, Decimal(0))
-
-        for _group, members in self.groups(ranking.within, states).items():
-            ordered = sorted(members, key=lambda s: (s.ranks[ranking.id], s.row.subject))
-            first_at: dict[int, int] = {}  # rank -> 1-based position of its first holder
-            holders: dict[int, int] = defaultdict(int)
-            for position, member in enumerate(ordered, start=1):
-                first_at.setdefault(member.ranks[ranking.id], position)
-                holders[member.ranks[ranking.id]] += 1
-            for state in ordered:
-                rank = state.ranks[ranking.id]
-                band = state.bands[reward.banding]
-                tied = holders[rank]
-                if reward.ties == "split" and tied > 1:
-                    first = first_at[rank]
-                    places = range(first, first + tied)
-                    pool = sum((amount_for(p, band) for p in places), Decimal(0))
-                    amount = round_to(pool / tied, reward.rounding)
-                    how = (
-                        f"{tied} tied at rank {rank} split places {first}-{places[-1]}: "
-                        f"{format_value(pool)} / {tied} = {format_value(amount)}"
-                    )
-                    left = pool - amount * tied
-                    if left:  # say what the declared rounding keeps back; never hide it
-                        how += (
-                            f" each, {format_value(left)} {reward.currency} of the pool "
-                            f"not paid out ({reward.rounding.mode} to "
-                            f"{reward.rounding.places} places)"
-                        )
-                else:
-                    amount = round_to(amount_for(rank, band), reward.rounding)
-                    how = f"rank {rank} with {reward.banding} band {band}"
-                    if tied > 1:
-                        how += f" (tied with {tied - 1}, shared)"
-                if amount <= 0:
-                    continue
-                ok, why = self.when(state, node)
-                if not ok:
-                    continue
-                because = f"{how} -> {format_value(amount)} {reward.currency}"
-                self.grant(
-                    state, reward, f"{because}; {why}" if why else because, amount, reward.currency
-                )
-
-    # -- actions ------------------------------------------------------------------------
-
-    def node_action(self, node: Node, states: list[_State]) -> None:
-        action = node.rule
-        for state in states:
-            ok, why = self.when(state, node)
-            if isinstance(action, m.Condition):
-                state.env[action.id] = ok
-                if ok:
-                    state.actions.append(
-                        Outcome(action.action or action.id, action.id, why, action.label)
-                    )
-                continue
-            self.escalate(node, action, state, ok, why)
-
-    def escalate(
-        self, node: Node, action: m.Escalation, state: _State, holds: bool, why: str
-    ) -> None:
-        subject, period = state.row.subject, state.row.period
-        if action.count == "consecutive":
-            key = (subject, action.id)
-            previous = self.streaks.get(key)
-            run = previous.count if previous and previous.ordinal == period.ordinal - 1 else 0
-            count = run + 1 if holds else 0
-            self.streaks[key] = _Streak(period.ordinal, period.year, count)
-            counted = f"{_ordinal(count)} consecutive {self.model.period}"
-        else:
-            year_key = (subject, action.id, period.year)
-            if holds:
-                self.in_year[year_key] += 1
-            count = self.in_year[year_key] if holds else 0
-            counted = f"{_ordinal(count)} time in {period.year}"
-        state.env[action.id] = Decimal(count)
-        state.explain[action.id] = f"{why} -> {counted if holds else 'does not hold'}"
-        if not holds:
-            return
-        chosen = None
-        for index, step in enumerate(action.steps):
-            if step.at > count:
-                break
-            step_key = f"step{index}"
-            if step_key in node.exprs and not self.value(state, node, step_key):
-                continue
-            chosen = (index, step)
-        if chosen is None:
-            return
-        index, step = chosen
-        because = f"{why}; {counted} (step from {_ordinal(step.at)})"
-        if step.when is not None:
-            because += f"; {describe(node.exprs[f'step{index}'], state.env)}"
-        label = step.label or action.label
-        state.actions.append(Outcome(step.action, action.id, because, label, step=index + 1))
+                rewards.append(outcome)
+        return Result(
+            subject=row.subject,
+            period=row.period.label,
+            group=group,
+            kind="period",
+            scores={n: v[s] for n, s in self.score_slots},
+            bands={n: v[s] for n, s in self.band_slots},
+            values={n: v[s] for n, s in self.field_slots},
+            ranks={n: int(v[s]) for n, s in self.rank_slots},
+            rewards=tuple(rewards),
+            withheld=tuple(withheld),
+            actions=tuple(actions),
+            explain=Explanations(lambda: explain(plan, names, group, year)),
+            source=row.where,
+        )
 
     # -- year end -----------------------------------------------------------------------
 
-    def year_end(self, subject: str, year: int, states: list[_State]) -> Result:
-        block = self.model.year_end
-        assert block is not None
-        env: dict[str, Any] = {}
-        for name, type_ in self.scheme.types.items():
-            if type_.name in ("number", "bool") and name not in self.model.parameters:
-                env[name] = tuple(s.env[name] for s in states)
-        for name in self.model.parameters:
-            env[name] = states[-1].env[name]
-        evaluator = Evaluator(series=True)
-        last = states[-1]
-        state = _State(last.row, env)
-        result_scores: dict[str, Decimal] = {}
-        for node in self.scheme.year_end:
-            rule = node.rule
-            if node.kind == "score":
-                rounding = rule.rounding or self.model.rounding
-                value = round_to(self.value(state, node, "expr", evaluator), rounding)
-                env[rule.id] = value
-                result_scores[rule.id] = value
-                state.explain[rule.id] = (
-                    f"{describe(node.exprs['expr'], env)} -> {format_value(value)}"
-                )
-                continue
-            ok = True
-            why = ""
-            if "when" in node.exprs:
-                ok = bool(self.value(state, node, "when", evaluator))
-                why = describe(node.exprs["when"], env)
-            env[rule.id] = ok
-            if not ok:
-                continue
-            if isinstance(rule, m.Money):
-                amount = round_to(self.value(state, node, "amount", evaluator), rule.rounding)
-                because = (
-                    describe(node.exprs["amount"], env)
-                    + f" = {format_value(amount)} {rule.currency}"
-                )
-                state.rewards.append(
-                    Outcome(
-                        rule.id,
-                        rule.id,
-                        f"{why}; {because}" if why else because,
-                        rule.label,
-                        amount,
-                        rule.currency,
-                    )
-                )
-            elif isinstance(rule, m.Honour):
-                state.rewards.append(Outcome(rule.id, rule.id, why, rule.label))
-            else:
-                state.actions.append(Outcome(rule.action or rule.id, rule.id, why, rule.label))
+    def remember(self, v: list[Any]) -> None:
+        """Keep what year-end rules read of this period."""
+        row: Row = v[ROW]
+        history = self.history[row.subject]
+        if history.year != row.period.year:
+            history.year, history.year_values = row.period.year, []
+        history.year_values.append((row, [v[self.slots[n]] for n in self.year_end_names]))
+
+    def year_end(self, subject: str, year: int) -> Result | str:
+        """The year-end result of one subject, or why there is none."""
+        history = self.history[subject]
+        kept = history.year_values if history.year == year else []
+        periods = [row.period for row, _ in kept]
+        if len(periods) != PER_YEAR[self.plan.period]:
+            have = ", ".join(p.label for p in periods)
+            return (
+                f"{subject} {year}: year-end rules not applied: {len(periods)} of "
+                f"{PER_YEAR[self.plan.period]} periods present ({have})"
+            )
+        last: Row = kept[-1][0]
+        env: dict[str, Any] = {
+            name: tuple(values[i] for _, values in kept)
+            for i, name in enumerate(self.year_end_names)
+        }
+        for name, parameter in self.plan.parameters.items():
+            env[name] = parameter.value_for(last.attributes)
+        hits: list[Hit] = []
+        env["#"] = [last, hits, None, None]
+        program_year_end = self.program.year_end
+        assert program_year_end is not None
+        try:
+            program_year_end(env)
+        except RuleFailure as failure:
+            raise _failure(last, failure, env) from None
+        plan = self.plan
+        rewards: list[Outcome] = []
+        actions: list[Outcome] = []
+        for hit in hits:
+            outcome = _outcome(plan, hit, env, last.group, year)
+            (actions if isinstance(hit.rule, ConditionRule) else rewards).append(outcome)
+        history.year_values = []
         return Result(
             subject=subject,
             period=f"{year:04d}",
-            group=last.row.group,
+            group=last.group,
             kind="year_end",
-            scores=result_scores,
-            rewards=tuple(state.rewards),
-            actions=tuple(state.actions),
-            explain=state.explain,
-            source=", ".join(s.row.where for s in states),
+            scores={r.id: env[r.id] for r in plan.year_end if isinstance(r, ScoreRule)},
+            rewards=tuple(rewards),
+            actions=tuple(actions),
+            explain=Explanations(lambda: explain_year_end(plan, env)),
+            source=", ".join(row.where for row, _ in kept),
         )
 
 
-def _year_complete(kind: str, periods: list[Period]) -> bool:
-    return len(periods) == PER_YEAR[kind]
+def _year_end_names(plan: Plan) -> tuple[str, ...]:
+    """The per-period names year-end expressions may read (numbers and flags)."""
+    return tuple(
+        name
+        for name, type_ in plan.types.items()
+        if type_.name in ("number", "bool") and name not in plan.parameters
+    )
+
+
+def _outcome(
+    plan: Plan, hit: Hit, names: Mapping[str, Any], group: str | None, year: int
+) -> Outcome:
+    rule = hit.rule
+
+    def render() -> str:
+        return because(plan, hit, names, group, year)
+
+    if isinstance(rule, EscalationRule):
+        assert hit.step is not None
+        step = rule.steps[hit.step - 1]
+        return Outcome(
+            step.action, rule.id, None, step.label or rule.label, step=hit.step, render=render
+        )
+    if isinstance(rule, ConditionRule):
+        return Outcome(rule.action, rule.id, None, rule.label, render=render)
+    currency = rule.currency if isinstance(rule, MoneyRule | RankPrizeRule) else None
+    return Outcome(
+        rule.id,
+        rule.id,
+        None,
+        rule.label,
+        hit.amount,
+        currency,
+        hit.withheld_by,
+        render=render,
+    )
+
+
+def _failure(row: Row, failure: RuleFailure, names: Mapping[str, Any]) -> EvaluationError:
+    """An `EvaluationError` for a rule that failed on a record, with the values it read."""
+    rule = failure.rule
+    expr = _expression(rule, failure.key)
+    seen = describe(expr, names) if expr is not None else ""
+    value = failure.value
+    if failure.what == "decimal":
+        assert failure.error is not None
+        if divides_by_zero(failure.error):
+            code, what = "division-by-zero", "division by zero"  # x / 0 and 0 / 0
+        else:
+            code, what = "arithmetic", type(failure.error).__name__
+        message = f"{rule.id}: {what} in {seen}"
+    elif failure.what == "runaway":
+        code, message = "arithmetic", f"{rule.id}: the result is beyond 10^15 in {seen}"
+    elif failure.what == "range":
+        assert isinstance(rule, ScoreRule)
+        assert value is not None
+        code = "score-out-of-range"
+        message = (
+            f"{rule.id} = {format_value(value)} is outside its declared range "
+            f"{rule.min}..{rule.max} ({seen})"
+        )
+    elif failure.what == "unbanded":
+        assert value is not None
+        score = getattr(rule, "score", "")
+        code = "unbanded"
+        message = (
+            f"{score} = {format_value(value)} is in no band of {rule.id} and the banding says "
+            "unbanded: error"
+        )
+    elif failure.what == "negative":
+        assert value is not None
+        code = "negative-amount"
+        message = f"{rule.id}: the amount {format_value(value)} is negative"
+    else:
+        assert value is not None
+        code = "amount-too-large"
+        message = (
+            f"{rule.id}: the amount {format_value(value)} is above the limit of 10^12 ({seen})"
+        )
+    return EvaluationError(
+        [
+            Diagnostic(
+                row.file,
+                row.line,
+                0,
+                code,
+                f"subject {row.subject!r}, {row.period}: {message}",
+            )
+        ]
+    )
+
+
+def _expression(rule: Rule, key: str) -> Any:
+    if key == "expr" and isinstance(rule, ScoreRule):
+        return rule.expr
+    if key == "amount" and isinstance(rule, MoneyRule):
+        return rule.amount
+    if key == "when":
+        return getattr(rule, "when", None)
+    if key.startswith("step") and isinstance(rule, EscalationRule):
+        return rule.steps[int(key[4:])].when
+    return None
+
+
+class PeriodResults(tuple[Result, ...]):
+    """The results of one period, in subject order, followed by any year-end results that
+    period completes; `warnings` says which year ends were not applied and why."""
+
+    warnings: tuple[str, ...] = ()
+    period: str = ""
+
+
+def iter_evaluate(
+    scheme: CompiledScheme,
+    records: Iterable[Record | Mapping[str, Any]],
+    *,
+    on_error: OnError = "collect",
+) -> Iterator[PeriodResults]:
+    """Evaluate period by period, yielding each period's results as soon as it is complete.
+
+    Every record is checked before the first period is evaluated, so a bad record never
+    leaves a half-written result. Between periods only history is kept (escalation counts,
+    the current year's values for year-end rules), so callers need not hold every result.
+
+    >>> for batch in iter_evaluate(scheme, records):  # doctest: +SKIP
+    ...     print(batch.period, len(batch))
+
+    Raises:
+        RecordError: for bad records (see `evaluate`).
+        EvaluationError: when a valid record breaks a declared guarantee of the scheme.
+    """
+    rows = check_records(scheme, records, on_error)
+    by_period: dict[Period, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_period[row.period].append(row)
+    return _periods(scheme, by_period)
+
+
+def _periods(
+    scheme: CompiledScheme, by_period: Mapping[Period, list[Row]]
+) -> Iterator[PeriodResults]:
+    run = _Run(scheme)
+    ordered = sorted(by_period)
+    has_year_end = run.program.year_end is not None
+    subjects_in_year: dict[int, set[str]] = defaultdict(set)
+    with decimal.localcontext(ARITHMETIC):
+        for index, period in enumerate(ordered):
+            records = run.period(period, by_period[period])
+            results = [run.result(v) for v in records]
+            warnings: list[str] = []
+            if has_year_end:
+                for v in records:
+                    run.remember(v)
+                    subjects_in_year[period.year].add(v[ROW].subject)
+                following = ordered[index + 1] if index + 1 < len(ordered) else None
+                if following is None or following.year != period.year:
+                    for subject in sorted(subjects_in_year.pop(period.year)):
+                        outcome = run.year_end(subject, period.year)
+                        if isinstance(outcome, str):
+                            warnings.append(outcome)
+                        else:
+                            results.append(outcome)
+            batch = PeriodResults(results)
+            batch.warnings = tuple(warnings)
+            batch.period = period.label
+            yield batch
 
 
 def evaluate(
@@ -588,42 +485,9 @@ def evaluate(
         EvaluationError: when a valid record breaks a declared guarantee of the scheme
             (a score outside its range, a score in no band with ``unbanded: error``).
     """
-    rows = check_records(scheme, records, on_error)
-    run = _Run(scheme)
-    by_period: dict[Period, list[Row]] = defaultdict(list)
-    for row in rows:
-        by_period[row.period].append(row)
     results: list[Result] = []
     warnings: list[str] = []
-    history: dict[tuple[str, int], list[_State]] = defaultdict(list)
-    model = scheme.model
-    with decimal.localcontext(ARITHMETIC):
-        for period in sorted(by_period):
-            for state in run.period(by_period[period]):
-                results.append(state.result())
-                history[(state.row.subject, period.year)].append(state)
-        if model.year_end is not None:
-            year_end: list[Result] = []
-            for (subject, year), states in sorted(
-                history.items(), key=lambda kv: (kv[0][1], kv[0][0])
-            ):
-                periods = [s.row.period for s in states]
-                if _year_complete(model.period, periods):
-                    year_end.append(run.year_end(subject, year, states))
-                else:
-                    have = ", ".join(p.label for p in periods)
-                    warnings.append(
-                        f"{subject} {year}: year-end rules not applied: {len(periods)} of "
-                        f"{PER_YEAR[model.period]} periods present ({have})"
-                    )
-            results = _interleave(results, year_end)
-    return Evaluation(model.id, model.version, tuple(results), tuple(warnings))
-
-
-def _interleave(periods: list[Result], year_end: list[Result]) -> list[Result]:
-    """Period results in order, each year's year-end results after that year's last period."""
-
-    def key(result: Result) -> tuple[int, int]:
-        return (int(result.period[:4]), 1 if result.kind == "year_end" else 0)
-
-    return sorted([*periods, *year_end], key=key)  # stable: keeps period and subject order
+    for batch in iter_evaluate(scheme, records, on_error=on_error):
+        results.extend(batch)
+        warnings.extend(batch.warnings)
+    return Evaluation(scheme.model.id, scheme.model.version, tuple(results), tuple(warnings))

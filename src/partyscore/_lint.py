@@ -1,8 +1,9 @@
 """Static analysis of a compiled scheme: what can never happen, and what does not add up.
 
-Ranges are worked out by interval arithmetic from the items' bounds, the sections' caps, the
-parameters and the expressions (an over-approximation: a score's true range lies inside).
-Conditions are decided three ways (always, never, maybe). The checks need no input data:
+Ranges come from `partyscore._ranges` (interval arithmetic over the plan, an
+over-approximation: a score's true range lies inside); conditions are decided three ways
+(always, never, maybe). Year-end rules are checked like period rules. The checks need no
+input data:
 
 - ``band-gap``: reachable scores that fall in no band of a banding with ``unbanded: error``;
 - ``band-unreachable``: a band no reachable score falls in;
@@ -17,203 +18,52 @@ Conditions are decided three ways (always, never, maybe). The checks need no inp
 
 from __future__ import annotations
 
-import ast
 import decimal
 import itertools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
-from enum import Enum
-from typing import Any
 
 from . import models as m
-from ._bands import interval, lower, upper
-from ._diagnostics import Diagnostic
+from ._diagnostics import Diagnostic, Severity
+from ._expr import Compiled
+from ._plan import (
+    BandingRule,
+    BandPlan,
+    ConditionRule,
+    EscalationRule,
+    HonourRule,
+    MoneyRule,
+    PathT,
+    Plan,
+    RankPrizeRule,
+    Rule,
+    ScoreRule,
+    SectionRule,
+    TopRule,
+)
+from ._ranges import INF, Range, Ranges, Truth
+from ._ranges import plain_text as _plain
 
-INF = Decimal("Infinity")
-
-
-@dataclass(frozen=True)
-class Range:
-    """A closed interval of numbers; infinite ends are open."""
-
-    lo: Decimal
-    hi: Decimal
-
-    @staticmethod
-    def of(*values: Decimal) -> Range:
-        return Range(min(values), max(values))
-
-    def __or__(self, other: Range) -> Range:
-        return Range(min(self.lo, other.lo), max(self.hi, other.hi))
-
-    def __str__(self) -> str:
-        lo = "-inf" if self.lo == -INF else _plain(self.lo)
-        hi = "inf" if self.hi == INF else _plain(self.hi)
-        return f"[{lo}, {hi}]"
-
-
-ANY = Range(-INF, INF)
-
-
-class Truth(Enum):
-    """The three answers about a condition over all reachable inputs."""
-
-    ALWAYS = "always"
-    NEVER = "never"
-    MAYBE = "maybe"
-
-
-def _plain(value: Decimal) -> str:
-    text = f"{value.normalize():f}" if value.is_finite() else str(value)
-    return text
-
-
-def _mul(a: Range, b: Range) -> Range:
-    products = []
-    for x in (a.lo, a.hi):
-        for y in (b.lo, b.hi):
-            if (x == 0 and y.is_infinite()) or (y == 0 and x.is_infinite()):
-                products.append(Decimal(0))
-            else:
-                products.append(x * y)
-    return Range.of(*products)
-
-
-def _div(a: Range, b: Range) -> Range:
-    if b.lo <= 0 <= b.hi:
-        return ANY
-    return _mul(
-        a,
-        Range.of(
-            1 / b.lo if b.lo.is_finite() else Decimal(0),
-            1 / b.hi if b.hi.is_finite() else Decimal(0),
-        ),
-    )
-
-
-class _Intervals:
-    """Interval and three-valued evaluation of compiled expression trees."""
-
-    def __init__(self, ranges: dict[str, Range]) -> None:
-        self.ranges = ranges
-
-    def number(self, node: ast.expr) -> Range:
-        if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
-            return Range(node.value, node.value)
-        if isinstance(node, ast.Name):
-            return self.ranges.get(node.id, ANY)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            inner = self.number(node.operand)
-            return Range(-inner.hi, -inner.lo)
-        if isinstance(node, ast.UnaryOp):
-            return self.number(node.operand)
-        if isinstance(node, ast.BinOp):
-            left, right = self.number(node.left), self.number(node.right)
-            if isinstance(node.op, ast.Add):
-                return Range(left.lo + right.lo, left.hi + right.hi)
-            if isinstance(node.op, ast.Sub):
-                return Range(left.lo - right.hi, left.hi - right.lo)
-            if isinstance(node.op, ast.Mult):
-                return _mul(left, right)
-            return _div(left, right)
-        if isinstance(node, ast.IfExp):
-            test = self.truth(node.test)
-            if test is Truth.ALWAYS:
-                return self.number(node.body)
-            if test is Truth.NEVER:
-                return self.number(node.orelse)
-            return self.number(node.body) | self.number(node.orelse)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            args = [self.number(a) for a in node.args]
-            if node.func.id == "min":
-                return Range(min(a.lo for a in args), min(a.hi for a in args))
-            if node.func.id == "max":
-                return Range(max(a.lo for a in args), max(a.hi for a in args))
-            if node.func.id == "abs":
-                (a,) = args
-                if a.lo >= 0:
-                    return a
-                if a.hi <= 0:
-                    return Range(-a.hi, -a.lo)
-                return Range(Decimal(0), max(-a.lo, a.hi))
-        return ANY
-
-    def truth(self, node: ast.expr) -> Truth:
-        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
-            return Truth.ALWAYS if node.value else Truth.NEVER
-        if isinstance(node, ast.BoolOp):
-            parts = [self.truth(v) for v in node.values]
-            decided, other = (
-                (Truth.NEVER, Truth.ALWAYS)
-                if isinstance(node.op, ast.And)
-                else (Truth.ALWAYS, Truth.NEVER)
-            )
-            if decided in parts:
-                return decided
-            return other if all(p is other for p in parts) else Truth.MAYBE
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            inner = self.truth(node.operand)
-            return {Truth.ALWAYS: Truth.NEVER, Truth.NEVER: Truth.ALWAYS}.get(inner, Truth.MAYBE)
-        if isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            results = [
-                self.compare(op, a, b)
-                for op, a, b in zip(node.ops, operands[:-1], operands[1:], strict=True)
-            ]
-            if Truth.NEVER in results:
-                return Truth.NEVER
-            return Truth.ALWAYS if all(r is Truth.ALWAYS for r in results) else Truth.MAYBE
-        return Truth.MAYBE
-
-    def compare(self, op: ast.cmpop, left: ast.expr, right: ast.expr) -> Truth:
-        if not isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE):
-            return Truth.MAYBE  # == and != on numbers, enums and flags: not decided here
-        a, b = self.number(left), self.number(right)
-        if isinstance(op, ast.Gt | ast.GtE):
-            a, b = b, a
-            op = ast.Lt() if isinstance(op, ast.Gt) else ast.LtE()
-        if isinstance(op, ast.Lt):
-            if a.hi < b.lo:
-                return Truth.ALWAYS
-            if a.lo >= b.hi:
-                return Truth.NEVER
-        else:
-            if a.hi <= b.lo:
-                return Truth.ALWAYS
-            if a.lo > b.hi:
-                return Truth.NEVER
-        return Truth.MAYBE
-
-
-@dataclass(frozen=True)
-class LintInput:
-    """What the linter needs from the compiler."""
-
-    scheme: m.Scheme
-    nodes: Sequence[Any]  # compiled rules in evaluation order (partyscore._compile.Node)
-    year_end: Sequence[Any]
+Diagnose = Callable[..., Diagnostic]
+"""``diagnose(path, code, message, severity=..., key=...)``: a diagnostic at a key path."""
 
 
 class Linter:
-    """Runs every check; `diagnose(path, code, message, severity)` builds a diagnostic."""
+    """Runs every check over a compiled plan; `diagnose` builds each diagnostic."""
 
-    def __init__(self, given: LintInput, diagnose: Any) -> None:
-        self.s = given.scheme
-        self.nodes = given.nodes
-        self.year_end = given.year_end
+    def __init__(self, scheme: m.Scheme, plan: Plan, diagnose: Diagnose) -> None:
+        self.s = scheme
+        self.plan = plan
         self.diagnose = diagnose
         self.found: list[Diagnostic] = []
-        self.ranges: dict[str, Range] = {}
-        self.step: dict[str, Decimal] = {}  # the granularity of rounded scores
-        self.calc = _Intervals(self.ranges)
+        self.ranges = Ranges(plan)
 
     def warn(
         self,
-        path: tuple[str | int, ...],
+        path: PathT,
         code: str,
         message: str,
-        severity: str = "warning",
+        severity: Severity = "warning",
         *,
         key: bool = False,
     ) -> None:
@@ -223,69 +73,42 @@ class Linter:
         # Interval ends may overflow to infinity or underflow to zero: that is an answer here,
         # not an error, so nothing traps.
         with decimal.localcontext(decimal.Context(prec=28, traps=[])):
-            return self._run()
-
-    def _run(self) -> list[Diagnostic]:
-        self.inputs()
-        for node in self.nodes:
-            getattr(self, f"rule_{node.kind}")(node)
-        self.caps()
-        self.unused()
+            for rule in self.plan.rules:
+                self.rule(rule, series=False)
+            for year_end in self.plan.year_end:
+                self.rule(year_end, series=True)
+            self.caps()
+            self.unused()
         return self.found
 
-    # -- ranges of the inputs ---------------------------------------------------------
+    def rule(self, rule: Rule, *, series: bool) -> None:
+        if isinstance(rule, ScoreRule):
+            self.score(rule)
+        elif isinstance(rule, BandingRule):
+            self.banding(rule)
+        elif isinstance(rule, HonourRule | MoneyRule | TopRule | RankPrizeRule | ConditionRule):
+            self.condition(rule, "when", rule.when, series)
+        elif isinstance(rule, EscalationRule):
+            self.condition(rule, "when", rule.when, series)
+            for step in rule.steps:
+                if step.when is not None and self.ranges.truth(step.when.tree) is Truth.NEVER:
+                    self.warn(
+                        step.path,
+                        "rule-unreachable",
+                        f"step {step.action} never applies: {step.when.text} never holds",
+                    )
 
-    def inputs(self) -> None:
-        for name, attr in self.s.subject.attributes.items():
-            if attr.type == "number":
-                low = -INF if attr.min is None else attr.min
-                self.ranges[name] = Range(low, INF if attr.max is None else attr.max)
-        for name, param in self.s.parameters.items():
-            values = (
-                [param.value] if param.value is not None else list((param.values or {}).values())
-            )
-            if values:
-                self.ranges[name] = Range.of(*values)
-        for section in self.s.sections:
-            for item in section.items:
-                if item.type == "points" and item.max is not None:
-                    low = min(item.min, Decimal(0)) if item.applies_to else item.min
-                    self.ranges[item.id] = Range(low, item.max)
+    # -- rules ------------------------------------------------------------------------
 
-    # -- rules in evaluation order ----------------------------------------------------
-
-    def rule_section(self, node: Any) -> None:
-        section: m.Section = node.rule
-        if section.kind == "veto":
-            return
-        parts = [self.ranges.get(i.id, ANY) for i in section.items]
-        total = Range(
-            sum((p.lo for p in parts), Decimal(0)), sum((p.hi for p in parts), Decimal(0))
-        )
-        if section.cap is not None:
-            total = Range(min(total.lo, section.cap), min(total.hi, section.cap))
-        self.ranges[section.id] = total
-
-    def rule_score(self, node: Any) -> None:
-        score: m.Score = node.rule
-        expr = node.exprs.get("expr")
-        if expr is None:
-            return
-        reach = self.calc.number(expr.tree)
-        rounding = score.rounding or self.s.rounding
-        self.step[score.id] = Decimal(1).scaleb(-rounding.places)
+    def score(self, rule: ScoreRule) -> None:
+        reach = self.ranges.implied[rule.id]
         # An infinite end means the inputs are unbounded: nothing definite can be said.
-        if score.max is not None and reach.hi.is_finite():
-            self.declared(node.path, score.id, "max", score.max, reach.hi)
-        if score.min is not None and reach.lo.is_finite():
-            self.declared(node.path, score.id, "min", score.min, reach.lo)
-        lo = reach.lo if score.min is None else max(reach.lo, score.min)
-        hi = reach.hi if score.max is None else min(reach.hi, score.max)
-        self.ranges[score.id] = Range(lo, hi)
+        if rule.max is not None and reach.hi.is_finite():
+            self.declared(rule.path, rule.id, "max", rule.max, reach.hi)
+        if rule.min is not None and reach.lo.is_finite():
+            self.declared(rule.path, rule.id, "min", rule.min, reach.lo)
 
-    def declared(
-        self, path: tuple[str | int, ...], name: str, end: str, bound: Decimal, reach: Decimal
-    ) -> None:
+    def declared(self, path: PathT, name: str, end: str, bound: Decimal, reach: Decimal) -> None:
         """Compare a score's declared `end` ("min"/"max") with what its parts can reach."""
         beyond = reach > bound if end == "max" else reach < bound
         if beyond:
@@ -304,90 +127,59 @@ class Linter:
                 f"{name} declares {end} {_plain(bound)} but its parts reach {most} {_plain(reach)}",
             )
 
-    def rule_banding(self, node: Any) -> None:
-        banding: m.Banding = node.rule
-        reach = self.ranges.get(banding.score, ANY)
-        step = self.step.get(banding.score)
-        for index, band in enumerate(banding.bands):
+    def banding(self, rule: BandingRule) -> None:
+        reach = self.ranges.of.get(rule.score, Range(-INF, INF))
+        step = self.ranges.unit.get(rule.score)
+        for band in rule.bands:
             if not _meets(band, reach, step):
                 self.warn(
-                    (*node.path, "bands", index),
+                    band.path,
                     "band-unreachable",
-                    f"{band.id} {interval(band)} is never reached: {banding.score} lies in {reach}",
+                    f"{band.id} {band.interval} is never reached: {rule.score} lies in {reach}",
                 )
-        if banding.unbanded == "error":
-            for gap in (_show(*g) for g in _gaps(banding.bands, reach, step)):
+        gaps = list(_gaps(rule.bands, reach, step))
+        if rule.unbanded is None:
+            for gap in (_show(*g) for g in gaps):
                 self.warn(
-                    (*node.path, "bands"),
+                    (*rule.path, "bands"),
                     "band-gap",
-                    f"{banding.score} in {gap} falls in no band of {banding.id} and "
+                    f"{rule.score} in {gap} falls in no band of {rule.id} and "
                     "unbanded is error: an evaluation would fail",
                     key=True,
                 )
-        if banding.monotone:
-            self.monotone(banding, node.path, list(_gaps(banding.bands, reach, step)))
-        values: dict[str, list[Decimal]] = {f: [] for f in banding.fields}
-        for band in banding.bands:
-            for name, value in band.values.items():
-                values.setdefault(name, []).append(value)
-        if isinstance(banding.unbanded, m.Unbanded):
-            for name, value in banding.unbanded.values.items():
-                values.setdefault(name, []).append(value)
-        for name, seen in values.items():
-            if seen:
-                self.ranges[name] = Range.of(*seen)
+        if rule.monotone:
+            self.monotone(rule, gaps)
 
-    def monotone(self, banding: m.Banding, path: tuple[str | int, ...], gaps: list[Gap]) -> None:
+    def monotone(self, rule: BandingRule, gaps: list[Gap]) -> None:
         """Payload never falls as scores rise; the unbanded band counts wherever it applies."""
-        steps: list[tuple[Decimal, str, dict[str, Decimal], tuple[str | int, ...]]] = [
-            (lower(band)[0], band.id, band.values, (*path, "bands", index))
-            for index, band in enumerate(banding.bands)
-        ]
-        if isinstance(banding.unbanded, m.Unbanded):
-            unbanded = banding.unbanded
-            steps += [(gap[0], unbanded.id, unbanded.values, (*path, "unbanded")) for gap in gaps]
+        steps: list[tuple[Decimal, BandPlan]] = [(band.lo, band) for band in rule.bands]
+        if rule.unbanded is not None:
+            steps += [(gap[0], rule.unbanded) for gap in gaps]
         steps.sort(key=lambda step: step[0])
-        for (_, low_id, low, _), (_, high_id, high, where) in itertools.pairwise(steps):
-            for name in banding.fields:
-                if name in low and name in high and high[name] < low[name]:
+        for (_, low), (_, high) in itertools.pairwise(steps):
+            for name in rule.fields:
+                falls = name in low.values and name in high.values
+                if falls and high.values[name] < low.values[name]:
                     self.warn(
-                        where,
+                        high.path,
                         "not-monotone",
-                        f"{banding.id} is declared monotone, but {name} falls from "
-                        f"{_plain(low[name])} in {low_id} to {_plain(high[name])} in {high_id}",
+                        f"{rule.id} is declared monotone, but {name} falls from "
+                        f"{_plain(low.values[name])} in {low.id} to "
+                        f"{_plain(high.values[name])} in {high.id}",
                         "error",
                     )
 
-    def rule_ranking(self, node: Any) -> None:
-        ranking: m.Ranking = node.rule
-        self.ranges[ranking.id] = Range(Decimal(1), INF)
-        self.ranges[f"{ranking.id}_size"] = Range(Decimal(1), INF)
-
-    def rule_reward(self, node: Any) -> None:
-        self.condition(node, "when", node.rule.id)
-
-    def rule_action(self, node: Any) -> None:
-        action = node.rule
-        self.condition(node, "when", action.id)
-        if isinstance(action, m.Escalation):
-            self.ranges[action.id] = Range(Decimal(0), INF)
-            for index, step in enumerate(action.steps):
-                key = f"step{index}"
-                if key in node.exprs and self.calc.truth(node.exprs[key].tree) is Truth.NEVER:
-                    self.warn(
-                        (*node.path, "steps", index),
-                        "rule-unreachable",
-                        f"step {step.action} never applies: {node.exprs[key].text} never holds",
-                    )
-
-    def condition(self, node: Any, key: str, name: str) -> None:
-        expr = node.exprs.get(key)
-        if expr is not None and self.calc.truth(expr.tree) is Truth.NEVER:
-            ranges = ", ".join(f"{n} in {self.ranges[n]}" for n in expr.names if n in self.ranges)
+    def condition(self, rule: Rule, key: str, expr: Compiled | None, series: bool) -> None:
+        if expr is None:
+            return
+        if self.ranges.truth(expr.tree, series=series) is Truth.NEVER:
+            ranges = ", ".join(
+                f"{n} in {self.ranges.of[n]}" for n in expr.names if n in self.ranges.of
+            )
             self.warn(
-                (*node.path, key),
+                (*rule.path, key),
                 "rule-unreachable",
-                f"{name} never applies: {expr.text} cannot hold"
+                f"{rule.id} never applies: {expr.text} cannot hold"
                 + (f" ({ranges})" if ranges else ""),
             )
 
@@ -417,36 +209,33 @@ class Linter:
 
     def unused(self) -> None:
         read: set[str] = set()
-        for node in [*self.nodes, *self.year_end]:
-            if node.kind != "section":  # a section reads its items; it may be unread itself
-                read |= set(node.reads)
-            for expr in node.exprs.values():
-                read |= set(expr.names)
-        for param in self.s.parameters.values():
+        for rule in [*self.plan.rules, *self.plan.year_end]:
+            if not isinstance(rule, SectionRule):  # a section reads its items; it may be unread
+                read |= rule.reads
+        for param in self.plan.parameters.values():
             if param.by:
                 read.add(param.by)
-        for section in self.s.sections:
-            for item in section.items:
-                read |= set(item.applies_to or {})
-        if self.s.subject.group:
-            read.add(self.s.subject.group)
+        for item in self.plan.items.values():
+            read |= {name for name, _ in item.applies_to}
+        if self.plan.group:
+            read.add(self.plan.group)
         for index, section in enumerate(self.s.sections):
             # unscored items are recorded by design; a veto section acts through `blocks`
             if section.kind in ("unscored", "veto") or section.id in read:
                 continue
-            for item_index, item in enumerate(section.items):
-                if item.id not in read:
+            for item_index, declared in enumerate(section.items):
+                if declared.id not in read:
                     self.warn(
                         ("sections", index, "items", item_index),
                         "unused-item",
-                        f"no rule reads {item.id} or its section {section.id}",
+                        f"no rule reads {declared.id} or its section {section.id}",
                     )
-        for name in self.s.parameters:
+        for name in self.plan.parameters:
             if name not in read:
                 self.warn(
                     ("parameters", name), "unused-parameter", f"no rule reads {name}", key=True
                 )
-        for name in self.s.subject.attributes:
+        for name in self.plan.attributes:
             if name not in read:
                 self.warn(
                     ("subject", "attributes", name),
@@ -456,9 +245,9 @@ class Linter:
                 )
 
 
-def _meets(band: m.Band, reach: Range, step: Decimal | None) -> bool:
+def _meets(band: BandPlan, reach: Range, step: Decimal | None) -> bool:
     """Whether some reachable score (a multiple of `step`, when given) lies in the band."""
-    (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
+    lo, lo_in, hi, hi_in = band.lo, band.lo_in, band.hi, band.hi_in
     start, start_in = (lo, lo_in) if lo > reach.lo else (reach.lo, True)
     end, end_in = (hi, hi_in) if hi < reach.hi else (reach.hi, True)
     return _holds_a_value(start, start_in, end, end_in, step)
@@ -481,11 +270,11 @@ Gap = tuple[Decimal, bool, Decimal, bool]
 """A stretch of scores: low end, inclusive?, high end, inclusive?"""
 
 
-def _gaps(bands: Sequence[m.Band], reach: Range, step: Decimal | None) -> Iterator[Gap]:
+def _gaps(bands: Sequence[BandPlan], reach: Range, step: Decimal | None) -> Iterator[Gap]:
     """The reachable stretches no band covers."""
     start, start_in = reach.lo, True
-    for band in sorted(bands, key=lambda b: (lower(b)[0], not lower(b)[1])):
-        (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
+    for band in sorted(bands, key=lambda b: (b.lo, not b.lo_in)):
+        lo, lo_in, hi, hi_in = band.lo, band.lo_in, band.hi, band.hi_in
         before = (lo, not lo_in)  # the gap ends where the band starts
         if (lo, 0 if lo_in else 1) > (start, 0 if start_in else 1) and _holds_a_value(
             start,

@@ -24,7 +24,8 @@ from ._expr import suggest
 from ._loader import MAX_RECORD_NODES, parse_yaml, read_text
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
-from .models import Attribute, Item
+from ._plan import ItemPlan
+from .models import Attribute
 
 OnError = Literal["collect", "stop"]
 MAX_FIELD = 10_000
@@ -50,16 +51,23 @@ class Record:
     row: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
-    """A record checked against a scheme: typed values, a parsed period, its group."""
+    """A record checked against a scheme: typed values, a parsed period, its group, and
+    where it came from (file and row)."""
 
     subject: str
     period: Period
     group: str | None
     attributes: dict[str, Any]
     points: dict[str, Any]
-    where: str
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        """``file:row``, as results cite their source."""
+        return f"{self.file}:{self.line}"
 
 
 class _Collector:
@@ -439,7 +447,7 @@ def check_records(
             continue
         group_key = model.subject.group
         group = str(attributes[group_key]) if group_key else None
-        rows.append(Row(subject, period, group, attributes, points, f"{file}:{line}"))
+        rows.append(Row(subject, period, group, attributes, points, file, line))
     out.raise_if_any()
     return rows
 
@@ -530,10 +538,6 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip())
 
 
-def _applies(item_applies: Mapping[str, list[str]] | None, attributes: Mapping[str, Any]) -> bool:
-    return all(attributes.get(a) in vs for a, vs in (item_applies or {}).items())
-
-
 def _check_points(
     scheme: CompiledScheme,
     record: Record,
@@ -556,8 +560,7 @@ def _check_points(
                 str(name),
             )
             ok = False
-    for name, info in scheme.items.items():
-        item = info.item
+    for name, item in scheme.items.items():
         value = record.points.get(name)
         if attributes is None:
             # Which items apply is unknown while an attribute is bad; still check the values.
@@ -567,10 +570,10 @@ def _check_points(
                     and ok
                 )
             continue
-        if not _applies(item.applies_to, attributes):
+        if not item.applies(attributes):
             if not _empty(value):
                 scope = "; ".join(
-                    f"{a} in {', '.join(v)}" for a, v in (item.applies_to or {}).items()
+                    f"{a} in {', '.join(v)}" for a, v in (item.model.applies_to or {}).items()
                 )
                 out.add(
                     file,
@@ -580,7 +583,7 @@ def _check_points(
                     name,
                 )
                 ok = False
-            result[name] = False if item.type == "flag" else Decimal(0)
+            result[name] = item.absent
             continue
         if _empty(value):
             out.add(file, line, "missing-value", f"{label}: no value for the item {name!r}", name)
@@ -591,7 +594,7 @@ def _check_points(
 
 
 def _check_value(
-    item: Item,
+    item: ItemPlan,
     name: str,
     value: Any,
     text_ok: bool,

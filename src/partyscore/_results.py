@@ -1,15 +1,19 @@
-"""What evaluation returns: plain frozen data, each outcome with the reason it happened."""
+"""What evaluation returns: plain frozen data, each outcome with the reason it happened.
+
+Reasons are kept as data (the rule and the values it read) and written out as text only
+when `Outcome.because` or `Result.explain` is read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from .models import Label
 
 
-@dataclass(frozen=True)
 class Outcome:
     """A reward or action for one subject and period.
 
@@ -19,14 +23,96 @@ class Outcome:
     an escalation's action is the 1-based position of the step applied.
     """
 
-    id: str
-    rule: str
-    because: str
-    label: Label | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    blocked_by: str | None = None
-    step: int | None = None
+    __slots__ = (
+        "_because",
+        "_render",
+        "amount",
+        "blocked_by",
+        "currency",
+        "id",
+        "label",
+        "rule",
+        "step",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        rule: str,
+        because: str | None = None,
+        label: Label | None = None,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+        blocked_by: str | None = None,
+        step: int | None = None,
+        *,
+        render: Callable[[], str] | None = None,
+    ) -> None:
+        self.id = id
+        self.rule = rule
+        self.label = label
+        self.amount = amount
+        self.currency = currency
+        self.blocked_by = blocked_by
+        self.step = step
+        self._because = because
+        self._render = render
+
+    @property
+    def because(self) -> str:
+        """Why: the condition or computation with the values it saw (rendered on demand)."""
+        if self._because is None:
+            self._because = self._render() if self._render is not None else ""
+            self._render = None
+        return self._because
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.id, self.rule, self.because, self.label, self.amount, self.currency)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        mine = (*self._key(), self.blocked_by, self.step)
+        return mine == (*other._key(), other.blocked_by, other.step)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.rule, self.amount, self.step))
+
+    def __repr__(self) -> str:
+        return (
+            f"Outcome(id={self.id!r}, rule={self.rule!r}, because={self.because!r}, "
+            f"label={self.label!r}, amount={self.amount!r}, currency={self.currency!r}, "
+            f"blocked_by={self.blocked_by!r}, step={self.step!r})"
+        )
+
+
+class Explanations(Mapping[str, str]):
+    """``name -> how it was reached``, written out the first time it is read."""
+
+    __slots__ = ("_lines", "_render")
+
+    def __init__(self, render: Callable[[], dict[str, str]]) -> None:
+        self._render: Callable[[], dict[str, str]] | None = render
+        self._lines: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        if self._lines is None:
+            assert self._render is not None
+            self._lines = self._render()
+            self._render = None
+        return self._lines
+
+    def __getitem__(self, key: str) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 @dataclass(frozen=True)
@@ -42,14 +128,14 @@ class Result:
     period: str
     group: str | None
     kind: Literal["period", "year_end"] = "period"
-    scores: dict[str, Decimal] = field(default_factory=dict)
-    bands: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Decimal] = field(default_factory=dict)
-    ranks: dict[str, int] = field(default_factory=dict)
+    scores: Mapping[str, Decimal] = field(default_factory=dict)
+    bands: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Decimal] = field(default_factory=dict)
+    ranks: Mapping[str, int] = field(default_factory=dict)
     rewards: tuple[Outcome, ...] = ()
     withheld: tuple[Outcome, ...] = ()
     actions: tuple[Outcome, ...] = ()
-    explain: dict[str, str] = field(default_factory=dict)
+    explain: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
 
     def reward(self, id: str) -> Outcome | None:
@@ -70,6 +156,9 @@ class Evaluation:
     version: int
     results: tuple[Result, ...]
     warnings: tuple[str, ...] = ()
+    _index: dict[tuple[str, str], Result] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def get(self, subject: str, period: str) -> Result:
         """The result for one subject and period label (``2024`` for a year-end result).
@@ -77,7 +166,10 @@ class Evaluation:
         Raises:
             KeyError: when there is no such result.
         """
-        for result in self.results:
-            if result.subject == subject and result.period == period:
-                return result
-        raise KeyError(f"no result for subject {subject!r} in {period!r}")
+        if not self._index and self.results:
+            for result in self.results:  # the first of a period and a year-end row named alike
+                self._index.setdefault((result.subject, result.period), result)
+        try:
+            return self._index[(subject, period)]
+        except KeyError:
+            raise KeyError(f"no result for subject {subject!r} in {period!r}") from None

@@ -34,12 +34,14 @@ from hypothesis import strategies as st
 
 from . import models as m
 from ._bands import lower, upper
+from ._codegen import ROUNDING_MODES, round_to
 from ._compile import CompiledScheme
 from ._diagnostics import EvaluationError
-from ._evaluate import ROUNDING_MODES, evaluate, round_to
+from ._evaluate import evaluate
 from ._expr import ARITHMETIC
 from ._numbers import MAX_PLACES
 from ._periods import PER_YEAR, Period
+from ._plan import ScoreRule, TopRule
 from ._render import to_json
 from ._results import Evaluation, Result
 
@@ -149,9 +151,9 @@ def _points_of(scheme: CompiledScheme, record: Mapping[str, Any]) -> dict[str, A
     result: dict[str, Any] = {}
     for name, info in scheme.items.items():
         value = given_points.get(name)
-        if not _applies(info.item, attributes) or value is None:
-            result[name] = False if info.item.type == "flag" else Decimal(0)
-        elif info.item.type == "points" and not isinstance(value, Decimal):
+        if not _applies(info.model, attributes) or value is None:
+            result[name] = False if info.model.type == "flag" else Decimal(0)
+        elif info.model.type == "points" and not isinstance(value, Decimal):
             result[name] = Decimal(str(value).strip())  # e.g. CSV text
         else:
             result[name] = value
@@ -238,7 +240,7 @@ def _values(
         name: attributes.get(name, attr.default) for name, attr in scheme.attributes.items()
     }
     share_of_range = Decimal(draw(_LEVEL) if level is None else level) / _LEVELS
-    applying = [info.item for info in scheme.items.values() if _applies(info.item, effective)]
+    applying = [info.model for info in scheme.items.values() if _applies(info.model, effective)]
     free = draw(st.integers(0, 3)) == 3  # every item on its own, else a shared level
     points: dict[str, Any] = {}
     for item in applying:
@@ -406,7 +408,7 @@ def _same_items(scheme: CompiledScheme, ours: Mapping[str, Any], theirs: Mapping
     """Whether the same items apply under both attribute sets (a group may select items)."""
     mine = _attributes_of(scheme, {"attributes": ours})
     other = _attributes_of(scheme, {"attributes": theirs})
-    return all(_applies(i.item, mine) == _applies(i.item, other) for i in scheme.items.values())
+    return all(_applies(i.model, mine) == _applies(i.model, other) for i in scheme.items.values())
 
 
 _make_records = records
@@ -445,10 +447,11 @@ def _kinds(scheme: CompiledScheme) -> dict[str, tuple[str, Any]]:
 
 
 def _tree(scheme: CompiledScheme, kind: str, ident: str, key: str = "expr") -> ast.expr:
-    for node in scheme.nodes:
-        if node.kind == kind and node.id == ident:
-            return node.exprs[key].tree
-    raise KeyError(ident)
+    rule = scheme.plan.rule(ident)
+    if isinstance(rule, TopRule):
+        return rule.constant.tree
+    assert isinstance(rule, ScoreRule), (kind, key)
+    return rule.expr.tree
 
 
 # --------------------------------------------------------------------------- ranges
@@ -622,18 +625,14 @@ class _Ranges:
 
     def year_end(self) -> dict[str, Range]:
         """The range of every year-end score."""
-        block = self.scheme.model.year_end
-        for node in self.scheme.year_end:
-            if node.kind != "score":
+        for rule in self.scheme.plan.year_end:
+            if not isinstance(rule, ScoreRule):
                 continue
-            assert block is not None
-            rule = node.rule
-            found = self.expr(node.exprs["expr"].tree, series=True)
-            rounding = rule.rounding or self.scheme.model.rounding
+            found = self.expr(rule.expr.tree, series=True)
             if isinstance(found, tuple):
                 self.year_end_memo[rule.id] = (
-                    _outward(found[0], rounding, down=True),
-                    _outward(found[1], rounding),
+                    _outward(found[0], rule.rounding, down=True),
+                    _outward(found[1], rule.rounding),
                 )
             else:
                 self.year_end_memo[rule.id] = (-_INF, _INF)
@@ -979,7 +978,7 @@ def _solve(
     is_score = _kinds(scheme)[name][0] == "score"
     unit = _unit(rounding)
     aims = (target, target + unit / 4, target - unit / 4) if is_score else (target,)
-    lowest = {**start, **{item: scheme.items[item].item.min for item in order}}
+    lowest = {**start, **{item: scheme.items[item].model.min for item in order}}
     grid = _unit(scheme.model.rounding)
     for quantum in (grid, Decimal(1).scaleb(-MAX_PLACES)):
         for origin in (start, lowest):
@@ -1014,7 +1013,7 @@ def _absorb(
             coefficient = grad.get(item)
             if not coefficient or not residual:
                 continue
-            info = scheme.items[item].item
+            info = scheme.items[item].model
             assert info.max is not None
             now = points[item]
             wanted = min(max(now + residual / coefficient, info.min), info.max)
@@ -1105,7 +1104,7 @@ def _boundary(draw: st.DrawFn, scheme: CompiledScheme, target: _Target) -> Bound
     movable = [
         i
         for i, info in scheme.items.items()
-        if info.item.type == "points" and _applies(info.item, effective)
+        if info.model.type == "points" and _applies(info.model, effective)
     ]
     order = draw(st.permutations(movable))
     score = target.banding.score
@@ -1600,7 +1599,7 @@ def check_monotone(
         ValueError: when `items` names something that is not a points item.
     """
     name = "check_monotone"
-    points_items = [i for i, info in scheme.items.items() if info.item.type == "points"]
+    points_items = [i for i, info in scheme.items.items() if info.model.type == "points"]
     chosen = list(items) if items is not None else points_items
     wrong = sorted(set(chosen) - set(points_items))
     if wrong:
@@ -1616,8 +1615,8 @@ def check_monotone(
         return [
             i
             for i in chosen
-            if _applies(scheme.items[i].item, effective)
-            and points[i] < (scheme.items[i].item.max or 0)
+            if _applies(scheme.items[i].model, effective)
+            and points[i] < (scheme.items[i].model.max or 0)
         ]
 
     def run(batch: Records, data: st.DataObject) -> None:
@@ -1630,7 +1629,7 @@ def check_monotone(
         candidates = rising(record)
         item = data.draw(st.sampled_from(candidates), label="item")
         before_points = _points_of(scheme, record)[item]
-        top = scheme.items[item].item.max
+        top = scheme.items[item].model.max
         assert top is not None
         after_points = data.draw(
             _grid(before_points, top, unit).filter(lambda v: v > before_points), label="raised to"
