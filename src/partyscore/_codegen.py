@@ -28,6 +28,7 @@ from typing import Any
 
 from . import models as m
 from ._expr import SCALAR_FUNCTIONS, SERIES_FUNCTIONS, Compiled
+from ._numbers import MAX_PLACES, NumberError, beyond_limits, read_number
 from ._plan import (
     BandingRule,
     BandPlan,
@@ -44,6 +45,7 @@ from ._plan import (
     TopRule,
     YearEndRule,
 )
+from ._text import clean_text
 
 ROUNDING_MODES = {
     "half_up": decimal.ROUND_HALF_UP,
@@ -481,6 +483,7 @@ class Program:
             if isinstance(step, Segment):
                 self._segment(step, number)
         self.year_end = self._year_end(plan.year_end) if plan.year_end else None
+        self.accept = self._acceptor()
 
     def _globals(self, constants: dict[str, Any], series: bool = False) -> dict[str, Any]:
         namespace = _namespace(constants, series)
@@ -496,6 +499,15 @@ class Program:
             _D=Decimal,
             _veto=_veto,
             bool=bool,
+            str=str,
+            int=int,
+            _FLAGS=FLAG_WORDS,
+            _places_ok=_places_ok,
+            _PLACES=Decimal(1).scaleb(-MAX_PLACES),
+            _number=number_text,
+            _text=identifying_text,
+            _MINN=-MAX_NUMBER,
+            _MAXN=MAX_NUMBER,
         )
         return namespace
 
@@ -565,9 +577,150 @@ class Program:
         )
         return function
 
+    def _acceptor(self) -> Callable[[Any, Any, bool, list[Any]], bool]:
+        """``accept(attributes, points, text_ok, v)``: fill a record's value list when every
+        value is plainly good (the common case), else return False and leave the judgement,
+        and every message, to the full record check. It never refuses anything itself."""
+        plan, slots = self.plan, self.slots
+        constants: dict[str, Any] = {}
+        src = _Source(constants)
+        emit = src.emit
+        emit(0, "def _fn(a, p, text_ok, v):")
+        emit(1, f"if not (a.keys() <= {src.const(frozenset(plan.attributes))}):")
+        emit(2, "return False")
+        emit(1, f"if not (p.keys() <= {src.const(frozenset(plan.items))}):")
+        emit(2, "return False")
+        for name, attr in plan.attributes.items():
+            slot = slots[name]
+            emit(1, f"x = a.get({name!r})")
+            emit(1, "if x is None or (x.__class__ is str and not x.strip()):")
+            if attr.default is None:
+                emit(2, "return False")
+            else:
+                emit(2, f"x = {src.const(attr.default)}")
+            emit(1, "el" + _ATTRIBUTE_TESTS[attr.type])
+            if attr.type == "number":
+                low = "_MINN" if attr.min is None else src.const(attr.min)
+                high = "_MAXN" if attr.max is None else src.const(attr.max)
+                emit(2, f"if not ({low} <= x <= {high}):")
+                emit(3, "return False")
+            elif attr.type == "enum":
+                emit(2, f"if x not in {src.const(frozenset(attr.values or ()))}:")
+                emit(3, "return False")
+            emit(1, "else:")
+            emit(2, "return False")
+            emit(1, f"v[{slot}] = x")
+        for name, parameter in plan.parameters.items():
+            if parameter.by is None:
+                emit(1, f"v[{slots[name]}] = {src.const(parameter.value)}")
+            else:
+                table = src.const(dict(parameter.values))
+                emit(1, f"v[{slots[name]}] = {table}[v[{slots[parameter.by]}]]")
+        for name, item in plan.items.items():
+            slot = slots[name]
+            emit(1, f"x = p.get({name!r})")
+            depth = 1
+            if item.applies_to:
+                test = " and ".join(
+                    f"v[{slots[attribute]}] in {src.const(values)}"
+                    for attribute, values in item.applies_to
+                )
+                emit(1, f"if not ({test}):")
+                emit(2, "if x is None or (x.__class__ is str and not x.strip()):")
+                emit(3, f"v[{slot}] = {src.const(item.absent)}")
+                emit(2, "else:")
+                emit(3, "return False")
+                emit(1, "else:")
+                depth = 2
+            if item.type == "flag":
+                emit(depth, "if x is True or x is False:")
+                emit(depth + 1, f"v[{slot}] = x")
+                emit(depth, "elif text_ok and x.__class__ is str and x in _FLAGS:")
+                emit(depth + 1, f"v[{slot}] = _FLAGS[x]")
+                emit(depth, "else:")
+                emit(depth + 1, "return False")
+                continue
+            assert item.max is not None
+            low, high = src.const(item.min), src.const(item.max)
+            emit(depth, "if x.__class__ is _D:")
+            emit(depth + 1, f"if not ({low} <= x <= {high} and x == x.quantize(_PLACES)):")
+            emit(depth + 2, "return False")
+            emit(depth, "elif x.__class__ is int:")
+            emit(depth + 1, "x = _D(x)")
+            emit(depth + 1, f"if not ({low} <= x <= {high}):")
+            emit(depth + 2, "return False")
+            emit(depth, "elif text_ok and x.__class__ is str:")
+            emit(depth + 1, "x = _number(x)")
+            emit(depth + 1, f"if x is None or not ({low} <= x <= {high}):")
+            emit(depth + 2, "return False")
+            emit(depth, "else:")
+            emit(depth + 1, "return False")
+            emit(depth, f"v[{slot}] = x")
+        emit(1, "return True")
+        function: Callable[[Any, Any, bool, list[Any]], bool] = self._run(
+            "\n".join(src.lines) + "\n", constants, "record check"
+        )
+        return function
+
     def new_values(self) -> list[Any]:
         """A value list for one record, every slot empty."""
         return [None] * self.width
+
+
+_ATTRIBUTE_TESTS = {
+    # Each test leaves the accepted value in x; defaults were validated at load time.
+    "enum": "if x.__class__ is str:\n        pass",
+    "bool": "if x is True or x is False or (text_ok and x.__class__ is str and x in _FLAGS):"
+    "\n        x = _FLAGS.get(x, x)",
+    "number": "if (x.__class__ is _D and (x == x.to_integral_value() or _places_ok(x))) or ("
+    "text_ok and x.__class__ is str and (x := _number(x)) is not None):\n        pass",
+    "text": "if x.__class__ is str and (x := _text(x)) is not None:\n        pass",
+}
+FLAG_WORDS: dict[Any, bool] = {
+    **{w: True for word in ("true", "1", "yes", "是") for w in (word, word.upper(), word.title())},
+    **{w: False for word in ("false", "0", "no", "否") for w in (word, word.upper(), word.title())},
+}
+"""Spellings of true and false taken as they are; others go to the full check."""
+MAX_NUMBER = Decimal(10) ** 12
+_NUMBERS: dict[str, Decimal | None] = {}
+
+
+def _places_ok(value: Decimal) -> bool:
+    """At most `MAX_PLACES` decimal places, trailing zeros aside (as `read_number` reads)."""
+    return beyond_limits(value) is None
+
+
+def number_text(text: str) -> Decimal | None:
+    """A number written as text, read once per distinct text (a sheet repeats the same few
+    values); None when the full check must say what is wrong with it."""
+    found = _NUMBERS.get(text, _MISSING)
+    if found is _MISSING:
+        try:
+            found = read_number(text)
+        except NumberError:
+            found = None
+        if len(_NUMBERS) > 100_000:  # bounded: a sheet of distinct values reads them anew
+            _NUMBERS.clear()
+        _NUMBERS[text] = found
+    return found if isinstance(found, Decimal) else None
+
+
+_MISSING: Any = object()
+_TEXTS: dict[str, str | None] = {}
+
+
+def identifying_text(text: str) -> str | None:
+    """`clean_text` of a subject id or group, once per distinct text; None when refused."""
+    found = _TEXTS.get(text, _MISSING)
+    if found is _MISSING:
+        try:
+            found = clean_text(text) or None
+        except ValueError:
+            found = None
+        if len(_TEXTS) > 100_000:
+            _TEXTS.clear()
+        _TEXTS[text] = found
+    return found if isinstance(found, str) else None
 
 
 def _produces(rule: Rule) -> tuple[str, ...]:

@@ -10,8 +10,10 @@ current year that year-end rules read.
 from __future__ import annotations
 
 import decimal
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from itertools import groupby
 from typing import Any
@@ -19,7 +21,7 @@ from typing import Any
 from ._codegen import BLOCKED, HISTORY, HITS, ROW, Hit, Program, RuleFailure, Segment
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, EvaluationError
-from ._explain import Values, because, explain, explain_year_end, places, prize_amount
+from ._explain import Reasons, Values, places, prize_amount
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._periods import PER_YEAR, Period
 from ._plan import (
@@ -34,7 +36,7 @@ from ._plan import (
     TopRule,
 )
 from ._records import OnError, Record, Row, check_records
-from ._results import Evaluation, Explanations, Outcome, Result
+from ._results import Evaluation, Outcome, Result
 
 __all__ = ["PeriodResults", "evaluate", "iter_evaluate"]
 
@@ -61,11 +63,9 @@ class _Run:
         self.program = program
         self.slots = program.slots
         self.history: dict[str, _History] = {}
+        self.in_year: dict[int, set[str]] = {}  # subjects seen in each year not yet closed
         self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
         plan = self.plan
-        self.attribute_slots = [(n, self.slots[n]) for n in plan.attributes]
-        self.parameter_slots = [(p, self.slots[n]) for n, p in plan.parameters.items()]
-        self.item_slots = [(n, self.slots[n]) for n in plan.items]
         self.score_slots = [(n, self.slots[n]) for n in plan.score_names]
         self.band_slots = [(b.id, self.slots[b.id]) for b in plan.bandings]
         self.field_slots = [(f, self.slots[f]) for f in plan.field_names]
@@ -74,19 +74,11 @@ class _Run:
     # -- one period ---------------------------------------------------------------------
 
     def values(self, row: Row) -> list[Any]:
-        v = self.program.new_values()
+        v = row.values
         history = self.history.get(row.subject)
         if history is None:
             history = self.history[row.subject] = _History(len(self.program.escalations))
         v[ROW], v[HITS], v[HISTORY] = row, [], history.counts
-        attributes = row.attributes
-        for name, slot in self.attribute_slots:
-            v[slot] = attributes[name]
-        for parameter, slot in self.parameter_slots:
-            v[slot] = parameter.value_for(attributes)
-        points = row.points
-        for name, slot in self.item_slots:
-            v[slot] = points[name]
         return v
 
     def order(self, rows: list[Row]) -> list[Row]:
@@ -209,13 +201,13 @@ class _Run:
     def result(self, v: list[Any]) -> Result:
         row: Row = v[ROW]
         plan, slots = self.plan, self.slots
-        names = Values(v, slots)
         group, year = row.group, row.period.year
+        reasons = Reasons(plan, Values(v, slots), group, year)
         rewards: list[Outcome] = []
         withheld: list[Outcome] = []
         actions: list[Outcome] = []
         for hit in v[HITS]:
-            outcome = _outcome(plan, hit, names, group, year)
+            outcome = _outcome(hit, reasons)
             if isinstance(hit.rule, ConditionRule | EscalationRule):
                 actions.append(outcome)
             elif hit.withheld_by is not None:
@@ -234,9 +226,32 @@ class _Run:
             rewards=tuple(rewards),
             withheld=tuple(withheld),
             actions=tuple(actions),
-            explain=Explanations(lambda: explain(plan, names, group, year)),
+            explain=reasons,
             source=row.where,
         )
+
+    def batch(self, period: Period, rows: list[Row], closes_year: bool) -> PeriodResults:
+        """One period's results, and the year-end results of a period that closes a year."""
+        records = self.period(period, rows)
+        results = [self.result(v) for v in records]
+        warnings: list[str] = []
+        has_year_end = self.program.year_end is not None
+        for v in records:
+            if has_year_end:
+                self.remember(v)
+                self.in_year.setdefault(period.year, set()).add(v[ROW].subject)
+            v[ROW] = v[HITS] = v[HISTORY] = None  # no cycle between a row and its values
+        if has_year_end and closes_year:
+            for subject in sorted(self.in_year.pop(period.year, ())):
+                outcome = self.year_end(subject, period.year)
+                if isinstance(outcome, str):
+                    warnings.append(outcome)
+                else:
+                    results.append(outcome)
+        batch = PeriodResults(results)
+        batch.warnings = tuple(warnings)
+        batch.period = period.label
+        return batch
 
     # -- year end -----------------------------------------------------------------------
 
@@ -277,8 +292,9 @@ class _Run:
         plan = self.plan
         rewards: list[Outcome] = []
         actions: list[Outcome] = []
+        reasons = Reasons(plan, env, last.group, year, year_end=True)
         for hit in hits:
-            outcome = _outcome(plan, hit, env, last.group, year)
+            outcome = _outcome(hit, reasons)
             (actions if isinstance(hit.rule, ConditionRule) else rewards).append(outcome)
         history.year_values = []
         return Result(
@@ -289,7 +305,7 @@ class _Run:
             scores={r.id: env[r.id] for r in plan.year_end if isinstance(r, ScoreRule)},
             rewards=tuple(rewards),
             actions=tuple(actions),
-            explain=Explanations(lambda: explain_year_end(plan, env)),
+            explain=reasons,
             source=", ".join(row.where for row, _ in kept),
         )
 
@@ -303,23 +319,26 @@ def _year_end_names(plan: Plan) -> tuple[str, ...]:
     )
 
 
-def _outcome(
-    plan: Plan, hit: Hit, names: Mapping[str, Any], group: str | None, year: int
-) -> Outcome:
+_WITH_CURRENCY = (MoneyRule, RankPrizeRule)
+
+
+def _outcome(hit: Hit, reasons: Reasons) -> Outcome:
     rule = hit.rule
-
-    def render() -> str:
-        return because(plan, hit, names, group, year)
-
     if isinstance(rule, EscalationRule):
         assert hit.step is not None
         step = rule.steps[hit.step - 1]
         return Outcome(
-            step.action, rule.id, None, step.label or rule.label, step=hit.step, render=render
+            step.action,
+            rule.id,
+            None,
+            step.label or rule.label,
+            step=hit.step,
+            reasons=reasons,
+            hit=hit,
         )
     if isinstance(rule, ConditionRule):
-        return Outcome(rule.action, rule.id, None, rule.label, render=render)
-    currency = rule.currency if isinstance(rule, MoneyRule | RankPrizeRule) else None
+        return Outcome(rule.action, rule.id, None, rule.label, reasons=reasons, hit=hit)
+    currency = rule.currency if isinstance(rule, _WITH_CURRENCY) else None
     return Outcome(
         rule.id,
         rule.id,
@@ -328,7 +347,8 @@ def _outcome(
         hit.amount,
         currency,
         hit.withheld_by,
-        render=render,
+        reasons=reasons,
+        hit=hit,
     )
 
 
@@ -432,34 +452,31 @@ def iter_evaluate(
     return _periods(scheme, by_period)
 
 
-def _periods(
-    scheme: CompiledScheme, by_period: Mapping[Period, list[Row]]
-) -> Iterator[PeriodResults]:
+def _periods(scheme: CompiledScheme, by_period: dict[Period, list[Row]]) -> Iterator[PeriodResults]:
     run = _Run(scheme)
     ordered = sorted(by_period)
-    has_year_end = run.program.year_end is not None
-    subjects_in_year: dict[int, set[str]] = defaultdict(set)
-    with decimal.localcontext(ARITHMETIC):
-        for index, period in enumerate(ordered):
-            records = run.period(period, by_period[period])
-            results = [run.result(v) for v in records]
-            warnings: list[str] = []
-            if has_year_end:
-                for v in records:
-                    run.remember(v)
-                    subjects_in_year[period.year].add(v[ROW].subject)
-                following = ordered[index + 1] if index + 1 < len(ordered) else None
-                if following is None or following.year != period.year:
-                    for subject in sorted(subjects_in_year.pop(period.year)):
-                        outcome = run.year_end(subject, period.year)
-                        if isinstance(outcome, str):
-                            warnings.append(outcome)
-                        else:
-                            results.append(outcome)
-            batch = PeriodResults(results)
-            batch.warnings = tuple(warnings)
-            batch.period = period.label
-            yield batch
+    for index, period in enumerate(ordered):
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        closes_year = following is None or following.year != period.year
+        # The decimal context and the paused collector hold only while one period is
+        # worked out, never while the caller holds a batch.
+        with decimal.localcontext(ARITHMETIC), _collector_paused():
+            batch = run.batch(period, by_period.pop(period), closes_year)
+        yield batch
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a period is worked out: evaluation makes no
+    reference cycles, and a period's many small objects would otherwise trigger collections
+    that scan everything alive (about 40 % of the time). The previous state is restored."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def evaluate(

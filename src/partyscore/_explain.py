@@ -28,6 +28,7 @@ from ._plan import (
     SectionRule,
     TopRule,
 )
+from ._results import Explanations
 
 
 class Values(Mapping[str, Any]):
@@ -50,6 +51,37 @@ class Values(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+class Reasons(Explanations):
+    """The explanations of one result, and the `because` of each of its outcomes, written
+    from the rules and the values the record held, when first read."""
+
+    __slots__ = ("group", "names", "plan", "year", "year_end")
+
+    def __init__(
+        self,
+        plan: Plan,
+        names: Mapping[str, Any],
+        group: str | None,
+        year: int,
+        *,
+        year_end: bool = False,
+    ) -> None:
+        super().__init__()
+        self.plan = plan
+        self.names = names
+        self.group = group
+        self.year = year
+        self.year_end = year_end
+
+    def _write(self) -> dict[str, str]:
+        if self.year_end:
+            return explain_year_end(self.plan, self.names)
+        return explain(self.plan, self.names, self.group, self.year)
+
+    def because(self, hit: Hit) -> str:
+        return because(self.plan, hit, self.names, self.group, self.year)
 
 
 def ordinal(n: int) -> str:

@@ -8,16 +8,17 @@ columns, then item columns (any order after the first two). JSON/YAML layout: a 
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from ._codegen import Program, identifying_text
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
@@ -25,6 +26,7 @@ from ._loader import MAX_RECORD_NODES, parse_yaml, read_text
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
 from ._plan import ItemPlan
+from ._text import clean_text
 from .models import Attribute
 
 OnError = Literal["collect", "stop"]
@@ -53,21 +55,34 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A record checked against a scheme: typed values, a parsed period, its group, and
-    where it came from (file and row)."""
+    """A record checked against a scheme: a parsed period, its group, where it came from
+    (file and row), and its values in compact form: one list, by the program's slots, of
+    attributes, parameters and items (the evaluator adds what the rules compute)."""
 
     subject: str
     period: Period
     group: str | None
-    attributes: dict[str, Any]
-    points: dict[str, Any]
+    values: list[Any]
     file: str
     line: int
+    program: Program
 
     @property
     def where(self) -> str:
         """``file:row``, as results cite their source."""
         return f"{self.file}:{self.line}"
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The attributes, typed, with defaults filled in."""
+        slots = self.program.slots
+        return {name: self.values[slots[name]] for name in self.program.plan.attributes}
+
+    @property
+    def points(self) -> dict[str, Any]:
+        """Every item's value: 0 (or false) where the item does not apply."""
+        slots = self.program.slots
+        return {name: self.values[slots[name]] for name in self.program.plan.items}
 
 
 class _Collector:
@@ -375,8 +390,26 @@ def check_records(
                 )
             ]
         )
+    program = scheme.program
+    accept = program.accept
+    periods: dict[Any, Period | str] = {}  # a label, parsed once: its period, or what is wrong
+    group_slot = program.slots.get(model.subject.group or "")
     for index, given in enumerate(records):
-        if not isinstance(given, Record | Mapping):
+        if isinstance(given, Record):
+            subject, period_text = given.subject, given.period
+            attributes_given, points_given = given.attributes, given.points
+            file, line = given.file, given.row or index + 1
+        elif isinstance(given, Mapping):
+            file, line = "<records>", index + 1
+            extra = [k for k in given if k not in _RECORD_KEYS]
+            for unknown in extra:
+                message = f"unknown key {unknown!r}" + suggest(str(unknown), list(_RECORD_KEYS))
+                out.add(file, line, "unknown-key", message, str(unknown))
+            if extra:
+                continue
+            subject, period_text = given.get("subject"), given.get("period")
+            attributes_given, points_given = given.get("attributes", {}), given.get("points", {})
+        else:
             out.add(
                 "<records>",
                 index + 1,
@@ -384,51 +417,33 @@ def check_records(
                 f"record {index + 1} is a {type(given).__name__}, not a mapping",
             )
             continue
-        record = given if isinstance(given, Record) else _from_mapping(given, index)
-        file, line = record.file, record.row or index + 1
-        extra = [] if isinstance(given, Record) else [k for k in given if k not in _RECORD_KEYS]
-        for unknown in extra:
-            message = f"unknown key {unknown!r}" + suggest(str(unknown), list(_RECORD_KEYS))
-            out.add(file, line, "unknown-key", message, str(unknown))
-        if extra:
-            continue
-        if not isinstance(record.attributes, Mapping) or not isinstance(record.points, Mapping):
+        if not isinstance(attributes_given, Mapping) or not isinstance(points_given, Mapping):
             out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
             continue
-        subject = record.subject
         if isinstance(subject, int) and not isinstance(subject, bool):
             # a number as an id, within reason (str() refuses past 4,300 digits)
             subject = str(subject) if subject.bit_length() <= 64 else None
         if not isinstance(subject, str) or not subject.strip():
             out.add(file, line, "missing-value", "the subject is missing", "subject")
             continue
-        try:
-            subject = clean_text(subject)
-        except ValueError as exc:
-            out.add(file, line, "bad-value", f"the subject {exc}", "subject")
-            continue
+        cleaned = identifying_text(subject)
+        if cleaned is None:
+            try:
+                clean_text(subject)
+            except ValueError as exc:
+                out.add(file, line, "bad-value", f"the subject {exc}", "subject")
+                continue
+        subject = cleaned or clean_text(subject)
         label = f"subject {subject!r}"
-        try:
-            if (
-                not isinstance(record.period, str | int)
-                or isinstance(record.period, bool)
-                or (isinstance(record.period, int) and record.period.bit_length() > 64)
-            ):
-                raise ValueError(f"expected a period label such as 2024-Q3, got {record.period!r}")
-            period = parse_period(str(record.period), model.period)
-        except ValueError as exc:
-            out.add(file, line, "bad-period", f"{label}: {exc}", "period")
-            continue
-        start, end = model.effective.start, model.effective.end
-        if period.start < start or (end is not None and period.start >= end):
-            until = f" to {end}" if end else " on"
-            out.add(
-                file,
-                line,
-                "period-not-effective",
-                f"{label}: {period} is outside this scheme version's dates ({start}{until})",
-                "period",
-            )
+        key_text = period_text if isinstance(period_text, str) else None
+        period = periods.get(key_text) if key_text is not None else None
+        if period is None:
+            period = _period(period_text, model)
+            if key_text is not None:
+                periods[key_text] = period
+        if isinstance(period, str):
+            code, message = period.split(" ", 1)
+            out.add(file, line, code, f"{label}: {message}", "period")
             continue
         key = (subject, period)
         if key in first:
@@ -441,29 +456,61 @@ def check_records(
             )
             continue
         first[key] = f"{file}:{line}"
-        attributes = _check_attributes(scheme, record, file, line, label, out)
-        points = _check_points(scheme, record, attributes, file, line, label, out)
-        if attributes is None or points is None:
-            continue
-        group_key = model.subject.group
-        group = str(attributes[group_key]) if group_key else None
-        rows.append(Row(subject, period, group, attributes, points, file, line))
+        values = program.new_values()
+        text_ok = file.endswith(".csv")
+        try:
+            accepted = accept(attributes_given, points_given, text_ok, values)
+        except (decimal.InvalidOperation, TypeError):  # NaN compared, unhashable values
+            accepted = False
+        if not accepted:
+            record = Record(subject, period_text, attributes_given, points_given, file, line)
+            attributes = _check_attributes(scheme, record, file, line, label, out)
+            points = _check_points(scheme, record, attributes, file, line, label, out)
+            if attributes is None or points is None:
+                continue
+            values = _values(program, attributes, points)
+        group = None if group_slot is None else str(values[group_slot])
+        rows.append(Row(subject, period, group, values, file, line, program))
     out.raise_if_any()
     return rows
 
 
+def _period(text: Any, model: Any) -> Period | str:
+    """A period label parsed and checked against the scheme's dates, or ``code message``."""
+    try:
+        if (
+            not isinstance(text, str | int)
+            or isinstance(text, bool)
+            or (isinstance(text, int) and text.bit_length() > 64)
+        ):
+            raise ValueError(f"expected a period label such as 2024-Q3, got {text!r}")
+        period = parse_period(str(text), model.period)
+    except ValueError as exc:
+        return f"bad-period {exc}"
+    start, end = model.effective.start, model.effective.end
+    if period.start < start or (end is not None and period.start >= end):
+        until = f" to {end}" if end else " on"
+        return (
+            f"period-not-effective {period} is outside this scheme version's dates "
+            f"({start}{until})"
+        )
+    return period
+
+
+def _values(program: Program, attributes: dict[str, Any], points: dict[str, Any]) -> list[Any]:
+    """A value list from checked attributes and points."""
+    values = program.new_values()
+    slots = program.slots
+    for name, value in attributes.items():
+        values[slots[name]] = value
+    for name, parameter in program.plan.parameters.items():
+        values[slots[name]] = parameter.value_for(attributes)
+    for name, value in points.items():
+        values[slots[name]] = value
+    return values
+
+
 _RECORD_KEYS = ("subject", "period", "attributes", "points")
-
-
-def _from_mapping(data: Mapping[str, Any], index: int) -> Record:
-    return Record(
-        data.get("subject"),
-        data.get("period"),
-        data.get("attributes", {}),
-        data.get("points", {}),
-        "<records>",
-        index + 1,
-    )
 
 
 def _check_attributes(
@@ -523,19 +570,6 @@ def _attribute_value(attr: Attribute, value: Any, text_ok: bool) -> Any:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValueError(f"expected text, got {value!r}")
     return clean_text(str(value))
-
-
-def clean_text(text: str) -> str:
-    """Identifying text (subject ids, groups) stripped and in Unicode NFC, so that spellings
-    that look the same are the same; control characters and lone surrogates are refused.
-
-    Raises:
-        ValueError: naming the character.
-    """
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cs"):
-            raise ValueError(f"{text!r} contains the character {char!r}, which is not allowed")
-    return unicodedata.normalize("NFC", text.strip())
 
 
 def _check_points(

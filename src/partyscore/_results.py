@@ -6,12 +6,16 @@ when `Outcome.because` or `Result.explain` is read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .models import Label
+
+
+class _Reasons(Protocol):
+    def because(self, hit: Any) -> str: ...
 
 
 class Outcome:
@@ -25,7 +29,8 @@ class Outcome:
 
     __slots__ = (
         "_because",
-        "_render",
+        "_hit",
+        "_reasons",
         "amount",
         "blocked_by",
         "currency",
@@ -46,7 +51,8 @@ class Outcome:
         blocked_by: str | None = None,
         step: int | None = None,
         *,
-        render: Callable[[], str] | None = None,
+        reasons: _Reasons | None = None,
+        hit: Any = None,
     ) -> None:
         self.id = id
         self.rule = rule
@@ -56,14 +62,16 @@ class Outcome:
         self.blocked_by = blocked_by
         self.step = step
         self._because = because
-        self._render = render
+        self._reasons = reasons
+        self._hit = hit
 
     @property
     def because(self) -> str:
-        """Why: the condition or computation with the values it saw (rendered on demand)."""
+        """Why: the condition or computation with the values it saw (written when read)."""
         if self._because is None:
-            self._because = self._render() if self._render is not None else ""
-            self._render = None
+            reasons = self._reasons
+            self._because = reasons.because(self._hit) if reasons is not None else ""
+            self._reasons = self._hit = None
         return self._because
 
     def _key(self) -> tuple[Any, ...]:
@@ -87,19 +95,20 @@ class Outcome:
 
 
 class Explanations(Mapping[str, str]):
-    """``name -> how it was reached``, written out the first time it is read."""
+    """``name -> how it was reached``, written out the first time it is read; subclasses
+    say how (`_write`)."""
 
-    __slots__ = ("_lines", "_render")
+    __slots__ = ("_lines",)
 
-    def __init__(self, render: Callable[[], dict[str, str]]) -> None:
-        self._render: Callable[[], dict[str, str]] | None = render
+    def __init__(self) -> None:
         self._lines: dict[str, str] | None = None
+
+    def _write(self) -> dict[str, str]:
+        return {}
 
     def _all(self) -> dict[str, str]:
         if self._lines is None:
-            assert self._render is not None
-            self._lines = self._render()
-            self._render = None
+            self._lines = self._write()
         return self._lines
 
     def __getitem__(self, key: str) -> str:
