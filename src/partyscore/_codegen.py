@@ -289,6 +289,7 @@ class _Writer:
         total = " + ".join(["_ZERO", *(f"n_{n}" for n in names)])
         emit(depth, f"_t = _plain({total})")
         if rule.cap is not None:
+            emit(depth, f"{self.store('#raw:' + rule.id)} = _t")
             cap = self.src.const(rule.cap)
             emit(depth, f"if _t > {cap}:")
             emit(depth + 1, f"_t = {cap}")
@@ -300,6 +301,7 @@ class _Writer:
         unit = self.src.const(rule.unit)
         mode = self.src.const(ROUNDING_MODES[rule.rounding.mode])
         emit(depth, f"_s = _x.quantize({unit}, rounding={mode})")
+        emit(depth, f"{self.store('#raw:' + rule.id)} = _x")
         checks = []
         if rule.min is not None:
             checks.append(f"_s < {self.src.const(rule.min)}")
@@ -727,6 +729,8 @@ def _produces(rule: Rule) -> tuple[str, ...]:
     """The names a period rule sets on each record (hidden ones start with '#')."""
     if isinstance(rule, BandingRule):
         return (rule.id, *rule.fields)
+    if isinstance(rule, ScoreRule) or (isinstance(rule, SectionRule) and rule.cap is not None):
+        return (rule.id, f"#raw:{rule.id}")  # unrounded or uncapped, for explanations
     if isinstance(rule, RankingRule):
         return (
             rule.id,

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._codegen import ROUNDING_MODES, Hit, plain
-from ._expr import ARITHMETIC, Compiled, Evaluator, describe, format_value
+from ._codegen import ROUNDING_MODES, Hit
+from ._expr import ARITHMETIC, Compiled, describe, format_value
 from ._plan import (
     BandingRule,
     ConditionRule,
@@ -90,6 +90,10 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _number(value: Decimal) -> str:
+    return f"{value:f}"
+
+
 def _when(expr: Compiled | None, names: Mapping[str, Any]) -> str:
     return "" if expr is None else describe(expr, names)
 
@@ -133,9 +137,8 @@ def _section(rule: SectionRule, names: Mapping[str, Any]) -> str:
     if rule.veto:
         hit = [i for i in ids if names[i]]
         return f"veto items set: {', '.join(hit) or 'none'}"
-    with decimal.localcontext(ARITHMETIC):
-        total = plain(sum((names[i] for i in ids), Decimal(0)))
-    why = " + ".join(format_value(names[i]) for i in ids) + f" = {format_value(total)}"
+    total = names[f"#raw:{rule.id}"] if rule.cap is not None else names[rule.id]
+    why = " + ".join(_number(names[i]) for i in ids) + f" = {_number(total)}"
     if rule.cap is not None and total > rule.cap:
         why += f", capped at {format_value(rule.cap)}"
     return why
@@ -143,8 +146,7 @@ def _section(rule: SectionRule, names: Mapping[str, Any]) -> str:
 
 def _score(rule: ScoreRule, names: Mapping[str, Any]) -> str:
     value = names[rule.id]
-    with decimal.localcontext(ARITHMETIC):
-        raw = Evaluator()(rule.expr, names)
+    raw = names[f"#raw:{rule.id}"]
     rounded = ""
     if raw != value:
         rounded = (

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from ._expr import format_value
@@ -17,22 +19,48 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _dumps(value: Any, level: int = 0) -> str:
     """JSON text like ``json.dumps(indent=2, ensure_ascii=False)``, but a Decimal is written
     as a JSON number with exactly its digits (floats would round long decimals)."""
-    pad, inner = "  " * level, "  " * (level + 1)
-    if isinstance(value, Decimal):
-        return format_value(value)
-    if isinstance(value, dict):
+    parts: list[str] = []
+    _write(value, level, parts.append)
+    return "".join(parts)
+
+
+_quote = encode_basestring  # a JSON string, non-ASCII kept as it is
+
+
+def _write(value: Any, level: int, out: Callable[[str], None]) -> None:
+    kind = type(value)
+    if kind is str:
+        out(_quote(value))
+    elif kind is Decimal:
+        out(f"{value:f}")
+    elif kind is dict or isinstance(value, Mapping):
         if not value:
-            return "{}"
-        items = (
-            f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_dumps(v, level + 1)}"
-            for k, v in value.items()
-        )
-        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list | tuple):
+            out("{}")
+            return
+        inner = "\n" + "  " * (level + 1)
+        first = True
+        for key, item in value.items():
+            out(("{" if first else ",") + inner + _quote(str(key)) + ": ")
+            first = False
+            _write(item, level + 1, out)
+        out("\n" + "  " * level + "}")
+    elif kind is list or kind is tuple:
         if not value:
-            return "[]"
-        return "[\n" + ",\n".join(f"{inner}{_dumps(v, level + 1)}" for v in value) + f"\n{pad}]"
-    return json.dumps(value, ensure_ascii=False)
+            out("[]")
+            return
+        inner = "\n" + "  " * (level + 1)
+        for index, item in enumerate(value):
+            out(("[" if index == 0 else ",") + inner)
+            _write(item, level + 1, out)
+        out("\n" + "  " * level + "]")
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    else:
+        out(json.dumps(value, ensure_ascii=False))
 
 
 def _outcome(outcome: Outcome) -> dict[str, Any]:
@@ -71,15 +99,89 @@ def result_to_dict(result: Result) -> dict[str, Any]:
     }
 
 
+def _scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if kind is Decimal:
+        return f"{value:f}"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _flat(mapping: Mapping[str, Any], pad: str) -> str:
+    """A mapping of scalars, as `_dumps` writes it at the indent `pad` (its own line's)."""
+    if not mapping:
+        return "{}"
+    inner = ",\n" + pad + "  "
+    body = inner.join(f"{_quote(key)}: {_scalar(value)}" for key, value in mapping.items())
+    return "{\n" + pad + "  " + body + "\n" + pad + "}"
+
+
+def _outcomes(outcomes: tuple[Outcome, ...], pad: str) -> str:
+    if not outcomes:
+        return "[]"
+    inner = pad + "  "
+    return (
+        "[\n"
+        + ",\n".join(inner + _flat(_outcome(o), inner) for o in outcomes)
+        + "\n"
+        + pad
+        + "]"
+    )
+
+
+def result_json(result: Result, level: int = 2) -> str:
+    """One result as `_dumps(result_to_dict(result), level)` writes it, without building the
+    dictionary first."""
+    pad = "  " * level
+    inner = pad + "  "
+    first_band = next(iter(result.bands.values()), None)
+    first_rank = next(iter(result.ranks.values()), None)
+    fields = (
+        ("subject", _scalar(result.subject)),
+        ("period", _scalar(result.period)),
+        ("kind", _scalar(result.kind)),
+        ("group", _scalar(result.group)),
+        ("scores", _flat(result.scores, inner)),
+        ("band", _scalar(first_band)),
+        ("bands", _flat(result.bands, inner)),
+        ("values", _flat(result.values, inner)),
+        ("rank", _scalar(first_rank)),
+        ("ranks", _flat(result.ranks, inner)),
+        ("rewards", _outcomes(result.rewards, inner)),
+        ("withheld", _outcomes(result.withheld, inner)),
+        ("actions", _outcomes(result.actions, inner)),
+        ("explain", _flat(result.explain, inner)),
+        ("source", _scalar(result.source)),
+    )
+    return "{\n" + ",\n".join(f'{inner}"{k}": {v}' for k, v in fields) + "\n" + pad + "}"
+
+
+def json_head(scheme: str, version: int) -> str:
+    """The start of a JSON document of results, up to its first result."""
+    return "{\n" + f'  "scheme": {_scalar(scheme)},\n  "version": {version},\n  "results": ['
+
+
+def json_tail(warnings: list[str] | tuple[str, ...], any_results: bool) -> str:
+    """The end of a JSON document of results, after its last result."""
+    close = "\n  ]" if any_results else "]"
+    return close + ',\n  "warnings": ' + _dumps(list(warnings), 1) + "\n}\n"
+
+
 def to_json(evaluation: Evaluation) -> str:
     """The evaluation as a JSON document: ``{"scheme", "version", "results", "warnings"}``."""
-    document = {
-        "scheme": evaluation.scheme,
-        "version": evaluation.version,
-        "results": [result_to_dict(r) for r in evaluation.results],
-        "warnings": list(evaluation.warnings),
-    }
-    return _dumps(document) + "\n"
+    results = ",".join("\n    " + result_json(r) for r in evaluation.results)
+    return (
+        json_head(evaluation.scheme, evaluation.version)
+        + results
+        + json_tail(evaluation.warnings, bool(evaluation.results))
+    )
 
 
 def _safe(text: str) -> str:
