@@ -476,7 +476,7 @@ def cli_in_process(argv: list[str], inject: str | None, work: Path) -> tuple[int
             def broken(*_: object) -> str:
                 raise RuntimeError("rendering failed")
 
-            for name in ("to_csv", "to_json", "to_table"):
+            for name in ("csv_header", "csv_rows", "json_head", "result_json", "to_table"):
                 stack.enter_context(mock.patch(f"partyscore.cli.{name}", broken))
         if inject == "write-fails-midway":
             real = os.fdopen

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partyscore
-from partyscore import _codegen, _evaluate, _explain, _expr, testing
+from partyscore import _codegen, _engine, _explain, _expr, testing
 from partyscore._periods import parse_period
 from partyscore._plan import BandPlan
 
@@ -227,7 +227,7 @@ def test_check_order_independent_finds_results_in_input_order(monkeypatch):
     def order(self, rows):  # an engine bug: subjects kept in input order
         return rows
 
-    monkeypatch.setattr(_evaluate._Run, "order", order)
+    monkeypatch.setattr(_engine.Engine, "order", order)
     scheme = planted()
     few = testing.records(scheme, subjects=(2, 3), periods=1)
     with pytest.raises(AssertionError, match=r"reordering the records as .* changes results"):
@@ -280,13 +280,13 @@ def test_check_rank_prize_count_finds_an_overflowing_top_with_ties_exclude():
   - {id: first, kind: top, ranking: rk, count: "1", ties: exclude}
 """
     )
-    original = _evaluate._Run.top
+    original = _engine.Engine.top
 
     def top(self, rule, records):  # an engine bug: ties let in regardless
         original(self, dataclasses.replace(rule, include_ties=True), records)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_evaluate._Run, "top", top)
+        patch.setattr(_engine.Engine, "top", top)
         with pytest.raises(AssertionError, match=r"first in .* more than its 1, with ties: excl"):
             testing.check_rank_prize_count(scheme, settings=SEARCH)
 

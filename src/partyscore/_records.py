@@ -12,7 +12,7 @@ import decimal
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -120,8 +120,18 @@ def read_records(
         RecordError: naming the file, row and column of every problem (or the first one,
             with ``on_error="stop"``).
     """
-    name = str(path)
     collector = _Collector(on_error)
+    records = list(iter_records(path, scheme, collector, encoding=encoding))
+    collector.raise_if_any()
+    return records
+
+
+def iter_records(
+    path: str | Path, scheme: CompiledScheme, out: _Collector, *, encoding: str = "utf-8"
+) -> Iterator[Record]:
+    """The records of one file, one at a time; problems of the file's layout go to `out`
+    (a file that cannot be read at all raises `RecordError` at once)."""
+    name = str(path)
     text, problem = read_text(
         path, max_bytes=MAX_INPUT_BYTES, encoding=encoding, too_large="; split it by period"
     )
@@ -130,9 +140,9 @@ def read_records(
         raise RecordError([problem])
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
-        records = _read_csv(text, name, scheme, collector)
+        yield from _read_csv(text, name, scheme, out)
     elif suffix in (".json", ".yaml", ".yml"):
-        records = _read_structured(text, name, suffix, collector)
+        yield from _read_structured(text, name, suffix, out)
     else:
         raise RecordError(
             [
@@ -145,20 +155,18 @@ def read_records(
                 )
             ]
         )
-    collector.raise_if_any()
-    return records
 
 
-def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> list[Record]:
+def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> Iterator[Record]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         out.add(name, 1, "empty-input", "the file has no header row")
-        return []
+        return
     except csv.Error as exc:
         out.add(name, 1, "csv-syntax", str(exc))
-        return []
+        return
     header = [h.strip() for h in header]
     if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
         out.add(
@@ -169,7 +177,7 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
             f"{'tabs' if chr(9) in header[0] else 'semicolons'}: "
             "partyscore reads comma-separated files",
         )
-        return []
+        return
     attributes = set(scheme.attributes)
     items = set(scheme.items)
     known = {"subject", "period"} | attributes | items
@@ -194,7 +202,11 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
     for attr in sorted(attributes - seen):
         if scheme.attributes[attr].default is None:
             out.add(name, 1, "missing-column", f"no column for the attribute {attr!r}", attr)
-    records: list[Record] = []
+    attribute_columns = [(i, c) for i, c in enumerate(header) if c in attributes]
+    item_columns = [(i, c) for i, c in enumerate(header) if c in items]
+    subject_at = header.index("subject") if "subject" in header else None
+    period_at = header.index("period") if "period" in header else None
+    width = len(header)
     while True:
         row = reader.line_num + 1  # the line a record starts on (a quoted cell may span lines)
         try:
@@ -206,45 +218,41 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
             break
         if not any(c.strip() for c in cells):
             continue  # a blank line is layout, not a record
-        if len(cells) != len(header):
+        if len(cells) != width:
             first = f"subject {cells[0].strip()!r}: " if cells and cells[0].strip() else ""
             out.add(
                 name,
                 row,
                 "ragged-row",
-                f"{first}the row has {len(cells)} cells but the header has {len(header)}",
+                f"{first}the row has {len(cells)} cells but the header has {width}",
             )
             continue
-        values = {}
-        for column, cell in zip(header, cells, strict=True):
-            if len(cell) > MAX_FIELD:
-                out.add(
-                    name,
-                    row,
-                    "field-too-long",
-                    f"the cell is longer than {MAX_FIELD} characters",
-                    column,
-                )
-                cell = cell[:0]
-            values[column] = cell.strip()
-        records.append(
-            Record(
-                subject=values.get("subject", ""),
-                period=values.get("period", ""),
-                attributes={k: v for k, v in values.items() if k in attributes},
-                points={k: v for k, v in values.items() if k in items},
-                file=name,
-                row=row,
-            )
+        if any(len(cell) > MAX_FIELD for cell in cells):
+            for column, cell in zip(header, cells, strict=True):
+                if len(cell) > MAX_FIELD:
+                    out.add(
+                        name,
+                        row,
+                        "field-too-long",
+                        f"the cell is longer than {MAX_FIELD} characters",
+                        column,
+                    )
+            cells = ["" if len(cell) > MAX_FIELD else cell for cell in cells]
+        yield Record(
+            subject="" if subject_at is None else cells[subject_at].strip(),
+            period="" if period_at is None else cells[period_at].strip(),
+            attributes={c: cells[i].strip() for i, c in attribute_columns},
+            points={c: cells[i].strip() for i, c in item_columns},
+            file=name,
+            row=row,
         )
-    return records
 
 
-def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list[Record]:
+def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> Iterator[Record]:
     if suffix == ".json":
         found = _read_json(text, name, out)
         if found is None:
-            return []
+            return
         data, lines = found
         positions = {key: (line, 0) for key, line in lines.items()}
     else:
@@ -252,15 +260,14 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list
         if document is None or problems:
             for p in problems:
                 out.add(p.file, p.line, p.code, p.message)
-            return []
+            return
         data, positions = document.data, document.values
     prefix: tuple[str, ...] = ()
     if isinstance(data, dict) and set(data) == {"records"}:
         data, prefix = data["records"], ("records",)
     if not isinstance(data, list):
         out.add(name, 1, "input-shape", "expected a list of records (or {records: [...]})")
-        return []
-    records = []
+        return
     for index, entry in enumerate(data):
         line = positions.get((*prefix, index), (index + 1, 0))[0]
         if not isinstance(entry, dict):
@@ -280,8 +287,7 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> list
         if not isinstance(attrs, dict) or not isinstance(points, dict):
             out.add(name, line, "input-shape", "'attributes' and 'points' must be mappings")
             continue
-        records.append(Record(entry.get("subject"), entry.get("period"), attrs, points, name, line))
-    return records
+        yield Record(entry.get("subject"), entry.get("period"), attrs, points, name, line)
 
 
 def _reject_constant(text: str) -> Any:
@@ -373,10 +379,6 @@ def check_records(
     Raises:
         RecordError: naming the file, row, subject and field of every bad value.
     """
-    out = _Collector(on_error)
-    rows: list[Row] = []
-    first: dict[tuple[str, Period], str] = {}
-    model = scheme.model
     if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
         shape = type(records).__name__
         raise RecordError(
@@ -390,11 +392,33 @@ def check_records(
                 )
             ]
         )
+    out = _Collector(on_error)
+    rows = check_rows(scheme, records, out)
+    out.raise_if_any()
+    return rows
+
+
+def check_rows(
+    scheme: CompiledScheme,
+    records: Iterable[Record | Mapping[str, Any]],
+    out: _Collector,
+    *,
+    start: int = 0,
+) -> list[Row]:
+    """Check records, reporting problems to `out`; the good ones as rows, in input order.
+    `start` is how many records came before these (mapping records are named by position).
+
+    Raises:
+        RecordError: at the first problem, when `out` stops at the first.
+    """
+    rows: list[Row] = []
+    first: dict[tuple[str, Period], str] = {}
+    model = scheme.model
     program = scheme.program
     accept = program.accept
     periods: dict[Any, Period | str] = {}  # a label, parsed once: its period, or what is wrong
     group_slot = program.slots.get(model.subject.group or "")
-    for index, given in enumerate(records):
+    for index, given in enumerate(records, start=start):
         if isinstance(given, Record):
             subject, period_text = given.subject, given.period
             attributes_given, points_given = given.attributes, given.points
@@ -471,7 +495,6 @@ def check_records(
             values = _values(program, attributes, points)
         group = None if group_slot is None else str(values[group_slot])
         rows.append(Row(subject, period, group, values, file, line, program))
-    out.raise_if_any()
     return rows
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
 from ._expr import format_value
+from ._plan import MoneyRule, Plan, RankPrizeRule, ScoreRule
 from ._results import Evaluation, Outcome, Result
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -189,9 +190,28 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _columns(
-    evaluation: Evaluation,
-) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+Columns = tuple[list[str], list[str], list[str], list[str], list[str]]
+"""Scores, bandings, band fields, rankings and money rewards, in scheme order."""
+
+
+def columns_of(plan: Plan) -> Columns:
+    """The columns of a scheme's results, known before any result: every score (year-end
+    scores last), banding, band field, ranking, and reward that pays money."""
+    scores = [*plan.score_names, *(r.id for r in plan.year_end if isinstance(r, ScoreRule))]
+    paying = (*plan.rules, *plan.year_end)
+    money = [r.id for r in paying if isinstance(r, MoneyRule | RankPrizeRule)]
+    return (
+        scores,
+        [b.id for b in plan.bandings],
+        list(plan.field_names),
+        [r.id for r in plan.rankings],
+        money,
+    )
+
+
+def _columns(evaluation: Evaluation) -> Columns:
+    if evaluation.plan is not None:
+        return columns_of(evaluation.plan)
     scores: list[str] = []
     bands: list[str] = []
     values: list[str] = []
@@ -209,14 +229,11 @@ def _columns(
     return scores, bands, values, ranks, money
 
 
-def to_csv(evaluation: Evaluation) -> str:
-    """One row per result: identifiers, every score, band, value and rank, the ids of granted
-    rewards, withheld rewards and actions (each joined by ``;``) and one amount column per
-    money reward."""
-    scores, bands, values, ranks, money = _columns(evaluation)
+def csv_header(columns: Columns) -> str:
+    """The header line of `to_csv`."""
+    scores, bands, values, ranks, money = columns
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
+    csv.writer(out, lineterminator="\n").writerow(
         [
             "subject",
             "period",
@@ -232,18 +249,32 @@ def to_csv(evaluation: Evaluation) -> str:
             "actions",
         ]
     )
-    for r in evaluation.results:
-        amounts = {o.id: format_value(o.amount) for o in r.rewards if o.amount is not None}
+    return out.getvalue()
+
+
+def csv_rows(results: Iterable[Result], columns: Columns) -> str:
+    """The lines of `to_csv` for these results."""
+    scores, bands, values, ranks, money = columns
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for r in results:
+        amounts = {o.id: f"{o.amount:f}" for o in r.rewards if o.amount is not None}
+        result_scores, result_bands, result_values, result_ranks = (
+            r.scores,
+            r.bands,
+            r.values,
+            r.ranks,
+        )
         writer.writerow(
             [
                 _safe(r.subject),
                 r.period,
                 r.kind,
                 _safe(r.group or ""),
-                *(format_value(r.scores[k]) if k in r.scores else "" for k in scores),
-                *(r.bands.get(k, "") for k in bands),
-                *(format_value(r.values[k]) if k in r.values else "" for k in values),
-                *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
+                *(f"{result_scores[k]:f}" if k in result_scores else "" for k in scores),
+                *(result_bands.get(k, "") for k in bands),
+                *(f"{result_values[k]:f}" if k in result_values else "" for k in values),
+                *(str(result_ranks[k]) if k in result_ranks else "" for k in ranks),
                 ";".join(o.id for o in r.rewards),
                 ";".join(o.id for o in r.withheld),
                 *(amounts.get(k, "") for k in money),
@@ -251,6 +282,14 @@ def to_csv(evaluation: Evaluation) -> str:
             ]
         )
     return out.getvalue()
+
+
+def to_csv(evaluation: Evaluation) -> str:
+    """One row per result: identifiers, every score, band, value and rank, the ids of granted
+    rewards, withheld rewards and actions (each joined by ``;``) and one amount column per
+    money reward."""
+    columns = _columns(evaluation)
+    return csv_header(columns) + csv_rows(evaluation.results, columns)
 
 
 def _printable(text: str) -> str:

@@ -165,6 +165,8 @@ class Evaluation:
     version: int
     results: tuple[Result, ...]
     warnings: tuple[str, ...] = ()
+    plan: Any = field(default=None, repr=False, compare=False)
+    """The compiled rules the results came from (`partyscore.plan.Plan`), when known."""
     _index: dict[tuple[str, str], Result] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

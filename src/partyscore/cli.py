@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
-from ._compile import iter_scheme_files, load_scheme
+from ._compile import CompiledScheme, iter_scheme_files, load_scheme
 from ._diagnostics import Diagnostic, PartyscoreError, SchemeError
-from ._evaluate import evaluate
-from ._records import OnError, read_records
-from ._render import to_csv, to_json, to_table
+from ._engine import PeriodResults
+from ._records import OnError, Record, _Collector, iter_records
+from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, result_json, to_table
+from ._results import Evaluation, Result
 from ._schema import scheme_json_schema_text
+from ._stream import OutOfOrder, blocks, evaluate_stream, spilled, temporary_folder
 from .scheme_tests import find_test_files, run_tests
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -73,7 +78,8 @@ examples:
 """
 
 _EVALUATE_HELP = """\
-Apply SCHEME to the records in INPUT and print the results.
+Apply SCHEME to the records in INPUT (one file, or several read together as one set, e.g.
+one per quarter) and print the results.
 
 INPUT is CSV (UTF-8, with or without BOM; one row per subject and period; columns
 'subject', 'period', then the scheme's attributes and items), or JSON/YAML: a list of
@@ -81,8 +87,13 @@ INPUT is CSV (UTF-8, with or without BOM; one row per subject and period; column
 Period labels: 2024-03 (month), 2024-B2 (two months), 2024-Q3 (quarter), 2024-H1 (half
 year), 2024 (year).
 
-Bad records are reported as file:row: field: message [code] and nothing is evaluated;
-records are never dropped or changed.
+Bad records are reported as file:row: field: message [code] and nothing is printed or
+written; records are never dropped or changed.
+
+Results are worked out period by period and written as each period is complete, so memory
+does not grow with the number of periods (the table, which lines up its columns, is the
+exception). Records need not be sorted: when a period comes back after a later one, the
+records are first sorted into temporary files, one per period.
 
 exit status: 0 on success, 1 for an invalid scheme, bad records or an evaluation error.
 
@@ -90,6 +101,7 @@ examples:
   partyscore evaluate schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv
   partyscore evaluate schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv --format json
   partyscore evaluate SCHEME INPUT --format csv --output results.csv
+  partyscore evaluate SCHEME 2024-Q1.csv 2024-Q2.csv 2024-Q3.csv 2024-Q4.csv --format json
 """
 
 
@@ -190,7 +202,12 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=raw,
     )
     run.add_argument("scheme", metavar="SCHEME", help="a scheme file")
-    run.add_argument("input", metavar="INPUT", help="records: .csv, .json, .yaml or .yml")
+    run.add_argument(
+        "input",
+        nargs="+",
+        metavar="INPUT",
+        help="records: .csv, .json, .yaml or .yml files, read together as one set",
+    )
     run.add_argument(
         "--format",
         choices=("table", "json", "csv"),
@@ -282,38 +299,147 @@ def _schema(output: str | None) -> int:
 
 
 def _write_atomic(path: str, text: str) -> None:
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+    with _Spool(path) as spool:
+        spool.write(text)
+        spool.commit()
+
+
+class _Spool:
+    """Where results are written until the whole run has succeeded: a temporary file beside
+    `path` (renamed over it at the end, fsynced first: complete or untouched), or, for
+    standard output, a temporary file copied out at the end. Removed on any failure."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.tmp: str | None = None
+        self.handle: TextIO | None = None
+        self.closing = contextlib.ExitStack()
+
+    def __enter__(self) -> _Spool:
+        if self.path is not None:
+            target = Path(self.path)
+            fd, self.tmp = tempfile.mkstemp(
+                dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp"
+            )
+        else:
+            fd, self.tmp = tempfile.mkstemp(prefix="partyscore-", suffix=".out")
+        self.handle = self.closing.enter_context(os.fdopen(fd, "w", encoding="utf-8", newline=""))
+        return self
+
+    def write(self, text: str) -> None:
+        assert self.handle is not None
+        self.handle.write(text)
+
+    def restart(self) -> None:
+        """Drop everything written so far."""
+        assert self.handle is not None
+        self.handle.seek(0)
+        self.handle.truncate()
+
+    def commit(self) -> None:
+        assert self.handle is not None
+        assert self.tmp is not None
+        handle, self.handle = self.handle, None
+        if self.path is not None:
             handle.flush()
             os.fsync(handle.fileno())  # the data reaches the disk before the new name does
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            self.closing.close()
+            os.replace(self.tmp, self.path)
+            self.tmp = None
+            return
+        self.closing.close()
+        with open(self.tmp, encoding="utf-8", newline="") as spooled:
+            shutil.copyfileobj(spooled, sys.stdout)
+        sys.stdout.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        self.closing.close()
+        if self.tmp is not None:
+            Path(self.tmp).unlink(missing_ok=True)
+
+
+class _Results:
+    """Writes batches of results in one format as they come; the table needs them all."""
+
+    def __init__(self, form: str, scheme: CompiledScheme, spool: _Spool) -> None:
+        self.form = form
+        self.scheme = scheme
+        self.spool = spool
+        self.columns = columns_of(scheme.plan)
+        self.kept: list[Result] = []
+        self.warnings: list[str] = []
+        self.count = 0
+        self.started = False
+
+    def add(self, batch: PeriodResults) -> None:
+        self.warnings.extend(batch.warnings)
+        if self.form == "table":
+            self.kept.extend(batch)
+            return
+        if not self.started:
+            self.started = True
+            if self.form == "csv":
+                self.spool.write(csv_header(self.columns))
+            else:
+                self.spool.write(json_head(self.scheme.id, self.scheme.model.version))
+        if self.form == "csv":
+            self.spool.write(csv_rows(batch, self.columns))
+        else:
+            lead = "\n    " if self.count == 0 else ",\n    "
+            self.spool.write(lead + ",\n    ".join(result_json(r) for r in batch) if batch else "")
+        self.count += len(batch)
+
+    def finish(self) -> None:
+        model = self.scheme.model
+        if self.form == "table":
+            evaluation = Evaluation(
+                model.id, model.version, tuple(self.kept), tuple(self.warnings), self.scheme.plan
+            )
+            self.spool.write(to_table(evaluation))
+        elif self.form == "csv":
+            if not self.started:
+                self.spool.write(csv_header(self.columns))
+        else:
+            if not self.started:
+                self.spool.write(json_head(model.id, model.version))
+            self.spool.write(json_tail(self.warnings, self.count > 0))
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     on_error: OnError = "stop" if args.stop_at_first else "collect"
-    records = read_records(args.input, scheme, encoding=args.encoding, on_error=on_error)
-    evaluation = evaluate(scheme, records, on_error=on_error)
-    render = {"json": to_json, "csv": to_csv, "table": to_table}[args.format]
-    text = render(evaluation)
-    if args.output:
-        try:
-            _write_atomic(args.output, text)
-        except OSError as exc:
-            print(f"partyscore: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_INVALID
-    else:
-        sys.stdout.write(text)
+    order = {str(path): index for index, path in enumerate(args.input)}
+
+    def records(layout: _Collector) -> Iterator[Record]:
+        for path in args.input:
+            yield from iter_records(path, scheme, layout, encoding=args.encoding)
+
+    def run(spool: _Spool, spill: str | None) -> _Results:
+        layout = _Collector(on_error)
+        given = records(layout)
+        kind = scheme.model.period
+        parts = spilled(given, kind, spill) if spill else blocks(given, kind)
+        results = _Results(args.format, scheme, spool)
+        for batch in evaluate_stream(scheme, parts, on_error=on_error, layout=layout, order=order):
+            results.add(batch)
+        results.finish()
+        return results
+
+    try:
+        with _Spool(args.output) as spool:
+            try:
+                results = run(spool, None)
+            except OutOfOrder:
+                spool.restart()
+                with temporary_folder() as folder:
+                    results = run(spool, folder)
+            spool.commit()
+    except OSError as exc:
+        where = args.output or "the output"
+        print(f"partyscore: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
     if args.format != "table" or args.output:  # the table already ends with its warnings
-        for warning in evaluation.warnings:
+        for warning in results.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 

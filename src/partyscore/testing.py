@@ -75,6 +75,7 @@ _LEVEL = st.one_of(
     st.integers(0, _LEVELS),
     st.integers(_LEVELS * 3 // 4, _LEVELS),  # where rewards and top bands usually are
     st.integers(0, _LEVELS // 4),  # where penalties usually are
+    st.sampled_from([_LEVELS, _LEVELS - 1]),  # full marks and just below: the top band
 )
 _HORIZON_YEARS = 10
 """How far past its start an open-ended scheme's periods are drawn."""

@@ -1,0 +1,210 @@
+"""Streaming runs: records in, one period's results out at a time, memory bounded.
+
+Records are taken in blocks of one period. While periods come in order (a sheet per
+quarter, or rows sorted by period), each block is checked and evaluated as soon as the next
+period begins; between blocks only history is kept (escalation counts, the current year's
+values for year-end rules). A record for an earlier period than the one being read raises
+`OutOfOrder`; the caller then starts again with `spilled`, which writes the records to one
+temporary file per period and gives them back period by period.
+
+Nothing is lost or changed on the way: a bad record stops evaluation, every later record is
+still checked so that every problem is reported, and `RecordError` is raised at the end.
+The caller keeps what it wrote until then to itself (the command line writes to a temporary
+file and shows or renames it only when the whole run succeeded).
+"""
+
+from __future__ import annotations
+
+import decimal
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from typing import IO, Any
+
+from ._compile import CompiledScheme
+from ._diagnostics import Diagnostic, RecordError
+from ._engine import Engine, PeriodResults, collector_paused
+from ._expr import ARITHMETIC
+from ._periods import Period, parse_period
+from ._records import OnError, Record, _Collector, check_rows
+
+__all__ = ["OutOfOrder", "evaluate_stream", "spilled"]
+
+MAX_OPEN_SPILLS = 128
+"""Most per-period spill files held open at once; beyond that they are reopened as needed."""
+
+
+class OutOfOrder(Exception):
+    """A record's period comes after a later period was already read."""
+
+    def __init__(self, record: Any, index: int, period: Period, after: Period) -> None:
+        file, line = (record.file, record.row) if isinstance(record, Record) else ("", 0)
+        self.file = file or "<records>"
+        self.line = line or index + 1
+        super().__init__(f"{self.file}:{self.line}: {period} after {after}")
+        self.period = period
+        self.after = after
+
+    def diagnostic(self) -> Diagnostic:
+        """The problem, for a caller that promised records in period order."""
+        return Diagnostic(
+            self.file,
+            self.line,
+            0,
+            "period-order",
+            f"a record for {self.period} comes after records for {self.after}: with "
+            "ordered=True records must come period by period, in order",
+            "period",
+        )
+
+
+def _period_of(record: Any, kind: str, known: dict[Any, Period | None]) -> Period | None:
+    """The record's period, or None when its label is not one (the check will say why)."""
+    if isinstance(record, Record):
+        label = record.period
+    elif isinstance(record, Mapping):
+        label = record.get("period")
+    else:
+        return None
+    if isinstance(label, str | int) and not isinstance(label, bool):
+        key = label if isinstance(label, str) else str(label)
+        if key not in known:
+            try:
+                known[key] = parse_period(key, kind) if len(key) <= 40 else None
+            except ValueError:
+                known[key] = None
+        return known[key]
+    return None
+
+
+def blocks(records: Iterable[Any], kind: str) -> Iterator[list[Any]]:
+    """Runs of records of one period, in the order given.
+
+    A record whose period label is not valid joins the current run (the check reports it).
+
+    Raises:
+        OutOfOrder: when a period comes back after a later one.
+    """
+    known: dict[Any, Period | None] = {}
+    current: Period | None = None
+    block: list[Any] = []
+    for index, record in enumerate(records):
+        period = _period_of(record, kind, known)
+        if period is not None and period != current:
+            if current is not None and period < current:
+                raise OutOfOrder(record, index, period, current)
+            if block:
+                yield block
+            block, current = [], period
+        block.append(record)
+    if block:
+        yield block
+
+
+def spilled(records: Iterable[Record], kind: str, folder: str) -> Iterator[list[Record]]:
+    """The records, in blocks of one period in period order, through one temporary file per
+    period in `folder` (records with a label that is not a period come first)."""
+    known: dict[Any, Period | None] = {}
+    paths: dict[Period | None, str] = {}
+    counts: dict[Period | None, int] = {}
+    with ExitStack() as stack:
+        handles: dict[Period | None, IO[bytes]] = {}
+        for record in records:
+            period = _period_of(record, kind, known)
+            handle = handles.get(period)
+            if handle is None:
+                if len(handles) >= MAX_OPEN_SPILLS:
+                    for open_handle in handles.values():
+                        open_handle.close()
+                    handles.clear()
+                if period not in paths:
+                    paths[period] = os.path.join(folder, f"spill-{len(paths)}.pickle")
+                handle = handles[period] = open(paths[period], "ab")  # noqa: SIM115
+                stack.callback(handle.close)
+            pickle.dump(_plain(record), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            counts[period] = counts.get(period, 0) + 1
+        for handle in handles.values():
+            handle.close()
+    order = sorted(paths, key=lambda p: (p is not None, p or Period(0, 0, kind)))
+    for period in order:
+        with open(paths[period], "rb") as handle:
+            block = [_record(pickle.load(handle)) for _ in range(counts[period])]
+        os.unlink(paths[period])
+        yield block
+
+
+def _plain(record: Record) -> tuple[Any, ...]:
+    return (
+        record.subject,
+        record.period,
+        dict(record.attributes),
+        dict(record.points),
+        record.file,
+        record.row,
+    )
+
+
+def _record(fields: tuple[Any, ...]) -> Record:
+    return Record(*fields)
+
+
+def evaluate_stream(
+    scheme: CompiledScheme,
+    record_blocks: Iterable[list[Any]],
+    *,
+    on_error: OnError = "collect",
+    layout: _Collector | None = None,
+    order: dict[str, int] | None = None,
+) -> Iterator[PeriodResults]:
+    """Check and evaluate blocks of one period each, given in period order.
+
+    `layout` collects the problems the readers find in files (header, ragged rows): any of
+    those stops evaluation, and they are reported instead of value problems, as
+    `read_records` would. `order` numbers the input files, to report problems in input order.
+
+    Raises:
+        RecordError: at the end, with every problem (or at the first, with ``on_error="stop"``).
+        EvaluationError: when a valid record breaks a declared guarantee of the scheme.
+    """
+    run = Engine(scheme)
+    values = _Collector(on_error)
+    pending: tuple[Period, list[Any]] | None = None
+    start = 0
+    for block in record_blocks:
+        rows = check_rows(scheme, block, values, start=start)
+        start += len(block)
+        if values.problems or (layout is not None and layout.problems):
+            pending = None
+            continue
+        period = rows[0].period if rows else None
+        if pending is not None and period is not None:
+            yield _batch(run, pending, closes_year=period.year != pending[0].year)
+            pending = None
+        if period is not None:
+            pending = (period, rows)
+    if layout is not None and layout.problems:
+        raise RecordError(_in_order(layout.problems, order))
+    if values.problems:
+        raise RecordError(_in_order(values.problems, order))
+    if pending is not None:
+        yield _batch(run, pending, closes_year=True)
+
+
+def _batch(run: Engine, pending: tuple[Period, list[Any]], *, closes_year: bool) -> PeriodResults:
+    period, rows = pending
+    with decimal.localcontext(ARITHMETIC), collector_paused():
+        return run.batch(period, rows, closes_year)
+
+
+def _in_order(problems: list[Diagnostic], order: dict[str, int] | None) -> list[Diagnostic]:
+    """Problems in input order: by file as given, then by row (blocks may come out of it)."""
+    if order is None:
+        return problems
+    return sorted(problems, key=lambda d: (order.get(d.file, len(order)), d.line))
+
+
+def temporary_folder() -> tempfile.TemporaryDirectory[str]:
+    """A folder for spill files, removed with everything in it when the run ends."""
+    return tempfile.TemporaryDirectory(prefix="partyscore-")
