@@ -20,7 +20,7 @@ from ._expr import ARITHMETIC
 from ._periods import Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Result
-from ._stream import OutOfOrder, blocks, evaluate_stream
+from ._stream import OutOfOrder, evaluate_stream
 
 __all__ = ["PeriodResults", "evaluate", "iter_evaluate"]
 
@@ -68,7 +68,7 @@ def _ordered(
     if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
         check_records(scheme, records, on_error)  # raises the shape error
     try:
-        yield from evaluate_stream(scheme, blocks(records, scheme.model.period), on_error=on_error)
+        yield from evaluate_stream(scheme, records, on_error=on_error)
     except OutOfOrder as exc:
         raise RecordError([exc.diagnostic()]) from None
 

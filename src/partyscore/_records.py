@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import decimal
-import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -158,7 +157,7 @@ def iter_records(
 
 
 def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> Iterator[Record]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_lines(text), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -246,6 +245,15 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
             file=name,
             row=row,
         )
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, split where a file opened with ``newline=""``
+    splits them, one at a time (a StringIO would hold a copy of the whole text)."""
+    return (match.group() for match in _LINE.finditer(text))
 
 
 def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> Iterator[Record]:
@@ -411,14 +419,37 @@ def check_rows(
     Raises:
         RecordError: at the first problem, when `out` stops at the first.
     """
-    rows: list[Row] = []
-    first: dict[tuple[str, Period], str] = {}
-    model = scheme.model
-    program = scheme.program
-    accept = program.accept
-    periods: dict[Any, Period | str] = {}  # a label, parsed once: its period, or what is wrong
-    group_slot = program.slots.get(model.subject.group or "")
-    for index, given in enumerate(records, start=start):
+    checker = RowChecker(scheme, out)
+    found = (checker.row(given, index) for index, given in enumerate(records, start=start))
+    return [row for row in found if row is not None]
+
+
+class RowChecker:
+    """Checks records one at a time against a scheme; problems go to `out`. A second record
+    for a subject and period already seen is a problem (`forget` starts afresh)."""
+
+    def __init__(self, scheme: CompiledScheme, out: _Collector) -> None:
+        self.scheme = scheme
+        self.out = out
+        self.first: dict[tuple[str, Period], str] = {}
+        self.periods: dict[Any, Period | str] = {}  # a label parsed once: period, or problem
+        self.group_slot = scheme.program.slots.get(scheme.model.subject.group or "")
+
+    def forget(self) -> None:
+        """Forget the records seen (a stream in period order cannot repeat a past period)."""
+        self.first = {}
+
+    def row(self, given: Record | Mapping[str, Any], index: int) -> Row | None:
+        """The record as a checked row, or None when it has a problem (reported to `out`).
+
+        Raises:
+            RecordError: at the first problem, when `out` stops at the first.
+        """
+        out, first, periods, group_slot = self.out, self.first, self.periods, self.group_slot
+        scheme = self.scheme
+        model = scheme.model
+        program = scheme.program
+        accept = program.accept
         if isinstance(given, Record):
             subject, period_text = given.subject, given.period
             attributes_given, points_given = given.attributes, given.points
@@ -430,7 +461,7 @@ def check_rows(
                 message = f"unknown key {unknown!r}" + suggest(str(unknown), list(_RECORD_KEYS))
                 out.add(file, line, "unknown-key", message, str(unknown))
             if extra:
-                continue
+                return None
             subject, period_text = given.get("subject"), given.get("period")
             attributes_given, points_given = given.get("attributes", {}), given.get("points", {})
         else:
@@ -440,23 +471,23 @@ def check_rows(
                 "input-shape",
                 f"record {index + 1} is a {type(given).__name__}, not a mapping",
             )
-            continue
+            return None
         if not isinstance(attributes_given, Mapping) or not isinstance(points_given, Mapping):
             out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
-            continue
+            return None
         if isinstance(subject, int) and not isinstance(subject, bool):
             # a number as an id, within reason (str() refuses past 4,300 digits)
             subject = str(subject) if subject.bit_length() <= 64 else None
         if not isinstance(subject, str) or not subject.strip():
             out.add(file, line, "missing-value", "the subject is missing", "subject")
-            continue
+            return None
         cleaned = identifying_text(subject)
         if cleaned is None:
             try:
                 clean_text(subject)
             except ValueError as exc:
                 out.add(file, line, "bad-value", f"the subject {exc}", "subject")
-                continue
+                return None
         subject = cleaned or clean_text(subject)
         label = f"subject {subject!r}"
         key_text = period_text if isinstance(period_text, str) else None
@@ -468,7 +499,7 @@ def check_rows(
         if isinstance(period, str):
             code, message = period.split(" ", 1)
             out.add(file, line, code, f"{label}: {message}", "period")
-            continue
+            return None
         key = (subject, period)
         if key in first:
             out.add(
@@ -478,7 +509,7 @@ def check_rows(
                 f"{label} already has a record for {period} ({first[key]})",
                 "subject",
             )
-            continue
+            return None
         first[key] = f"{file}:{line}"
         values = program.new_values()
         text_ok = file.endswith(".csv")
@@ -491,11 +522,12 @@ def check_rows(
             attributes = _check_attributes(scheme, record, file, line, label, out)
             points = _check_points(scheme, record, attributes, file, line, label, out)
             if attributes is None or points is None:
-                continue
+                return None
             values = _values(program, attributes, points)
         group = None if group_slot is None else str(values[group_slot])
-        rows.append(Row(subject, period, group, values, file, line, program))
-    return rows
+        return Row(subject, period, group, values, file, line, program)
+
+
 
 
 def _period(text: Any, model: Any) -> Period | str:

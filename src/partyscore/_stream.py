@@ -1,11 +1,11 @@
 """Streaming runs: records in, one period's results out at a time, memory bounded.
 
-Records are taken in blocks of one period. While periods come in order (a sheet per
-quarter, or rows sorted by period), each block is checked and evaluated as soon as the next
-period begins; between blocks only history is kept (escalation counts, the current year's
+Records are checked as they come. While periods come in order (a sheet per quarter, or
+rows sorted by period), each period is evaluated as soon as the next one begins; between
+periods only history is kept (escalation counts, the current year's
 values for year-end rules). A record for an earlier period than the one being read raises
 `OutOfOrder`; the caller then starts again with `spilled`, which writes the records to one
-temporary file per period and gives them back period by period.
+temporary file per period and gives them back in period order.
 
 Nothing is lost or changed on the way: a bad record stops evaluation, every later record is
 still checked so that every problem is reported, and `RecordError` is raised at the end.
@@ -28,9 +28,9 @@ from ._diagnostics import Diagnostic, RecordError
 from ._engine import Engine, PeriodResults, collector_paused
 from ._expr import ARITHMETIC
 from ._periods import Period, parse_period
-from ._records import OnError, Record, _Collector, check_rows
+from ._records import OnError, Record, RowChecker, _Collector
 
-__all__ = ["OutOfOrder", "evaluate_stream", "spilled"]
+__all__ = ["OutOfOrder", "evaluate_stream", "spilled", "temporary_folder"]
 
 MAX_OPEN_SPILLS = 128
 """Most per-period spill files held open at once; beyond that they are reopened as needed."""
@@ -79,33 +79,9 @@ def _period_of(record: Any, kind: str, known: dict[Any, Period | None]) -> Perio
     return None
 
 
-def blocks(records: Iterable[Any], kind: str) -> Iterator[list[Any]]:
-    """Runs of records of one period, in the order given.
-
-    A record whose period label is not valid joins the current run (the check reports it).
-
-    Raises:
-        OutOfOrder: when a period comes back after a later one.
-    """
-    known: dict[Any, Period | None] = {}
-    current: Period | None = None
-    block: list[Any] = []
-    for index, record in enumerate(records):
-        period = _period_of(record, kind, known)
-        if period is not None and period != current:
-            if current is not None and period < current:
-                raise OutOfOrder(record, index, period, current)
-            if block:
-                yield block
-            block, current = [], period
-        block.append(record)
-    if block:
-        yield block
-
-
-def spilled(records: Iterable[Record], kind: str, folder: str) -> Iterator[list[Record]]:
-    """The records, in blocks of one period in period order, through one temporary file per
-    period in `folder` (records with a label that is not a period come first)."""
+def spilled(records: Iterable[Any], kind: str, folder: str) -> Iterator[Any]:
+    """The records in period order (records whose label is not a period first, then in the
+    order given within a period), through one temporary file per period in `folder`."""
     known: dict[Any, Period | None] = {}
     paths: dict[Period | None, str] = {}
     counts: dict[Period | None, int] = {}
@@ -130,9 +106,9 @@ def spilled(records: Iterable[Record], kind: str, folder: str) -> Iterator[list[
     order = sorted(paths, key=lambda p: (p is not None, p or Period(0, 0, kind)))
     for period in order:
         with open(paths[period], "rb") as handle:
-            block = [_record(pickle.load(handle)) for _ in range(counts[period])]
+            for _ in range(counts[period]):
+                yield _record(pickle.load(handle))
         os.unlink(paths[period])
-        yield block
 
 
 def _plain(record: Record) -> tuple[Any, ...]:
@@ -152,48 +128,56 @@ def _record(fields: tuple[Any, ...]) -> Record:
 
 def evaluate_stream(
     scheme: CompiledScheme,
-    record_blocks: Iterable[list[Any]],
+    records: Iterable[Any],
     *,
     on_error: OnError = "collect",
     layout: _Collector | None = None,
     order: dict[str, int] | None = None,
 ) -> Iterator[PeriodResults]:
-    """Check and evaluate blocks of one period each, given in period order.
+    """Check records as they come, in period order, and evaluate each period as soon as the
+    next one begins (which also tells whether it closes a year); one period's rows are held.
 
     `layout` collects the problems the readers find in files (header, ragged rows): any of
     those stops evaluation, and they are reported instead of value problems, as
     `read_records` would. `order` numbers the input files, to report problems in input order.
 
     Raises:
+        OutOfOrder: when a record's period comes after a later period.
         RecordError: at the end, with every problem (or at the first, with ``on_error="stop"``).
         EvaluationError: when a valid record breaks a declared guarantee of the scheme.
     """
     run = Engine(scheme)
     values = _Collector(on_error)
-    pending: tuple[Period, list[Any]] | None = None
-    start = 0
-    for block in record_blocks:
-        rows = check_rows(scheme, block, values, start=start)
-        start += len(block)
-        if values.problems or (layout is not None and layout.problems):
-            pending = None
-            continue
-        period = rows[0].period if rows else None
-        if pending is not None and period is not None:
-            yield _batch(run, pending, closes_year=period.year != pending[0].year)
-            pending = None
-        if period is not None:
-            pending = (period, rows)
+    checker = RowChecker(scheme, values)
+    kind = scheme.model.period
+    known: dict[Any, Period | None] = {}
+    current: Period | None = None
+    rows: list[Any] = []
+
+    def failed() -> bool:
+        return bool(values.problems or (layout is not None and layout.problems))
+
+    for index, record in enumerate(records):
+        period = _period_of(record, kind, known)
+        if period is not None and period != current:
+            if current is not None and period < current:
+                raise OutOfOrder(record, index, period, current)
+            if current is not None and not failed():
+                yield _batch(run, current, rows, closes_year=period.year != current.year)
+            current, rows = period, []
+            checker.forget()
+        row = checker.row(record, index)
+        if row is not None and not failed():
+            rows.append(row)
     if layout is not None and layout.problems:
         raise RecordError(_in_order(layout.problems, order))
     if values.problems:
         raise RecordError(_in_order(values.problems, order))
-    if pending is not None:
-        yield _batch(run, pending, closes_year=True)
+    if current is not None:
+        yield _batch(run, current, rows, closes_year=True)
 
 
-def _batch(run: Engine, pending: tuple[Period, list[Any]], *, closes_year: bool) -> PeriodResults:
-    period, rows = pending
+def _batch(run: Engine, period: Period, rows: list[Any], *, closes_year: bool) -> PeriodResults:
     with decimal.localcontext(ARITHMETIC), collector_paused():
         return run.batch(period, rows, closes_year)
 

@@ -23,7 +23,7 @@ from ._records import OnError, Record, _Collector, iter_records
 from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, result_json, to_table
 from ._results import Evaluation, Result
 from ._schema import scheme_json_schema_text
-from ._stream import OutOfOrder, blocks, evaluate_stream, spilled, temporary_folder
+from ._stream import OutOfOrder, evaluate_stream, spilled, temporary_folder
 from .scheme_tests import find_test_files, run_tests
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -418,7 +418,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         layout = _Collector(on_error)
         given = records(layout)
         kind = scheme.model.period
-        parts = spilled(given, kind, spill) if spill else blocks(given, kind)
+        parts = spilled(given, kind, spill) if spill else given
         results = _Results(args.format, scheme, spool)
         for batch in evaluate_stream(scheme, parts, on_error=on_error, layout=layout, order=order):
             results.add(batch)
