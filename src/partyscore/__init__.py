@@ -19,7 +19,8 @@ from ._diagnostics import (
     RecordError,
     SchemeError,
 )
-from ._evaluate import evaluate
+from ._engine import PeriodResults
+from ._evaluate import evaluate, iter_evaluate
 from ._records import Record, read_records
 from ._render import to_csv, to_json, to_table
 from ._results import Evaluation, Outcome, Result
@@ -33,12 +34,14 @@ __all__ = [
     "EvaluationError",
     "Outcome",
     "PartyscoreError",
+    "PeriodResults",
     "Record",
     "RecordError",
     "Result",
     "SchemeError",
     "compile_scheme",
     "evaluate",
+    "iter_evaluate",
     "load_scheme",
     "load_scheme_text",
     "read_records",

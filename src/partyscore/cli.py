@@ -26,6 +26,8 @@ from ._schema import scheme_json_schema_text
 from ._stream import OutOfOrder, evaluate_stream, spilled, temporary_folder
 from .scheme_tests import find_test_files, run_tests
 
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 _MAIN_HELP = """\

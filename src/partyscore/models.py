@@ -18,6 +18,43 @@ from pydantic_core import PydanticCustomError
 
 from ._numbers import NumberError, read_number
 
+__all__ = [
+    "Action",
+    "Attribute",
+    "Band",
+    "Banding",
+    "Cited",
+    "Condition",
+    "Currency",
+    "Day",
+    "Effective",
+    "Escalation",
+    "Expr",
+    "Honour",
+    "Id",
+    "Item",
+    "Label",
+    "Model",
+    "Money",
+    "Number",
+    "Parameter",
+    "Prize",
+    "RankPrize",
+    "Ranking",
+    "Reward",
+    "RewardBase",
+    "Rounding",
+    "Scheme",
+    "Score",
+    "Section",
+    "Source",
+    "Step",
+    "Subject",
+    "Top",
+    "Unbanded",
+    "YearEnd",
+]
+
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCHEME_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _CURRENCY = re.compile(r"[A-Z]{3}")

@@ -19,6 +19,8 @@ import pytest
 from ._diagnostics import PartyscoreError
 from .scheme_tests import TEST_SUFFIX, Case, CaseResult, SchemeTestFile, load_test_file, run_case
 
+__all__ = ["CaseFailed", "SchemeTestItem", "SchemeTestModule", "pytest_collect_file"]
+
 
 class CaseFailed(Exception):
     """Raised by a scheme test item whose case did not hold; carries the case's result."""

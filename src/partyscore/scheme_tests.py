@@ -58,6 +58,28 @@ from ._locate import Locator, pydantic_diagnostics
 from ._records import Record, check_records, read_records
 from ._results import Evaluation, Outcome, Result
 
+__all__ = [
+    "BOUNDS",
+    "CATEGORIES",
+    "TEST_SUFFIX",
+    "Case",
+    "CaseResult",
+    "Coverage",
+    "CoverageCategory",
+    "SchemeReport",
+    "SchemeTestError",
+    "SchemeTestFile",
+    "SchemeTestReport",
+    "coverage_items",
+    "find_test_files",
+    "load_test_file",
+    "measure_coverage",
+    "run_case",
+    "run_test_file",
+    "run_tests",
+    "untested_schemes",
+]
+
 TEST_SUFFIX = ".test.yaml"
 """How a scheme test file's name ends: ``NAME.test.yaml`` tests ``NAME.yaml``."""
 MAX_TEST_BYTES = 10_000_000
