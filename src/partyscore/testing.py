@@ -13,6 +13,13 @@ Each ``check_*`` function runs a Hypothesis test on generated records and raises
 `AssertionError` with the scheme, the broken property and the smallest records found.
 `records` and `boundary_records` are the strategies behind them, for your own properties.
 See ``docs/testing.md``.
+
+Independent on purpose: the checks judge the engine with an oracle of their own, written
+from the scheme's declared bounds and the language reference, never taken from the engine:
+band membership (`_holds`, `_band_for`, `_band_order`) and the one-record evaluator
+(`_Local`, with the names it reads in `_kinds`). The ranges that steer the strategies and
+the boundary search are partyscore's one range analysis (`partyscore._ranges`), which the
+linter reads too.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from ._expr import ARITHMETIC
 from ._numbers import MAX_PLACES
 from ._periods import PER_YEAR, Period
 from ._plan import ScoreRule, TopRule
+from ._ranges import Ranges
 from ._render import to_json
 from ._results import Evaluation, Result
 
@@ -458,210 +466,30 @@ def _tree(scheme: CompiledScheme, kind: str, ident: str, key: str = "expr") -> a
 # --------------------------------------------------------------------------- ranges
 
 
-def _join(a: Range, b: Range) -> Range:
-    return (min(a[0], b[0]), max(a[1], b[1]))
-
-
-def _times(x: Decimal, y: Decimal) -> Decimal:
-    return Decimal(0) if x == 0 or y == 0 else x * y
-
-
-@dataclass(frozen=True)
-class _Series:
-    """A per-period name seen at year end: the range of each of its values (None for flags)."""
-
-    each: Range | None
-
-
 class _Ranges:
-    """The range every number of a scheme can take, from item ranges, caps, parameters,
-    band payloads and declared score ranges (interval arithmetic over the expressions)."""
+    """The range every number of a scheme can take, as tuples: the one range analysis of
+    partyscore (`partyscore._ranges`, which the linter reads too)."""
 
     def __init__(self, scheme: CompiledScheme) -> None:
-        self.scheme = scheme
-        self.kinds = _kinds(scheme)
-        self.memo: dict[str, Range | None] = {}
-        self.year_end_memo: dict[str, Range] = {}
-
-    def implied(self, name: str) -> Range | None:
-        """The range of a section or score computed from its parts alone (score ranges
-        widened outward to the score's rounding; declared min/max not applied)."""
-        kind, rule = self.kinds[name]
-        if kind == "section":
-            return self.section(rule)
-        if kind == "score":
-            found = self.expr(_tree(self.scheme, "score", name))
-            if not isinstance(found, tuple):
-                return None
-            rounding = _rounding_of(self.scheme, name)
-            return (_outward(found[0], rounding, down=True), _outward(found[1], rounding))
-        return self.of(name)
+        self.found = Ranges(scheme.plan)
 
     def of(self, name: str) -> Range | None:
-        if name not in self.kinds:
-            return None  # a year-end rule's own name
-        if name not in self.memo:
-            self.memo[name] = None  # a cycle is refused at load time; this only stops recursion
-            self.memo[name] = self.compute(name)
-        return self.memo[name]
+        """A number's range (a score's cut to its declared range); None for flags and enums."""
+        found = self.found.of.get(name)
+        return None if found is None else (found.lo, found.hi)
 
-    def compute(self, name: str) -> Range | None:
-        kind, rule = self.kinds[name]
-        if kind == "item":
-            return None if rule.type == "flag" else self.item(rule)
-        if kind == "section":
-            return self.section(rule)
-        if kind == "score":
-            implied = self.implied(name)
-            if implied is None:
-                return None
-            low = implied[0] if rule.min is None else max(implied[0], rule.min)
-            high = implied[1] if rule.max is None else min(implied[1], rule.max)
-            return (low, high)  # outside the declared range, evaluation stops
-        if kind == "parameter":
-            values = [rule.value] if rule.value is not None else list((rule.values or {}).values())
-            return (min(values), max(values))
-        if kind == "attribute":
-            if rule.type != "number":
-                return None
-            return (-_INF if rule.min is None else rule.min, _INF if rule.max is None else rule.max)
-        if kind == "field":
-            payloads = [b.values for b in rule.bands]
-            if isinstance(rule.unbanded, m.Unbanded):
-                payloads.append(rule.unbanded.values)
-            found = [p[name] for p in payloads if name in p]
-            return (min(found), max(found)) if found else None
-        if kind in ("rank", "size"):
-            return (Decimal(1), _INF)
-        if kind == "outcome" and isinstance(rule, m.Escalation):
-            return (Decimal(0), _INF)
-        return None
-
-    def item(self, item: m.Item) -> Range:
-        assert item.max is not None
-        low, high = item.min, item.max
-        if item.applies_to:  # where it does not apply it counts as 0
-            low, high = min(low, Decimal(0)), max(high, Decimal(0))
-        return (low, high)
-
-    def section(self, section: m.Section) -> Range | None:
-        if section.kind in ("veto", "unscored"):
-            return None
-        low = high = Decimal(0)
-        for item in section.items:
-            item_low, item_high = self.item(item)
-            low, high = low + item_low, high + item_high
-        if section.cap is not None:
-            low, high = min(low, section.cap), min(high, section.cap)
-        return (low, high)
-
-    def expr(self, node: ast.expr, series: bool = False) -> Range | _Series | None:
-        try:
-            with decimal.localcontext(_context()):
-                return self.walk(node, series)
-        except decimal.DecimalException:
-            return (-_INF, _INF)
-
-    def walk(self, node: ast.expr, series: bool) -> Range | _Series | None:
-        if isinstance(node, ast.Constant):
-            value = node.value
-            return (value, value) if isinstance(value, Decimal) else None
-        if isinstance(node, ast.Name):
-            return self.name(node.id, series)
-        if isinstance(node, ast.UnaryOp):
-            inner = self.walk(node.operand, series)
-            if isinstance(node.op, ast.USub) and isinstance(inner, tuple):
-                return (-inner[1], -inner[0])
-            return inner if isinstance(node.op, ast.UAdd) else None
-        if isinstance(node, ast.BinOp):
-            left, right = self.walk(node.left, series), self.walk(node.right, series)
-            if not isinstance(left, tuple) or not isinstance(right, tuple):
-                return (-_INF, _INF)
-            return _arith(node.op, left, right)
-        if isinstance(node, ast.IfExp):
-            body, other = self.walk(node.body, series), self.walk(node.orelse, series)
-            if isinstance(body, tuple) and isinstance(other, tuple):
-                return _join(body, other)
-            return None
-        if isinstance(node, ast.Call):
-            return self.call(node, series)
-        return None  # comparisons, and/or, not: true/false
-
-    def name(self, name: str, series: bool) -> Range | _Series | None:
-        if series:
-            if name in self.year_end_memo:
-                return self.year_end_memo[name]
-            if self.kinds.get(name, ("", None))[0] == "parameter":
-                return self.of(name)
-            return _Series(self.of(name))
-        return self.of(name)
-
-    def call(self, node: ast.Call, series: bool) -> Range | None:
-        assert isinstance(node.func, ast.Name)
-        function = node.func.id
-        args = [self.walk(a, series) for a in node.args]
-        per = Decimal(PER_YEAR[self.scheme.model.period])
-        if series and len(args) == 1 and isinstance(args[0], _Series):
-            each = args[0].each
-            if function in ("count", "streak"):
-                return (Decimal(0), per)
-            if each is None:
-                return None
-            if function == "sum":
-                return (min(each[0], _times(per, each[0])), max(each[1], _times(per, each[1])))
-            return each  # mean, min, max stay within the values' range
-        ranges = [a for a in args if isinstance(a, tuple)]
-        if len(ranges) != len(args) or not ranges:
-            return (-_INF, _INF)
-        if function == "min":
-            return (min(r[0] for r in ranges), min(r[1] for r in ranges))
-        if function == "max":
-            return (max(r[0] for r in ranges), max(r[1] for r in ranges))
-        low, high = ranges[0]
-        if low >= 0:
-            return (low, high)
-        if high <= 0:
-            return (-high, -low)
-        return (Decimal(0), max(-low, high))
+    def implied(self, name: str) -> Range | None:
+        """A section's or score's range from its parts alone, rounded outward."""
+        found = self.found.implied.get(name)
+        return self.of(name) if found is None else (found.lo, found.hi)
 
     def year_end(self) -> dict[str, Range]:
         """The range of every year-end score."""
-        for rule in self.scheme.plan.year_end:
-            if not isinstance(rule, ScoreRule):
-                continue
-            found = self.expr(rule.expr.tree, series=True)
-            if isinstance(found, tuple):
-                self.year_end_memo[rule.id] = (
-                    _outward(found[0], rule.rounding, down=True),
-                    _outward(found[1], rule.rounding),
-                )
-            else:
-                self.year_end_memo[rule.id] = (-_INF, _INF)
-        return dict(self.year_end_memo)
-
-
-def _outward(value: Decimal, rounding: m.Rounding, down: bool = False) -> Decimal:
-    """Round a range end away from the range, so that every rounded value stays inside."""
-    if not value.is_finite():
-        return value
-    mode = decimal.ROUND_FLOOR if down else decimal.ROUND_CEILING
-    return value.quantize(_unit(rounding), rounding=mode)
-
-
-def _arith(op: ast.operator, a: Range, b: Range) -> Range:
-    if isinstance(op, ast.Add):
-        return (a[0] + b[0], a[1] + b[1])
-    if isinstance(op, ast.Sub):
-        return (a[0] - b[1], a[1] - b[0])
-    if isinstance(op, ast.Mult):
-        products = [_times(x, y) for x in a for y in b]
-        return (min(products), max(products))
-    if b[0] <= 0 <= b[1]:
-        return (-_INF, _INF)  # the divisor can be zero (or come close to it)
-    quotients = [x / y for x in a for y in b if x.is_finite() or y.is_finite()]
-    if len(quotients) < 4:
-        return (-_INF, _INF)
-    return (min(quotients), max(quotients))
+        return {
+            rule.id: (self.found.implied[rule.id].lo, self.found.implied[rule.id].hi)
+            for rule in self.found.plan.year_end
+            if isinstance(rule, ScoreRule)
+        }
 
 
 # --------------------------------------------------------------------------- one record, locally
