@@ -135,3 +135,22 @@ def test_the_features_scheme_itself_is_valid():
     scheme = partyscore.load_scheme_text(FEATURES, file="features.yaml")
     assert scheme.id == "smoke"
     assert [rule.id for rule in scheme.plan.rules][:3] == ["work", "veto", "total"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "keys"),
+    [
+        # A name in an expression: the key path to the expression, list items by index.
+        ("expr: work,", "expr: wrok,", ("scores", 0, "expr")),
+        # A missing key: the path to the key that is missing.
+        ("- {id: w1, max: 60}", "- {id: w1}", ("sections", 0, "items", 0, "max")),
+        # A value the YAML reader refused: the path to it.
+        ("- {id: w1, max: 60}", "- {id: w1, max: 060}", ("sections", 0, "items", 0, "max")),
+    ],
+)
+def test_a_diagnostic_carries_its_key_path_as_data(old, new, keys):
+    assert old in FEATURES, old
+    with pytest.raises(partyscore.SchemeError) as error:
+        partyscore.load_scheme_text(FEATURES.replace(old, new), file="features.yaml")
+    (diagnostic,) = error.value.diagnostics
+    assert diagnostic.keys == keys

@@ -206,7 +206,12 @@ class _Compiler:
         for name, param in self.s.parameters.items():
             path: PathT = ("parameters", name)
             if (param.value is None) == (param.by is None):
-                self.error(path, "parameter-shape", "give either 'value' or 'by' with 'values'")
+                self.error(
+                    path,
+                    "parameter-shape",
+                    "give either 'value' or 'by' with 'values'",
+                    missing="value" if param.value is None else None,
+                )
             elif param.by is not None:
                 attr = self.s.subject.attributes.get(param.by)
                 if attr is None or attr.type != "enum":
@@ -317,7 +322,10 @@ class _Compiler:
         if item.type == "points":
             if item.max is None:
                 self.error(
-                    path, "missing-key", "missing required key 'max' (points items need one)"
+                    path,
+                    "missing-key",
+                    "missing required key 'max' (points items need one)",
+                    missing="max",
                 )
             elif item.max <= item.min:
                 self.error(
@@ -588,6 +596,7 @@ class _Compiler:
                         path,
                         "missing-key",
                         "missing required key 'share_rounding' (how share x size becomes a count)",
+                        missing="share_rounding",
                     )
             else:
                 assert reward.count is not None
@@ -919,15 +928,11 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
             [*problems, locator.diag((), "not-a-mapping", "a scheme file must be a YAML mapping")]
         )
     # A value the loader refused is None here; later stages would only repeat the complaint,
-    # at its own path or as its parent's "missing ... 'key'".
-    refused = {p.path for p in problems}
-    keys_under: dict[str, set[str]] = {}
-    for path in refused:
-        parent, _, key = path.rpartition(".")
-        keys_under.setdefault(parent, set()).add(key)
+    # at its own place or as its parent's "missing required key".
+    refused = {p.keys for p in problems}
 
     def repeats(d: Diagnostic) -> bool:
-        return d.path in refused or any(f"{k!r}" in d.message for k in keys_under.get(d.path, ()))
+        return d.keys in refused
 
     def new(found: Sequence[Diagnostic]) -> list[Diagnostic]:
         return [d for d in found if not repeats(d)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -13,8 +13,11 @@ Severity = Literal["error", "warning"]
 class Diagnostic:
     """One problem found in a scheme file or in input records.
 
-    `path` is the key path inside the document (``sections[key].items[key_01].max``)
-    or, for records, the field name. `line` and `column` are 1-based; 0 means unknown.
+    `path` is the key path inside the document as people read it
+    (``sections[key].items[key_01].max``) or, for records, the field name. `keys` is the same
+    place as data: the keys and list indexes from the document's top
+    (``("sections", 0, "items", 0, "max")``; for a missing key, the key that is missing).
+    `line` and `column` are 1-based; 0 means unknown.
     """
 
     file: str
@@ -24,6 +27,19 @@ class Diagnostic:
     message: str
     path: str = ""
     severity: Severity = "error"
+    keys: tuple[str | int, ...] = field(default=(), compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, str | int]:
+        """The documented fields, as ``validate --format json`` prints them."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+            "severity": self.severity,
+        }
 
     def render(self) -> str:
         """Render as ``file:line:column: path: message [code]``, the one format used everywhere."""

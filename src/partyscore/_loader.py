@@ -347,7 +347,7 @@ def parse_yaml(
         message = f"the document is nested more than {MAX_DEPTH} levels deep"
         return None, [_at(file, exc.mark, "yaml-too-deep", message)]
     problems = [
-        Diagnostic(d.file, d.line, d.column, d.code, d.message, label(data, path))
+        Diagnostic(d.file, d.line, d.column, d.code, d.message, label(data, path), keys=path)
         for path, d in converter.problems
     ]
     document = Document(

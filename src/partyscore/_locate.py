@@ -68,15 +68,20 @@ class Locator:
         key: bool = False,
         offset: int = 0,
         severity: Severity = "error",
+        missing: str | None = None,
     ) -> Diagnostic:
-        """A diagnostic at `path`; `offset` (1-based) points inside a string value."""
+        """A diagnostic at `path`; `offset` (1-based) points inside a string value; `missing`
+        names a key missing from the mapping at `path`."""
         line, column = (0, 0)
         if self.document is not None:
             line, column = self.document.position(path, key=key)
             inside = self.document.text_position(path, offset - 1) if offset else None
             if inside is not None:
                 line, column = inside
-        return Diagnostic(self.file, line, column, code, message, self.label(path), severity)
+        keys = path if missing is None else (*path, missing)
+        return Diagnostic(
+            self.file, line, column, code, message, self.label(path), severity, keys
+        )
 
 
 def pydantic_diagnostics(
@@ -91,7 +96,8 @@ def pydantic_diagnostics(
         kind = err["type"]
         if kind == "missing":
             name = str(loc[-1])
-            result.append(locator.diag(path, "missing-key", f"missing required key {name!r}"))
+            message = f"missing required key {name!r}"
+            result.append(locator.diag(path, "missing-key", message, missing=name))
             continue
         if kind == "extra_forbidden":
             name = str(loc[-1])

@@ -10,7 +10,6 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TextIO
@@ -251,7 +250,7 @@ def _validate(paths: Sequence[str], *, strict: bool, form: str) -> int:
             failed += 1
         found.extend(diagnostics)
     if form == "json":
-        print(json.dumps([asdict(d) for d in found], ensure_ascii=False, indent=2))
+        print(json.dumps([d.to_dict() for d in found], ensure_ascii=False, indent=2))
     else:
         for diagnostic in found:
             print(diagnostic.render())
