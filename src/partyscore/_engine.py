@@ -65,6 +65,7 @@ class Engine:
         self.history: dict[str, _History] = {}
         self.in_year: dict[int, set[str]] = {}  # subjects seen in each year not yet closed
         self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
+        self.year_end_slots = [self.slots[n] for n in self.year_end_names]
         plan = self.plan
         self.score_slots = [(n, self.slots[n]) for n in plan.score_names]
         self.band_slots = [(b.id, self.slots[b.id]) for b in plan.bandings]
@@ -261,7 +262,7 @@ class Engine:
         history = self.history[row.subject]
         if history.year != row.period.year:
             history.year, history.year_values = row.period.year, []
-        history.year_values.append((row, [v[self.slots[n]] for n in self.year_end_names]))
+        history.year_values.append((row, [v[slot] for slot in self.year_end_slots]))
 
     def year_end(self, subject: str, year: int) -> Result | str:
         """The year-end result of one subject, or why there is none."""
@@ -311,11 +312,13 @@ class Engine:
 
 
 def _year_end_names(plan: Plan) -> tuple[str, ...]:
-    """The per-period names year-end expressions may read (numbers and flags)."""
+    """The per-period names (numbers and flags) that year-end rules read: the only values
+    kept from period to period for them."""
+    read = {name for rule in plan.year_end for name in rule.reads}
     return tuple(
         name
         for name, type_ in plan.types.items()
-        if type_.name in ("number", "bool") and name not in plan.parameters
+        if name in read and type_.name in ("number", "bool") and name not in plan.parameters
     )
 
 

@@ -52,7 +52,7 @@ class Record:
     row: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
     """A record checked against a scheme: a parsed period, its group, where it came from
     (file and row), and its values in compact form: one list, by the program's slots, of
@@ -431,7 +431,8 @@ class RowChecker:
     def __init__(self, scheme: CompiledScheme, out: _Collector) -> None:
         self.scheme = scheme
         self.out = out
-        self.first: dict[tuple[str, Period], str] = {}
+        self.first: dict[tuple[str, Period], tuple[str, int]] = {}
+        self.csv: dict[str, bool] = {}  # whether a file's values may be text: CSV
         self.periods: dict[Any, Period | str] = {}  # a label parsed once: period, or problem
         self.group_slot = scheme.program.slots.get(scheme.model.subject.group or "")
 
@@ -450,17 +451,21 @@ class RowChecker:
         model = scheme.model
         program = scheme.program
         accept = program.accept
-        if isinstance(given, Record):
+        kind = given.__class__
+        if kind is Record:
+            assert isinstance(given, Record)
             subject, period_text = given.subject, given.period
             attributes_given, points_given = given.attributes, given.points
             file, line = given.file, given.row or index + 1
-        elif isinstance(given, Mapping):
+        elif kind is dict or isinstance(given, Mapping):
+            assert isinstance(given, Mapping)
             file, line = "<records>", index + 1
-            extra = [k for k in given if k not in _RECORD_KEYS]
-            for unknown in extra:
-                message = f"unknown key {unknown!r}" + suggest(str(unknown), list(_RECORD_KEYS))
-                out.add(file, line, "unknown-key", message, str(unknown))
-            if extra:
+            if not given.keys() <= _RECORD_KEY_SET:
+                for unknown in [k for k in given if k not in _RECORD_KEYS]:
+                    message = f"unknown key {unknown!r}" + suggest(
+                        str(unknown), list(_RECORD_KEYS)
+                    )
+                    out.add(file, line, "unknown-key", message, str(unknown))
                 return None
             subject, period_text = given.get("subject"), given.get("period")
             attributes_given, points_given = given.get("attributes", {}), given.get("points", {})
@@ -472,10 +477,11 @@ class RowChecker:
                 f"record {index + 1} is a {type(given).__name__}, not a mapping",
             )
             return None
-        if not isinstance(attributes_given, Mapping) or not isinstance(points_given, Mapping):
+        if not (_mapping(attributes_given) and _mapping(points_given)):
             out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
             return None
-        if isinstance(subject, int) and not isinstance(subject, bool):
+        number_id = isinstance(subject, int) and not isinstance(subject, bool)
+        if subject.__class__ is not str and number_id:
             # a number as an id, within reason (str() refuses past 4,300 digits)
             subject = str(subject) if subject.bit_length() <= 64 else None
         if not isinstance(subject, str) or not subject.strip():
@@ -489,7 +495,6 @@ class RowChecker:
                 out.add(file, line, "bad-value", f"the subject {exc}", "subject")
                 return None
         subject = cleaned or clean_text(subject)
-        label = f"subject {subject!r}"
         key_text = period_text if isinstance(period_text, str) else None
         period = periods.get(key_text) if key_text is not None else None
         if period is None:
@@ -498,26 +503,31 @@ class RowChecker:
                 periods[key_text] = period
         if isinstance(period, str):
             code, message = period.split(" ", 1)
-            out.add(file, line, code, f"{label}: {message}", "period")
+            out.add(file, line, code, f"subject {subject!r}: {message}", "period")
             return None
         key = (subject, period)
         if key in first:
+            earlier_file, earlier_line = first[key]
             out.add(
                 file,
                 line,
                 "duplicate-record",
-                f"{label} already has a record for {period} ({first[key]})",
+                f"subject {subject!r} already has a record for {period} "
+                f"({earlier_file}:{earlier_line})",
                 "subject",
             )
             return None
-        first[key] = f"{file}:{line}"
+        first[key] = (file, line)
         values = program.new_values()
-        text_ok = file.endswith(".csv")
+        text_ok = self.csv.get(file)
+        if text_ok is None:
+            text_ok = self.csv[file] = file.endswith(".csv")
         try:
             accepted = accept(attributes_given, points_given, text_ok, values)
         except (decimal.InvalidOperation, TypeError):  # NaN compared, unhashable values
             accepted = False
         if not accepted:
+            label = f"subject {subject!r}"
             record = Record(subject, period_text, attributes_given, points_given, file, line)
             attributes = _check_attributes(scheme, record, file, line, label, out)
             points = _check_points(scheme, record, attributes, file, line, label, out)
@@ -566,6 +576,11 @@ def _values(program: Program, attributes: dict[str, Any], points: dict[str, Any]
 
 
 _RECORD_KEYS = ("subject", "period", "attributes", "points")
+_RECORD_KEY_SET = frozenset(_RECORD_KEYS)
+
+
+def _mapping(value: Any) -> bool:
+    return value.__class__ is dict or isinstance(value, Mapping)
 
 
 def _check_attributes(
