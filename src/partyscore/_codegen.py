@@ -99,9 +99,14 @@ class Hit:
 
 
 def plain(value: Decimal) -> Decimal:
-    """The same number without trailing zeros (and never in exponent form)."""
-    normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+    """The same number without trailing zeros (and never in exponent form): a whole number
+    with exponent 0 (40, not 4E+1), any other without its trailing zeros (4.5, not 4.50)."""
+    if value == value.to_integral_value():
+        return value.quantize(_ONE)
+    return value.normalize()
+
+
+_ONE = Decimal(1)
 
 
 def round_to(value: Decimal, rounding: m.Rounding) -> Decimal:
@@ -738,6 +743,7 @@ def _produces(rule: Rule) -> tuple[str, ...]:
             rule.last_name,
             f"#ties:{rule.id}",
             f"#first:{rule.id}",
+            f"#rank:{rule.id}",  # the rank as an int, as results give it
         )
     return (rule.id,)
 

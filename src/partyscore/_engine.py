@@ -11,8 +11,9 @@ current year that year-end rules read.
 from __future__ import annotations
 
 import gc
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from itertools import groupby
@@ -67,10 +68,15 @@ class Engine:
         self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
         self.year_end_slots = [self.slots[n] for n in self.year_end_names]
         plan = self.plan
-        self.score_slots = [(n, self.slots[n]) for n in plan.score_names]
-        self.band_slots = [(b.id, self.slots[b.id]) for b in plan.bandings]
-        self.field_slots = [(f, self.slots[f]) for f in plan.field_names]
-        self.rank_slots = [(r.id, self.slots[r.id]) for r in plan.rankings]
+        self.picks = tuple(
+            _Pick(names, [self.slots[n] for n in slots])
+            for names, slots in (
+                (plan.score_names, plan.score_names),
+                ([b.id for b in plan.bandings], [b.id for b in plan.bandings]),
+                (plan.field_names, plan.field_names),
+                ([r.id for r in plan.rankings], [f"#rank:{r.id}" for r in plan.rankings]),
+            )
+        )
 
     # -- one period ---------------------------------------------------------------------
 
@@ -120,6 +126,7 @@ class Engine:
         score, rank_slot = self.slots[rule.score], self.slots[rule.id]
         size_slot, last_slot = self.slots[rule.size_name], self.slots[rule.last_name]
         ties_slot, first_slot = self.slots[f"#ties:{rule.id}"], self.slots[f"#first:{rule.id}"]
+        int_rank_slot = self.slots[f"#rank:{rule.id}"]
         for members in self.groups(rule, records):
             # Stable sort of records already in subject order: ties stay in subject order.
             ordered = sorted(members, key=lambda v: v[score], reverse=rule.descending)
@@ -132,8 +139,10 @@ class Engine:
                 holders = list(tied)
                 rank = Decimal(distinct if rule.dense else position)
                 last = value == worst
+                whole = int(rank)
                 for v in holders:
                     v[rank_slot] = rank
+                    v[int_rank_slot] = whole
                     v[size_slot] = size
                     v[last_slot] = last
                     v[ties_slot] = len(holders)
@@ -209,21 +218,22 @@ class Engine:
         actions: list[Outcome] = []
         for hit in v[HITS]:
             outcome = _outcome(hit, reasons)
-            if isinstance(hit.rule, ConditionRule | EscalationRule):
+            if isinstance(hit.rule, _ACTIONS):
                 actions.append(outcome)
             elif hit.withheld_by is not None:
                 withheld.append(outcome)
             else:
                 rewards.append(outcome)
+        scores, bands, values, ranks = (pick(v) for pick in self.picks)
         return Result(
             subject=row.subject,
             period=row.period.label,
             group=group,
             kind="period",
-            scores={n: v[s] for n, s in self.score_slots},
-            bands={n: v[s] for n, s in self.band_slots},
-            values={n: v[s] for n, s in self.field_slots},
-            ranks={n: int(v[s]) for n, s in self.rank_slots},
+            scores=scores,
+            bands=bands,
+            values=values,
+            ranks=ranks,
             rewards=tuple(rewards),
             withheld=tuple(withheld),
             actions=tuple(actions),
@@ -323,6 +333,25 @@ def _year_end_names(plan: Plan) -> tuple[str, ...]:
 
 
 _WITH_CURRENCY = (MoneyRule, RankPrizeRule)
+_ACTIONS = (ConditionRule, EscalationRule)
+
+
+class _Pick:
+    """Named values taken out of a value list by slot, as a dict (C-level itemgetter)."""
+
+    __slots__ = ("get", "names", "single")
+
+    def __init__(self, names: Sequence[str], slots: Sequence[int]) -> None:
+        self.names = tuple(names)
+        self.single = len(slots) == 1
+        self.get = operator.itemgetter(*slots) if slots else None
+
+    def __call__(self, v: list[Any]) -> dict[str, Any]:
+        if self.get is None:
+            return {}
+        if self.single:
+            return {self.names[0]: self.get(v)}
+        return dict(zip(self.names, self.get(v), strict=True))
 
 
 def _outcome(hit: Hit, reasons: Reasons) -> Outcome:
