@@ -51,15 +51,24 @@ def overlaps(a: m.Band, b: m.Band) -> bool:
 
 def interval(band: m.Band) -> str:
     """The band's bounds in interval notation, e.g. ``[80, 90)``."""
-    (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
+    return bounds_text(*lower(band), *upper(band))
+
+
+def contains(band: m.Band, value: Decimal) -> bool:
+    """Whether `value` lies in `band`, honouring each bound's inclusivity."""
+    return bounds_contain(*lower(band), *upper(band), value)
+
+
+def bounds_text(lo: Decimal, lo_in: bool, hi: Decimal, hi_in: bool) -> str:
+    """Bounds in interval notation, e.g. ``[80, 90)``; open ends are infinite."""
     left = ("[" if lo_in else "(") + (f"{lo}" if lo.is_finite() else "-inf")
     right = (f"{hi}" if hi.is_finite() else "inf") + ("]" if hi_in else ")")
     return f"{left}, {right}"
 
 
-def contains(band: m.Band, value: Decimal) -> bool:
-    """Whether `value` lies in `band`, honouring each bound's inclusivity."""
-    (lo, lo_in), (hi, hi_in) = lower(band), upper(band)
+def bounds_contain(lo: Decimal, lo_in: bool, hi: Decimal, hi_in: bool, value: Decimal) -> bool:
+    """Whether `value` lies between the bounds, honouring each bound's inclusivity: the one
+    band-membership test of the engine (generated code writes the same comparisons)."""
     above_lo = value > lo or (lo_in and value == lo)
     below_hi = value < hi or (hi_in and value == hi)
     return above_lo and below_hi

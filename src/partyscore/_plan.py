@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import models as m
+from ._bands import bounds_contain, bounds_text
 from ._expr import Compiled, Type
 
 PathT = tuple[str | int, ...]
@@ -147,16 +148,12 @@ class BandPlan:
 
     def contains(self, value: Decimal) -> bool:
         """Whether `value` lies in the band, honouring each bound's inclusivity."""
-        return (value > self.lo or (self.lo_in and value == self.lo)) and (
-            value < self.hi or (self.hi_in and value == self.hi)
-        )
+        return bounds_contain(self.lo, self.lo_in, self.hi, self.hi_in, value)
 
     @property
     def interval(self) -> str:
         """The bounds in interval notation, e.g. ``[80, 90)``."""
-        left = ("[" if self.lo_in else "(") + (f"{self.lo}" if self.lo.is_finite() else "-inf")
-        right = (f"{self.hi}" if self.hi.is_finite() else "inf") + ("]" if self.hi_in else ")")
-        return f"{left}, {right}"
+        return bounds_text(self.lo, self.lo_in, self.hi, self.hi_in)
 
     @property
     def bounds(self) -> tuple[tuple[str, Decimal], ...]:
