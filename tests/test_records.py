@@ -624,3 +624,20 @@ def test_malformed_mapping_records_raise_record_error(bad: Any, expected: str) -
     with pytest.raises(RecordError) as info:
         evaluate_mappings([bad])
     assert info.value.render() == f"<records>:1: {expected} [input-shape]"
+
+
+ROOT_DIR = Path(__file__).parent.parent
+
+
+def test_record_problems_carry_the_subject_and_field_as_data():
+    scheme = load_scheme(ROOT_DIR / "schemes" / "chengzhuang-ladder.yaml")
+    records = read_records(ROOT_DIR / "examples" / "chengzhuang-ladder.csv", scheme)
+    first = records[0]
+    spoiled = Record(
+        first.subject, first.period, first.attributes, {**first.points, "key_01": "9"},
+        first.file, first.row,
+    )  # fmt: skip
+    with pytest.raises(RecordError) as info:
+        evaluate(scheme, [spoiled, *records[1:]])
+    (problem,) = info.value.diagnostics
+    assert (problem.subject, problem.keys, problem.line) == (first.subject, ("key_01",), 2)

@@ -17,7 +17,8 @@ class Diagnostic:
     (``sections[key].items[key_01].max``) or, for records, the field name. `keys` is the same
     place as data: the keys and list indexes from the document's top
     (``("sections", 0, "items", 0, "max")``; for a missing key, the key that is missing).
-    `line` and `column` are 1-based; 0 means unknown.
+    `line` and `column` are 1-based; 0 means unknown. For a record, `line` is its row and
+    `subject` its subject id, once read.
     """
 
     file: str
@@ -28,6 +29,7 @@ class Diagnostic:
     path: str = ""
     severity: Severity = "error"
     keys: tuple[str | int, ...] = field(default=(), compare=False, repr=False)
+    subject: str | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, str | int]:
         """The documented fields, as ``validate --format json`` prints them."""

@@ -433,6 +433,8 @@ def _failure(row: Row, failure: RuleFailure, names: Mapping[str, Any]) -> Evalua
                 0,
                 code,
                 f"subject {row.subject!r}, {row.period}: {message}",
+                keys=(rule.id, failure.key) if failure.key else (rule.id,),
+                subject=row.subject,
             )
         ]
     )

@@ -85,12 +85,19 @@ class Row:
 
 
 class _Collector:
+    """Problems of records, each with its file, row, field and (once known) subject."""
+
     def __init__(self, on_error: OnError) -> None:
         self.on_error = on_error
         self.problems: list[Diagnostic] = []
+        self.subject: str | None = None
+        """The subject of the record being checked, once its id is read."""
 
     def add(self, file: str, row: int, code: str, message: str, path: str = "") -> None:
-        self.problems.append(Diagnostic(file, row, 0, code, message, path))
+        keys = (path,) if path else ()
+        self.problems.append(
+            Diagnostic(file, row, 0, code, message, path, keys=keys, subject=self.subject)
+        )
         if self.on_error == "stop":
             raise RecordError(self.problems)
 
@@ -447,6 +454,7 @@ class RowChecker:
             RecordError: at the first problem, when `out` stops at the first.
         """
         out, first, periods, group_slot = self.out, self.first, self.periods, self.group_slot
+        out.subject = None
         scheme = self.scheme
         model = scheme.model
         program = scheme.program
@@ -495,6 +503,7 @@ class RowChecker:
                 out.add(file, line, "bad-value", f"the subject {exc}", "subject")
                 return None
         subject = cleaned or clean_text(subject)
+        out.subject = subject
         key_text = period_text if isinstance(period_text, str) else None
         period = periods.get(key_text) if key_text is not None else None
         if period is None:
