@@ -127,27 +127,29 @@ class Engine:
         size_slot, last_slot = self.slots[rule.size_name], self.slots[rule.last_name]
         ties_slot, first_slot = self.slots[f"#ties:{rule.id}"], self.slots[f"#first:{rule.id}"]
         int_rank_slot = self.slots[f"#rank:{rule.id}"]
+        by_score = operator.itemgetter(score)
         for members in self.groups(rule, records):
             # Stable sort of records already in subject order: ties stay in subject order.
-            ordered = sorted(members, key=lambda v: v[score], reverse=rule.descending)
+            ordered = sorted(members, key=by_score, reverse=rule.descending)
             size = Decimal(len(ordered))
             worst = ordered[-1][score]
             position = 1
-            for distinct, (value, tied) in enumerate(
-                groupby(ordered, key=lambda v: v[score]), start=1
-            ):
+            distinct = 0
+            for value, tied in groupby(ordered, key=by_score):
                 holders = list(tied)
-                rank = Decimal(distinct if rule.dense else position)
+                count = len(holders)
+                distinct += 1
+                whole = distinct if rule.dense else position
+                rank = Decimal(whole)
                 last = value == worst
-                whole = int(rank)
                 for v in holders:
                     v[rank_slot] = rank
                     v[int_rank_slot] = whole
                     v[size_slot] = size
                     v[last_slot] = last
-                    v[ties_slot] = len(holders)
+                    v[ties_slot] = count
                     v[first_slot] = position
-                position += len(holders)
+                position += count
 
     def when(self, rule: Rule, v: list[Any]) -> bool:
         condition = self.program.when.get(rule.id)
@@ -185,14 +187,19 @@ class Engine:
     def rank_prize(self, rule: RankPrizeRule, records: list[list[Any]]) -> None:
         slot = self.slots[rule.id]
         ranking = rule.ranking
-        rank_slot, band_slot = self.slots[ranking.id], self.slots[rule.banding.id]
+        rank_slot, band_slot = self.slots[f"#rank:{ranking.id}"], self.slots[rule.banding.id]
         ties_slot = self.slots[f"#ties:{ranking.id}"]
         first_slot = self.slots[f"#first:{ranking.id}"]
+        # Past the last prized place nothing is paid: a rank (dense or not) and the first
+        # place of a tied group are both beyond it, so are all the places the group shares.
+        last_place = max(rule.prizes)
         for v in records:
             v[slot] = False
         amounts: dict[tuple[int, int, int, str], Decimal] = {}  # once per tie group and band
         for v in records:
-            key = (int(v[rank_slot]), v[first_slot], v[ties_slot], v[band_slot])
+            if v[rank_slot] > last_place and v[first_slot] > last_place:
+                continue
+            key = (v[rank_slot], v[first_slot], v[ties_slot], v[band_slot])
             amount = amounts.get(key)
             if amount is None:
                 amount = amounts[key] = prize_amount(rule, *key)
