@@ -134,11 +134,9 @@ class Engine:
             size = Decimal(len(ordered))
             worst = ordered[-1][score]
             position = 1
-            distinct = 0
-            for value, tied in groupby(ordered, key=by_score):
+            for distinct, (value, tied) in enumerate(groupby(ordered, key=by_score), start=1):
                 holders = list(tied)
                 count = len(holders)
-                distinct += 1
                 whole = distinct if rule.dense else position
                 rank = Decimal(whole)
                 last = value == worst
