@@ -575,3 +575,49 @@ def test_bom_does_not_shift_positions(tmp_path: Path) -> None:
         f"{path}:2:5: id: 'Smoke' is not a scheme id: use lower-case words joined by '-' "
         "[scheme-id]"
     )
+
+
+LINE_TEXTS = [
+    "a,b\r\nc,d\n",
+    "a,b\rc,d",
+    '"x\ny",2\n3,4',
+    "\n\n",
+    "a\r\r\nb",
+    "\ufeffsubject,period\n甲,2024-Q1\r\n",
+    "one line without an end",
+]
+
+
+@pytest.mark.parametrize("text", LINE_TEXTS)
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+def test_read_lines_splits_as_newline_empty_does(tmp_path, monkeypatch, text, chunk):
+    # Every chunk size, so that a \r\n or a multi-byte character falls across two chunks.
+    from partyscore import _loader
+
+    monkeypatch.setattr(_loader, "CHUNK", chunk)
+    path = tmp_path / "r.csv"
+    path.write_bytes(text.encode("utf-8"))
+    lines, problem = _loader.read_lines(path, max_bytes=10**6)
+    assert problem is None
+    assert lines is not None
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        expected = list(handle)
+    assert list(lines) == expected
+
+
+def test_read_lines_reports_a_late_bad_byte_as_the_whole_file_does(tmp_path, monkeypatch):
+    from partyscore import _loader
+
+    monkeypatch.setattr(_loader, "CHUNK", 8)
+    raw = b"subject,period\n" + "甲,2024-Q1\n".encode("gb18030")
+    path = tmp_path / "late.csv"
+    path.write_bytes(raw)
+    lines, problem = _loader.read_lines(path, max_bytes=10**6)
+    assert problem is None
+    assert lines is not None
+    with pytest.raises(_loader.DecodeError) as info:
+        list(lines)
+    _, whole = _loader.decode(raw, str(path))
+    assert info.value.diagnostic == whole
+    assert whole is not None
+    assert whole.line == 2  # the GB18030 row, second line

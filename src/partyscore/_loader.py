@@ -14,7 +14,9 @@ loader and converts nodes itself, so that:
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -375,6 +377,81 @@ def read_text(
     except OSError as exc:
         return None, Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))
     return decode(raw, name, encoding)
+
+
+CHUNK = 1 << 20
+"""Bytes read at a time by `read_lines`."""
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def read_lines(
+    path: str | Path, *, max_bytes: int, encoding: str = "utf-8", too_large: str = ""
+) -> tuple[Iterator[str] | None, Diagnostic | None]:
+    """The lines of a records file, with their endings, decoded a chunk at a time (split
+    where a file opened with ``newline=""`` splits them), or None and why it is refused.
+
+    Checks the file and its first bytes as `read_text` does; a byte sequence that is not
+    valid in the encoding, found later, raises `DecodeError` with the diagnostic `decode`
+    gives for the whole file.
+    """
+    name = str(path)
+    utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
+    try:
+        if Path(path).exists() and not Path(path).is_file():
+            return None, Diagnostic(name, 0, 0, "unreadable", "not a regular file")
+        if Path(path).stat().st_size > max_bytes:
+            message = f"the file is larger than {max_bytes} bytes{too_large}"
+            return None, Diagnostic(name, 0, 0, "file-too-large", message)
+        with open(path, "rb") as handle:
+            head = handle.read(400)
+        decoder = codecs.getincrementaldecoder("utf-8-sig" if utf8 else encoding)()
+    except OSError as exc:
+        return None, Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))
+    except LookupError:
+        return None, Diagnostic(name, 0, 0, "encoding", f"unknown encoding {encoding!r}")
+    if utf8 and (head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head)):
+        _, problem = decode(head, name, encoding)  # says it is UTF-16
+        return None, problem
+    return _lines(path, name, encoding, decoder), None
+
+
+class DecodeError(Exception):
+    """A records file turned out not to be in its encoding after reading had begun."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.render())
+        self.diagnostic = diagnostic
+
+
+def _lines(path: str | Path, name: str, encoding: str, decoder: Any) -> Iterator[str]:
+    pending = ""
+    first = True
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except (UnicodeError, LookupError):
+                # Say what is wrong exactly as for the whole file (rare: read it again).
+                _, problem = decode(Path(path).read_bytes(), name, encoding)
+                changed = Diagnostic(name, 0, 0, "encoding", "the file changed while it was read")
+                raise DecodeError(problem or changed) from None
+            if first and text:
+                text, first = text.lstrip("\ufeff"), False
+            text = pending + text
+            if chunk and text.endswith("\r"):
+                text, pending = text[:-1], "\r"  # a \r\n may be split between two chunks
+            else:
+                pending = ""
+            start = 0
+            for end in _LINE_END.finditer(text):
+                yield text[start : end.end()]
+                start = end.end()
+            pending = text[start:] + pending
+            if not chunk:
+                if pending:
+                    yield pending
+                return
 
 
 def decode(raw: bytes, file: str, encoding: str = "utf-8") -> tuple[str | None, Diagnostic | None]:

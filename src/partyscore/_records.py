@@ -21,7 +21,7 @@ from ._codegen import Program, identifying_text
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
-from ._loader import MAX_RECORD_NODES, parse_yaml, read_text
+from ._loader import MAX_RECORD_NODES, DecodeError, parse_yaml, read_lines, read_text
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
 from ._plan import ItemPlan
@@ -138,16 +138,27 @@ def iter_records(
     """The records of one file, one at a time; problems of the file's layout go to `out`
     (a file that cannot be read at all raises `RecordError` at once)."""
     name = str(path)
-    text, problem = read_text(
-        path, max_bytes=MAX_INPUT_BYTES, encoding=encoding, too_large="; split it by period"
-    )
+    suffix = Path(path).suffix.lower()
+    limits: dict[str, Any] = {
+        "max_bytes": MAX_INPUT_BYTES,
+        "encoding": encoding,
+        "too_large": "; split it by period",
+    }
+    if suffix == ".csv":
+        lines, problem = read_lines(path, **limits)
+        if lines is None:
+            assert problem is not None
+            raise RecordError([problem])
+        try:
+            yield from _read_csv(lines, name, scheme, out)
+        except DecodeError as exc:
+            raise RecordError([exc.diagnostic]) from None
+        return
+    text, problem = read_text(path, **limits)
     if text is None:
         assert problem is not None
         raise RecordError([problem])
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        yield from _read_csv(text, name, scheme, out)
-    elif suffix in (".json", ".yaml", ".yml"):
+    if suffix in (".json", ".yaml", ".yml"):
         yield from _read_structured(text, name, suffix, out)
     else:
         raise RecordError(
@@ -163,8 +174,10 @@ def iter_records(
         )
 
 
-def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> Iterator[Record]:
-    reader = csv.reader(_lines(text), strict=True)
+def _read_csv(
+    lines: Iterator[str], name: str, scheme: CompiledScheme, out: _Collector
+) -> Iterator[Record]:
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -252,15 +265,6 @@ def _read_csv(text: str, name: str, scheme: CompiledScheme, out: _Collector) -> 
             file=name,
             row=row,
         )
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of `text` with their endings, split where a file opened with ``newline=""``
-    splits them, one at a time (a StringIO would hold a copy of the whole text)."""
-    return (match.group() for match in _LINE.finditer(text))
 
 
 def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> Iterator[Record]:
