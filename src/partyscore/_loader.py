@@ -368,15 +368,29 @@ def read_text(
     """
     name = str(path)
     try:
-        if Path(path).exists() and not Path(path).is_file():
-            return None, Diagnostic(name, 0, 0, "unreadable", "not a regular file")
-        if Path(path).stat().st_size > max_bytes:
-            message = f"the file is larger than {max_bytes} bytes{too_large}"
-            return None, Diagnostic(name, 0, 0, "file-too-large", message)
+        refused = _refused(path, max_bytes, too_large)
+        if refused is not None:
+            return None, refused
         raw = Path(path).read_bytes()
     except OSError as exc:
         return None, Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))
     return decode(raw, name, encoding)
+
+
+def _refused(path: str | Path, max_bytes: int, too_large: str) -> Diagnostic | None:
+    """Why a file is not read at all: not a regular file (a folder, a pipe or a device would
+    block or mislead), or over `max_bytes`; None when it may be read.
+
+    Raises:
+        OSError: when the file cannot be looked at.
+    """
+    name = str(path)
+    if Path(path).exists() and not Path(path).is_file():
+        return Diagnostic(name, 0, 0, "unreadable", "not a regular file")
+    if Path(path).stat().st_size > max_bytes:
+        message = f"the file is larger than {max_bytes} bytes{too_large}"
+        return Diagnostic(name, 0, 0, "file-too-large", message)
+    return None
 
 
 CHUNK = 1 << 20
@@ -397,11 +411,9 @@ def read_lines(
     name = str(path)
     utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
     try:
-        if Path(path).exists() and not Path(path).is_file():
-            return None, Diagnostic(name, 0, 0, "unreadable", "not a regular file")
-        if Path(path).stat().st_size > max_bytes:
-            message = f"the file is larger than {max_bytes} bytes{too_large}"
-            return None, Diagnostic(name, 0, 0, "file-too-large", message)
+        refused = _refused(path, max_bytes, too_large)
+        if refused is not None:
+            return None, refused
         with open(path, "rb") as handle:
             head = handle.read(400)
         decoder = codecs.getincrementaldecoder("utf-8-sig" if utf8 else encoding)()
