@@ -10,7 +10,7 @@ ROOT = Path(__file__).parent.parent
 
 def emitted_codes() -> set[str]:
     codes = set()
-    for path in (ROOT / "src" / "partyscore").glob("*.py"):
+    for path in (ROOT / "src" / "partyscore").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         # codes are the kebab-case string passed next to a message
         codes.update(re.findall(r'"([a-z]+(?:-[a-z]+)+)",\s*\n?\s*f?"', text))

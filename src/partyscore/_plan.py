@@ -10,10 +10,10 @@ number for every name (the evaluator keeps a record's values in a list, by slot)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from . import models as m
 from ._bands import bounds_contain, bounds_text
@@ -396,6 +396,15 @@ class Plan:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f for b in self.bandings for f in b.fields)
+
+
+_R = TypeVar("_R", bound=Rule)
+
+
+def declared_order(rules: Iterable[_R]) -> list[_R]:
+    """Rules of one kind in the order the scheme declares them (the plan holds them in
+    evaluation order): by their key path in the file."""
+    return sorted(rules, key=lambda rule: rule.path)
 
 
 def _veto(rule: Rule) -> bool:

@@ -13,10 +13,9 @@ from typing import Any
 
 from .._compile import CompiledScheme
 from .._expr import format_value
-from .._plan import ConditionRule, EscalationRule, HonourRule, MoneyRule
+from .._plan import ConditionRule, EscalationRule, HonourRule, MoneyRule, declared_order
 from .._records import Record, check_records
 from .._results import Evaluation, Outcome, Result
-from ._format import _in_scheme_order
 
 CATEGORIES = ("bands", "rewards", "actions", "boundaries")
 """The coverage categories, in report order."""
@@ -43,13 +42,13 @@ def coverage_items(scheme: CompiledScheme) -> dict[str, list[str]]:
     """
     plan = scheme.plan
     items: dict[str, list[str]] = {category: [] for category in CATEGORIES}
-    for banding in _in_scheme_order(plan.bandings):
+    for banding in declared_order(plan.bandings):
         items["bands"].extend(f"{banding.id}.{band_id}" for band_id in banding.band_ids)
         for band in banding.bands:
             for bound, value in band.bounds:
                 items["boundaries"].append(_boundary(banding.id, band.id, bound, value))
-    items["rewards"] = [r.id for r in _in_scheme_order(plan.rewards)]
-    for action in _in_scheme_order(plan.actions):
+    items["rewards"] = [r.id for r in declared_order(plan.rewards)]
+    for action in declared_order(plan.actions):
         if isinstance(action, ConditionRule):
             items["actions"].append(_condition(action))
         else:

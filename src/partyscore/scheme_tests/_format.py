@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -23,7 +23,7 @@ from .._diagnostics import Diagnostic, PartyscoreError, SchemeError, sort_diagno
 from .._expr import suggest
 from .._loader import Document, PathKey, parse_yaml, read_text
 from .._locate import Locator, pydantic_diagnostics
-from .._plan import ConditionRule, HonourRule, MoneyRule, Rule, ScoreRule
+from .._plan import ConditionRule, HonourRule, MoneyRule, Rule, ScoreRule, declared_order
 from .._records import Record
 
 TEST_SUFFIX = ".test.yaml"
@@ -378,12 +378,6 @@ def _resolve(base: Path, relative: str) -> Path:
     return Path(os.path.normpath(base / relative))
 
 
-def _in_scheme_order(rules: Iterable[_R]) -> list[_R]:
-    """Rules in the order the scheme declares them; the plan holds them in evaluation order,
-    and names are suggested and coverage is listed in the scheme's order."""
-    return sorted(rules, key=lambda rule: rule.path)
-
-
 @dataclass(frozen=True)
 class _Names:
     """The names of a scheme that expectations may mention."""
@@ -400,14 +394,14 @@ class _Names:
     def of(cls, scheme: CompiledScheme) -> _Names:
         plan = scheme.plan
         year_end = plan.year_end
-        scores = [s.id for s in _in_scheme_order(plan.sections) if not s.veto]
-        scores += [s.id for s in _in_scheme_order(plan.scores)]
+        scores = [s.id for s in declared_order(plan.sections) if not s.veto]
+        scores += [s.id for s in declared_order(plan.scores)]
         scores += [s.id for s in year_end if isinstance(s, ScoreRule)]
-        bandings = _in_scheme_order(plan.bandings)
-        rewards = [r.id for r in _in_scheme_order(plan.rewards)]
+        bandings = declared_order(plan.bandings)
+        rewards = [r.id for r in declared_order(plan.rewards)]
         rewards += [r.id for r in year_end if isinstance(r, HonourRule | MoneyRule)]
         conditions = [r for r in year_end if isinstance(r, ConditionRule)]
-        rules = [*_in_scheme_order(plan.actions), *conditions]
+        rules = [*declared_order(plan.actions), *conditions]
         actions: set[str] = set()
         for rule in rules:
             if isinstance(rule, ConditionRule):
@@ -418,7 +412,7 @@ class _Names:
             scores=scores,
             bandings={b.id: list(b.band_ids) for b in bandings},
             fields=sorted(set(plan.field_names)),
-            rankings=[r.id for r in _in_scheme_order(plan.rankings)],
+            rankings=[r.id for r in declared_order(plan.rankings)],
             rewards=rewards,
             actions=sorted(actions),
             rules=[r.id for r in rules],

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from .. import models as m
 from .._codegen import ROUNDING_MODES
 from .._compile import CompiledScheme
-from .._plan import ScoreRule
+from .._plan import ScoreRule, declared_order
 from .._render import to_json
 from .._results import Result
 from ._oracle import _attributes_of, _band_for, _band_order, _holds, _Local, _points_of, _tree
@@ -45,7 +45,6 @@ from ._strategies import (
     Records,
     _boundaries,
     _grid,
-    _in_scheme_order,
     _Ranges,
     _supported,
     _targets,
@@ -201,10 +200,10 @@ def check_parts_add_up(
         AssertionError: naming the section or score, the parts and the records.
     """
     name = "check_parts_add_up"
-    sections = [s for s in _in_scheme_order(scheme.plan.sections) if not s.veto]
+    sections = [s for s in declared_order(scheme.plan.sections) if not s.veto]
     sums = {
         score.id: parts
-        for score in _in_scheme_order(scheme.plan.scores)
+        for score in declared_order(scheme.plan.scores)
         if (parts := _sum_parts(scheme, score.expr.tree)) is not None
     }
 

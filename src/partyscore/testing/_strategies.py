@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import decimal
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,7 +25,7 @@ from .._codegen import round_to
 from .._compile import CompiledScheme
 from .._numbers import MAX_PLACES
 from .._periods import PER_YEAR, Period
-from .._plan import BandingRule, ItemPlan, Rule, ScoreRule
+from .._plan import BandingRule, ItemPlan, Rule, ScoreRule, declared_order
 from .._ranges import Ranges
 from ._oracle import (
     _attributes_of,
@@ -66,12 +66,6 @@ _R = TypeVar("_R", bound=Rule)
 
 def _unit(rounding: m.Rounding) -> Decimal:
     return Decimal(1).scaleb(-rounding.places)
-
-
-def _in_scheme_order(rules: Iterable[_R]) -> list[_R]:
-    """Rules in the order the scheme declares them; the plan holds them in evaluation order,
-    and which comes first decides what is drawn and which failure is reported."""
-    return sorted(rules, key=lambda rule: rule.path)
 
 
 def _period_span(scheme: CompiledScheme) -> tuple[int, int]:
@@ -485,7 +479,7 @@ def _absorb(
 def _supported(
     scheme: CompiledScheme, banding_id: str | None, *, warn: bool = True
 ) -> list[BandingRule]:
-    declared = _in_scheme_order(scheme.plan.bandings)
+    declared = declared_order(scheme.plan.bandings)
     bandings = [b for b in declared if banding_id in (None, b.id)]
     if banding_id is not None and not bandings:
         known = ", ".join(b.id for b in declared) or "none"
