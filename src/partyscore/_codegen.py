@@ -28,7 +28,7 @@ from typing import Any
 
 from . import models as m
 from ._expr import SCALAR_FUNCTIONS, SERIES_FUNCTIONS, Compiled
-from ._numbers import MAX_PLACES, NumberError, beyond_limits, read_number
+from ._numbers import MAX_PLACES, NumberError, read_number
 from ._plan import (
     BandingRule,
     BandPlan,
@@ -45,7 +45,7 @@ from ._plan import (
     TopRule,
     YearEndRule,
 )
-from ._text import clean_text
+from ._text import FALSE_WORDS, TRUE_WORDS, clean_text
 
 ROUNDING_MODES = {
     "half_up": decimal.ROUND_HALF_UP,
@@ -509,7 +509,6 @@ class Program:
             str=str,
             int=int,
             _FLAGS=FLAG_WORDS,
-            _places_ok=_places_ok,
             _PLACES=Decimal(1).scaleb(-MAX_PLACES),
             _number=number_text,
             _text=identifying_text,
@@ -679,22 +678,17 @@ _ATTRIBUTE_TESTS = {
     "enum": "if x.__class__ is str:\n        pass",
     "bool": "if x is True or x is False or (text_ok and x.__class__ is str and x in _FLAGS):"
     "\n        x = _FLAGS.get(x, x)",
-    "number": "if (x.__class__ is _D and (x == x.to_integral_value() or _places_ok(x))) or ("
+    "number": "if (x.__class__ is _D and x == x.quantize(_PLACES)) or ("
     "text_ok and x.__class__ is str and (x := _number(x)) is not None):\n        pass",
     "text": "if x.__class__ is str and (x := _text(x)) is not None:\n        pass",
 }
 FLAG_WORDS: dict[Any, bool] = {
-    **{w: True for word in ("true", "1", "yes", "是") for w in (word, word.upper(), word.title())},
-    **{w: False for word in ("false", "0", "no", "否") for w in (word, word.upper(), word.title())},
+    **{w: True for word in TRUE_WORDS for w in (word, word.upper(), word.title())},
+    **{w: False for word in FALSE_WORDS for w in (word, word.upper(), word.title())},
 }
 """Spellings of true and false taken as they are; others go to the full check."""
 MAX_NUMBER = Decimal(10) ** 12
 _NUMBERS: dict[str, Decimal | None] = {}
-
-
-def _places_ok(value: Decimal) -> bool:
-    """At most `MAX_PLACES` decimal places, trailing zeros aside (as `read_number` reads)."""
-    return beyond_limits(value) is None
 
 
 def number_text(text: str) -> Decimal | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._codegen import ROUNDING_MODES, Hit
+from ._codegen import ROUNDING_MODES, Hit, round_to
 from ._expr import ARITHMETIC, Compiled, describe, format_value
 from ._plan import (
     BandingRule,
@@ -249,14 +249,13 @@ def because(
 def prize_amount(rule: RankPrizeRule, rank: int, first: int, tied: int, band: str) -> Decimal:
     """A rank prize for one subject: its place's amount, or its share of the tied places."""
     if rule.split and tied > 1:
-        pool = sum((rule.amount(p, band) for p in range(first, first + tied)), Decimal(0))
-        return _round(pool / tied, rule)
-    return _round(rule.amount(rank, band), rule)
+        return round_to(_pool(rule, first, tied, band) / tied, rule.rounding)
+    return round_to(rule.amount(rank, band), rule.rounding)
 
 
-def _round(value: Decimal, rule: RankPrizeRule) -> Decimal:
-    unit = Decimal(1).scaleb(-rule.rounding.places)
-    return value.quantize(unit, rounding=ROUNDING_MODES[rule.rounding.mode])
+def _pool(rule: RankPrizeRule, first: int, tied: int, band: str) -> Decimal:
+    """The amounts of the places a tied group occupies, added up."""
+    return sum((rule.amount(p, band) for p in range(first, first + tied)), Decimal(0))
 
 
 def prize_how(rule: RankPrizeRule, names: Mapping[str, Any]) -> str:
@@ -269,8 +268,8 @@ def prize_how(rule: RankPrizeRule, names: Mapping[str, Any]) -> str:
     with decimal.localcontext(ARITHMETIC):
         if rule.split and tied > 1:
             last = first + tied - 1
-            pool = sum((rule.amount(p, band) for p in range(first, last + 1)), Decimal(0))
-            amount = _round(pool / tied, rule)
+            pool = _pool(rule, first, tied, band)
+            amount = prize_amount(rule, rank, first, tied, band)
             how = (
                 f"{tied} tied at rank {rank} split places {first}-{last}: "
                 f"{format_value(pool)} / {tied} = {format_value(amount)}"

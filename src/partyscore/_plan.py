@@ -378,13 +378,6 @@ class Plan:
                 return rule
         raise KeyError(ident)
 
-    def score_rounding(self, name: str) -> m.Rounding:
-        """The rounding of a score, else the scheme's (the grid of every other number)."""
-        for rule in self.rules:
-            if isinstance(rule, ScoreRule) and rule.id == name:
-                return rule.rounding
-        return self.rounding
-
     @property
     def score_names(self) -> tuple[str, ...]:
         """Names a period result lists under ``scores``: scored sections, then scores, in

@@ -56,10 +56,6 @@ class Range:
         hi = "inf" if self.hi == INF else plain_text(self.hi)
         return f"[{lo}, {hi}]"
 
-    @property
-    def bounded(self) -> bool:
-        return self.lo.is_finite() and self.hi.is_finite()
-
 
 ANY = Range(-INF, INF)
 

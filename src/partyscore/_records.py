@@ -25,7 +25,7 @@ from ._loader import MAX_RECORD_NODES, DecodeError, parse_yaml, read_lines, read
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
 from ._plan import ItemPlan
-from ._text import clean_text
+from ._text import FALSE_WORDS, TRUE_WORDS, clean_text
 from .models import Attribute
 
 OnError = Literal["collect", "stop"]
@@ -33,8 +33,6 @@ MAX_FIELD = 10_000
 """Longest CSV cell, in characters."""
 MAX_INPUT_BYTES = 200_000_000
 """Largest records file read, in bytes (about a million rows of a wide scheme)."""
-TRUE_WORDS = ("true", "1", "yes", "是")
-FALSE_WORDS = ("false", "0", "no", "否")
 
 
 @dataclass(frozen=True)

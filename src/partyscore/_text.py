@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
+TRUE_WORDS = ("true", "1", "yes", "是")
+"""How a flag may be written true (any case, surrounding spaces aside)."""
+FALSE_WORDS = ("false", "0", "no", "否")
+"""How a flag may be written false."""
+
 
 def clean_text(text: str) -> str:
     """Identifying text (subject ids, groups) stripped and in Unicode NFC, so that spellings
