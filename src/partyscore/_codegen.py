@@ -87,7 +87,7 @@ class RuleFailure(Exception):
         self.value = value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     """One outcome of a record, as data: the rule, the amount (money), the escalation step
     (1-based), and for a withheld reward the veto that withholds it."""
@@ -292,7 +292,9 @@ class _Writer:
                 emit(depth + 1, f"_veto(v, {self.rule(rule)}, ({flags}))")
             return
         total = " + ".join(["_ZERO", *(f"n_{n}" for n in names)])
-        emit(depth, f"_t = _plain({total})")
+        # Written without trailing zeros (`plain`), inline.
+        emit(depth, f"_t = {total}")
+        emit(depth, "_t = _t.quantize(_ONE) if _t == _t.to_integral_value() else _t.normalize()")
         if rule.cap is not None:
             emit(depth, f"{self.store('#raw:' + rule.id)} = _t")
             cap = self.src.const(rule.cap)
@@ -491,6 +493,7 @@ class Program:
                 self._segment(step, number)
         self.year_end = self._year_end(plan.year_end) if plan.year_end else None
         self.accept = self._acceptor()
+        self.pick = self._picker()
 
     def _globals(self, constants: dict[str, Any], series: bool = False) -> dict[str, Any]:
         namespace = _namespace(constants, series)
@@ -500,6 +503,7 @@ class Program:
             _Hit=Hit,
             _plain=plain,
             _ZERO=Decimal(0),
+            _ONE=_ONE,
             _MAXR=MAX_RESULT,
             _MINR=-MAX_RESULT,
             _MAXA=MAX_AMOUNT,
@@ -591,6 +595,7 @@ class Program:
         constants: dict[str, Any] = {}
         src = _Source(constants)
         emit = src.emit
+        commons: dict[tuple[Decimal, Decimal], frozenset[Decimal] | None] = {}
         emit(0, "def _fn(a, p, text_ok, v):")
         emit(1, f"if not (a.keys() <= {src.const(frozenset(plan.attributes))}):")
         emit(2, "return False")
@@ -649,7 +654,15 @@ class Program:
             assert item.max is not None
             low, high = src.const(item.min), src.const(item.max)
             emit(depth, "if x.__class__ is _D:")
-            emit(depth + 1, f"if not ({low} <= x <= {high} and x == x.quantize(_PLACES)):")
+            common = _common_values(item.min, item.max, commons)
+            if common is not None:
+                # A set lookup (the hash of a Decimal is kept) settles the usual values;
+                # any other goes through the comparisons.
+                emit(depth + 1, f"if x not in {src.const(common)} and not (")
+                emit(depth + 2, f"{low} <= x <= {high} and x == x.quantize(_PLACES)")
+                emit(depth + 1, "):")
+            else:
+                emit(depth + 1, f"if not ({low} <= x <= {high} and x == x.quantize(_PLACES)):")
             emit(depth + 2, "return False")
             emit(depth, "elif x.__class__ is int:")
             emit(depth + 1, "x = _D(x)")
@@ -668,9 +681,50 @@ class Program:
         )
         return function
 
+    def _picker(self) -> Callable[[list[Any]], tuple[dict[str, Any], ...]]:
+        """``pick(v)``: a result's scores, bands, band values and ranks, as four dicts."""
+        plan, slots = self.plan, self.slots
+        groups = (
+            [(n, n) for n in plan.score_names],
+            [(b.id, b.id) for b in plan.bandings],
+            [(n, n) for n in plan.field_names],
+            [(r.id, f"#rank:{r.id}") for r in plan.rankings],
+        )
+        displays = [
+            "{" + ", ".join(f"{name!r}: v[{slots[slot]}]" for name, slot in group) + "}"
+            for group in groups
+        ]
+        source = f"def _fn(v):\n    return ({', '.join(displays)})\n"
+        function: Callable[[list[Any]], tuple[dict[str, Any], ...]] = self._run(
+            source, {}, "result"
+        )
+        return function
+
     def new_values(self) -> list[Any]:
         """A value list for one record, every slot empty."""
         return [None] * self.width
+
+
+COMMON_VALUES = 10_001
+"""Most values an item's set of usual values holds (0..100 in hundredths)."""
+
+
+def _common_values(
+    low: Decimal, high: Decimal, known: dict[tuple[Decimal, Decimal], frozenset[Decimal] | None]
+) -> frozenset[Decimal] | None:
+    """The values from `low` to `high` in steps of 0.01, when there are few enough: what a
+    point item usually holds. Shared by items with the same range."""
+    key = (low, high)
+    if key not in known:
+        step = Decimal("0.01")
+        first, last = (low / step).to_integral_value(decimal.ROUND_CEILING), high / step
+        count = int(last.to_integral_value(decimal.ROUND_FLOOR) - first) + 1
+        known[key] = (
+            frozenset((first + i) * step for i in range(count))
+            if 0 < count <= COMMON_VALUES
+            else None
+        )
+    return known[key]
 
 
 _ATTRIBUTE_TESTS = {
@@ -708,6 +762,8 @@ def number_text(text: str) -> Decimal | None:
 
 _MISSING: Any = object()
 _TEXTS: dict[str, str | None] = {}
+TEXTS = _TEXTS
+"""Ids and groups read so far, as `identifying_text` gives them (None: refused)."""
 
 
 def identifying_text(text: str) -> str | None:
@@ -751,4 +807,3 @@ def _veto(v: list[Any], rule: SectionRule, flags: tuple[bool, ...]) -> None:
         blocked = v[BLOCKED] = {}
     for reward in rule.blocks:
         blocked.setdefault(reward, reason)
-

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from itertools import groupby
@@ -67,16 +67,6 @@ class Engine:
         self.in_year: dict[int, set[str]] = {}  # subjects seen in each year not yet closed
         self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
         self.year_end_slots = [self.slots[n] for n in self.year_end_names]
-        plan = self.plan
-        self.picks = tuple(
-            _Pick(names, [self.slots[n] for n in slots])
-            for names, slots in (
-                (plan.score_names, plan.score_names),
-                ([b.id for b in plan.bandings], [b.id for b in plan.bandings]),
-                (plan.field_names, plan.field_names),
-                ([r.id for r in plan.rankings], [f"#rank:{r.id}" for r in plan.rankings]),
-            )
-        )
 
     # -- one period ---------------------------------------------------------------------
 
@@ -215,35 +205,36 @@ class Engine:
 
     def result(self, v: list[Any]) -> Result:
         row: Row = v[ROW]
-        plan, slots = self.plan, self.slots
-        group, year = row.group, row.period.year
-        reasons = Reasons(plan, Values(v, slots), group, year)
+        group = row.group
+        reasons = Reasons(self.plan, Values(v, self.slots), group, row.period.year)
         rewards: list[Outcome] = []
         withheld: list[Outcome] = []
         actions: list[Outcome] = []
         for hit in v[HITS]:
             outcome = _outcome(hit, reasons)
-            if isinstance(hit.rule, _ACTIONS):
+            if hit.rule.__class__ in _ACTIONS:
                 actions.append(outcome)
             elif hit.withheld_by is not None:
                 withheld.append(outcome)
             else:
                 rewards.append(outcome)
-        scores, bands, values, ranks = (pick(v) for pick in self.picks)
-        return Result(
-            subject=row.subject,
-            period=row.period.label,
-            group=group,
-            kind="period",
-            scores=scores,
-            bands=bands,
-            values=values,
-            ranks=ranks,
-            rewards=tuple(rewards),
-            withheld=tuple(withheld),
-            actions=tuple(actions),
-            explain=reasons,
-            source=row.where,
+        scores, bands, values, ranks = self.program.pick(v)
+        return _result(
+            {
+                "subject": row.subject,
+                "period": row.period.label,
+                "group": group,
+                "kind": "period",
+                "scores": scores,
+                "bands": bands,
+                "values": values,
+                "ranks": ranks,
+                "rewards": tuple(rewards),
+                "withheld": tuple(withheld),
+                "actions": tuple(actions),
+                "explain": reasons,
+                "source": f"{row.file}:{row.line}",
+            }
         )
 
     def batch(self, period: Period, rows: list[Row], closes_year: bool) -> PeriodResults:
@@ -337,31 +328,25 @@ def _year_end_names(plan: Plan) -> tuple[str, ...]:
     )
 
 
+def _result(fields: dict[str, Any]) -> Result:
+    """A `Result` from every one of its fields, built in one step: a period's results are
+    many, and the frozen dataclass's own `__init__` sets each field by a call."""
+    result: Result = _new(Result)
+    _set(result, "__dict__", fields)
+    return result
+
+
+_new = object.__new__
+_set = object.__setattr__
 _WITH_CURRENCY = (MoneyRule, RankPrizeRule)
 _ACTIONS = (ConditionRule, EscalationRule)
 
 
-class _Pick:
-    """Named values taken out of a value list by slot, as a dict (C-level itemgetter)."""
-
-    __slots__ = ("get", "names", "single")
-
-    def __init__(self, names: Sequence[str], slots: Sequence[int]) -> None:
-        self.names = tuple(names)
-        self.single = len(slots) == 1
-        self.get = operator.itemgetter(*slots) if slots else None
-
-    def __call__(self, v: list[Any]) -> dict[str, Any]:
-        if self.get is None:
-            return {}
-        if self.single:
-            return {self.names[0]: self.get(v)}
-        return dict(zip(self.names, self.get(v), strict=True))
-
-
 def _outcome(hit: Hit, reasons: Reasons) -> Outcome:
     rule = hit.rule
-    if isinstance(rule, EscalationRule):
+    kind = rule.__class__
+    if kind is EscalationRule:
+        assert isinstance(rule, EscalationRule)
         assert hit.step is not None
         step = rule.steps[hit.step - 1]
         return Outcome(
@@ -369,13 +354,17 @@ def _outcome(hit: Hit, reasons: Reasons) -> Outcome:
             rule.id,
             None,
             step.label or rule.label,
-            step=hit.step,
+            None,
+            None,
+            None,
+            hit.step,
             reasons=reasons,
             hit=hit,
         )
-    if isinstance(rule, ConditionRule):
+    if kind is ConditionRule:
+        assert isinstance(rule, ConditionRule)
         return Outcome(rule.action, rule.id, None, rule.label, reasons=reasons, hit=hit)
-    currency = rule.currency if isinstance(rule, _WITH_CURRENCY) else None
+    currency = rule.currency if kind in _WITH_CURRENCY else None  # type: ignore[attr-defined]
     return Outcome(
         rule.id,
         rule.id,
@@ -463,8 +452,6 @@ class PeriodResults(tuple[Result, ...]):
 
     warnings: tuple[str, ...] = ()
     period: str = ""
-
-
 
 
 @contextmanager

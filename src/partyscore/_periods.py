@@ -16,7 +16,7 @@ year        ``2024``     1
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -48,14 +48,17 @@ class Period:
     index: int
     kind: str
 
-    @property
-    def label(self) -> str:
-        """The canonical label, e.g. ``2024-Q3``."""
-        if self.kind == "year":
-            return f"{self.year:04d}"
-        if self.kind == "month":
-            return f"{self.year:04d}-{self.index:02d}"
-        return f"{self.year:04d}-{_LETTER[self.kind]}{self.index}"
+    label: str = field(init=False, repr=False, compare=False)
+    """The canonical label, e.g. ``2024-Q3``."""
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Written once: periods key the dicts of every record checked and evaluated.
+        object.__setattr__(self, "label", _label(self.year, self.index, self.kind))
+        object.__setattr__(self, "_hash", hash((self.year, self.index, self.kind)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def ordinal(self) -> int:
@@ -70,6 +73,14 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def _label(year: int, index: int, kind: str) -> str:
+    if kind == "year":
+        return f"{year:04d}"
+    if kind == "month":
+        return f"{year:04d}-{index:02d}"
+    return f"{year:04d}-{_LETTER[kind]}{index}"
 
 
 def parse_period(text: str, kind: str) -> Period:

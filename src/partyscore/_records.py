@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from ._codegen import TEXTS as _TEXTS
 from ._codegen import Program, identifying_text
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
@@ -472,9 +473,7 @@ class RowChecker:
             file, line = "<records>", index + 1
             if not given.keys() <= _RECORD_KEY_SET:
                 for unknown in [k for k in given if k not in _RECORD_KEYS]:
-                    message = f"unknown key {unknown!r}" + suggest(
-                        str(unknown), list(_RECORD_KEYS)
-                    )
+                    message = f"unknown key {unknown!r}" + suggest(str(unknown), list(_RECORD_KEYS))
                     out.add(file, line, "unknown-key", message, str(unknown))
                 return None
             subject, period_text = given.get("subject"), given.get("period")
@@ -487,17 +486,24 @@ class RowChecker:
                 f"record {index + 1} is a {type(given).__name__}, not a mapping",
             )
             return None
-        if not (_mapping(attributes_given) and _mapping(points_given)):
+        if not (
+            (attributes_given.__class__ is dict or isinstance(attributes_given, Mapping))
+            and (points_given.__class__ is dict or isinstance(points_given, Mapping))
+        ):
             out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
             return None
-        number_id = isinstance(subject, int) and not isinstance(subject, bool)
-        if subject.__class__ is not str and number_id:
-            # a number as an id, within reason (str() refuses past 4,300 digits)
-            subject = str(subject) if subject.bit_length() <= 64 else None
-        if not isinstance(subject, str) or not subject.strip():
-            out.add(file, line, "missing-value", "the subject is missing", "subject")
-            return None
-        cleaned = identifying_text(subject)
+        if subject.__class__ is not str:
+            if isinstance(subject, int) and not isinstance(subject, bool):
+                # a number as an id, within reason (str() refuses past 4,300 digits)
+                subject = str(subject) if subject.bit_length() <= 64 else None
+            if not isinstance(subject, str):
+                subject = None
+        cleaned = _TEXTS.get(subject) if subject else None
+        if cleaned is None:
+            if subject is None or not subject.strip():
+                out.add(file, line, "missing-value", "the subject is missing", "subject")
+                return None
+            cleaned = identifying_text(subject)
         if cleaned is None:
             try:
                 clean_text(subject)
@@ -529,7 +535,7 @@ class RowChecker:
             )
             return None
         first[key] = (file, line)
-        values = program.new_values()
+        values = [None] * program.width
         text_ok = self.csv.get(file)
         if text_ok is None:
             text_ok = self.csv[file] = file.endswith(".csv")
@@ -549,8 +555,6 @@ class RowChecker:
         return Row(subject, period, group, values, file, line, program)
 
 
-
-
 def _period(text: Any, model: Any) -> Period | str:
     """A period label parsed and checked against the scheme's dates, or ``code message``."""
     try:
@@ -567,8 +571,7 @@ def _period(text: Any, model: Any) -> Period | str:
     if period.start < start or (end is not None and period.start >= end):
         until = f" to {end}" if end else " on"
         return (
-            f"period-not-effective {period} is outside this scheme version's dates "
-            f"({start}{until})"
+            f"period-not-effective {period} is outside this scheme version's dates ({start}{until})"
         )
     return period
 
@@ -588,10 +591,6 @@ def _values(program: Program, attributes: dict[str, Any], points: dict[str, Any]
 
 _RECORD_KEYS = ("subject", "period", "attributes", "points")
 _RECORD_KEY_SET = frozenset(_RECORD_KEYS)
-
-
-def _mapping(value: Any) -> bool:
-    return value.__class__ is dict or isinstance(value, Mapping)
 
 
 def _check_attributes(
