@@ -4,6 +4,7 @@ number and string of the scheme reaches it as a constant beside the code."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ import partyscore
 
 ROOT = Path(__file__).parent.parent
 SHIPPED = sorted(p for p in (ROOT / "schemes").glob("*.yaml") if not p.name.endswith(".test.yaml"))
+EXAMPLES = ROOT / "examples"
 IDENTIFIER = re.compile(r"(#[a-z]+:)?[A-Za-z_][A-Za-z0-9_]*")
 # The generator's own names: the value list, the period, the record check's arguments, and
 # the helpers it passes in (all with a leading underscore).
@@ -85,3 +87,20 @@ def test_the_odd_scheme_evaluates():
     ).results[0]
     # stage a: total = 9 x 0.5 = 4.5 -> 4.50, below 5: the unbanded band lo
     assert (result.scores["total"], result.bands["level"]) == (Decimal("4.50"), "lo")
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_results_built_in_one_step_have_every_field(path):
+    # The engine builds results without the dataclass __init__; each must still hold every
+    # field of Result, no more, and compare equal to one built by __init__.
+    scheme = partyscore.load_scheme(path)
+    example = EXAMPLES / f"{path.stem}.csv"
+    results = partyscore.evaluate(scheme, partyscore.read_records(example, scheme)).results
+    names = {f.name for f in dataclasses.fields(partyscore.Result)}
+    kinds = set()
+    for result in results:
+        assert set(vars(result)) == names
+        rebuilt = partyscore.Result(**{name: getattr(result, name) for name in names})
+        assert rebuilt == result
+        kinds.add(result.kind)
+    assert "period" in kinds

@@ -67,6 +67,7 @@ class Engine:
         self.in_year: dict[int, set[str]] = {}  # subjects seen in each year not yet closed
         self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
         self.year_end_slots = [self.slots[n] for n in self.year_end_names]
+        self.year_end_scores = tuple(r.id for r in self.plan.year_end if isinstance(r, ScoreRule))
 
     # -- one period ---------------------------------------------------------------------
 
@@ -243,10 +244,12 @@ class Engine:
         results = [self.result(v) for v in records]
         warnings: list[str] = []
         has_year_end = self.program.year_end is not None
-        for v in records:
-            if has_year_end:
+        if has_year_end:
+            seen = self.in_year.setdefault(period.year, set())
+            for v in records:
                 self.remember(v)
-                self.in_year.setdefault(period.year, set()).add(v[ROW].subject)
+                seen.add(v[ROW].subject)
+        for v in records:
             v[ROW] = v[HITS] = v[HISTORY] = None  # no cycle between a row and its values
         if has_year_end and closes_year:
             for subject in sorted(self.in_year.pop(period.year, ())):
@@ -274,20 +277,21 @@ class Engine:
         """The year-end result of one subject, or why there is none."""
         history = self.history[subject]
         kept = history.year_values if history.year == year else []
-        periods = [row.period for row, _ in kept]
-        if len(periods) != PER_YEAR[self.plan.period]:
-            have = ", ".join(p.label for p in periods)
+        history.year_values = []
+        plan = self.plan
+        if len(kept) != PER_YEAR[plan.period]:
+            have = ", ".join(row.period.label for row, _ in kept)
             return (
-                f"{subject} {year}: year-end rules not applied: {len(periods)} of "
-                f"{PER_YEAR[self.plan.period]} periods present ({have})"
+                f"{subject} {year}: year-end rules not applied: {len(kept)} of "
+                f"{PER_YEAR[plan.period]} periods present ({have})"
             )
         last: Row = kept[-1][0]
-        env: dict[str, Any] = {
-            name: tuple(values[i] for _, values in kept)
-            for i, name in enumerate(self.year_end_names)
-        }
-        for name, parameter in self.plan.parameters.items():
-            env[name] = parameter.value_for(last.attributes)
+        # Each name's values in period order; parameters as the last period has them.
+        columns = zip(*(vs for _, vs in kept), strict=True)
+        env: dict[str, Any] = dict(zip(self.year_end_names, columns, strict=True))
+        slots, values = self.slots, last.values
+        for name in plan.parameters:
+            env[name] = values[slots[name]]
         hits: list[Hit] = []
         env["#"] = [last, hits, None, None]
         program_year_end = self.program.year_end
@@ -296,24 +300,28 @@ class Engine:
             program_year_end(env)
         except RuleFailure as failure:
             raise _failure(last, failure, env) from None
-        plan = self.plan
         rewards: list[Outcome] = []
         actions: list[Outcome] = []
         reasons = Reasons(plan, env, last.group, year, year_end=True)
         for hit in hits:
             outcome = _outcome(hit, reasons)
-            (actions if isinstance(hit.rule, ConditionRule) else rewards).append(outcome)
-        history.year_values = []
-        return Result(
-            subject=subject,
-            period=f"{year:04d}",
-            group=last.group,
-            kind="year_end",
-            scores={r.id: env[r.id] for r in plan.year_end if isinstance(r, ScoreRule)},
-            rewards=tuple(rewards),
-            actions=tuple(actions),
-            explain=reasons,
-            source=", ".join(row.where for row, _ in kept),
+            (actions if hit.rule.__class__ is ConditionRule else rewards).append(outcome)
+        return _result(
+            {
+                "subject": subject,
+                "period": f"{year:04d}",
+                "group": last.group,
+                "kind": "year_end",
+                "scores": {name: env[name] for name in self.year_end_scores},
+                "bands": {},
+                "values": {},
+                "ranks": {},
+                "rewards": tuple(rewards),
+                "withheld": (),
+                "actions": tuple(actions),
+                "explain": reasons,
+                "source": ", ".join(f"{row.file}:{row.line}" for row, _ in kept),
+            }
         )
 
 
