@@ -10,6 +10,7 @@ current year that year-end rules read.
 
 from __future__ import annotations
 
+import decimal
 import gc
 import operator
 from collections import defaultdict
@@ -23,7 +24,7 @@ from ._codegen import BLOCKED, HISTORY, HITS, ROW, Hit, Program, RuleFailure, Se
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, EvaluationError
 from ._explain import Reasons, Values, places, prize_amount
-from ._expr import describe, divides_by_zero, format_value
+from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._periods import PER_YEAR, Period
 from ._plan import (
     ConditionRule,
@@ -238,8 +239,16 @@ class Engine:
             }
         )
 
-    def batch(self, period: Period, rows: list[Row], closes_year: bool) -> PeriodResults:
-        """One period's results, and the year-end results of a period that closes a year."""
+    def batch(self, period: Period, rows: list[Row], following: Period | None) -> PeriodResults:
+        """One period's results, followed by the year-end results when the period closes a
+        year: when the `following` period of the input is in a later year, or there is
+        none. The decimal context and the paused collector hold only while the period is
+        worked out, never while the caller holds its results."""
+        closes_year = following is None or following.year != period.year
+        with decimal.localcontext(ARITHMETIC), collector_paused():
+            return self._batch(period, rows, closes_year)
+
+    def _batch(self, period: Period, rows: list[Row], closes_year: bool) -> PeriodResults:
         records = self.period(period, rows)
         results = [self.result(v) for v in records]
         warnings: list[str] = []

@@ -8,15 +8,13 @@ blocks for runs that do not hold them all.
 
 from __future__ import annotations
 
-import decimal
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ._compile import CompiledScheme
 from ._diagnostics import RecordError
-from ._engine import Engine, PeriodResults, collector_paused
-from ._expr import ARITHMETIC
+from ._engine import Engine, PeriodResults
 from ._periods import Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Result
@@ -76,14 +74,9 @@ def _ordered(
 def _periods(scheme: CompiledScheme, by_period: dict[Period, list[Row]]) -> Iterator[PeriodResults]:
     run = Engine(scheme)
     ordered = sorted(by_period)
-    for index, period in enumerate(ordered):
-        following = ordered[index + 1] if index + 1 < len(ordered) else None
-        closes_year = following is None or following.year != period.year
-        # The decimal context and the paused collector hold only while one period is
-        # worked out, never while the caller holds a batch.
-        with decimal.localcontext(ARITHMETIC), collector_paused():
-            batch = run.batch(period, by_period.pop(period), closes_year)
-        yield batch
+    followers: list[Period | None] = [*ordered[1:], None] if ordered else []
+    for period, following in zip(ordered, followers, strict=True):
+        yield run.batch(period, by_period.pop(period), following)
 
 
 def evaluate(

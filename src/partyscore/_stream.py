@@ -15,7 +15,6 @@ file and shows or renames it only when the whole run succeeded).
 
 from __future__ import annotations
 
-import decimal
 import os
 import pickle
 import tempfile
@@ -25,8 +24,7 @@ from typing import IO, Any
 
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
-from ._engine import Engine, PeriodResults, collector_paused
-from ._expr import ARITHMETIC
+from ._engine import Engine, PeriodResults
 from ._periods import Period, parse_period
 from ._records import OnError, Record, RowChecker, _Collector
 
@@ -163,7 +161,7 @@ def evaluate_stream(
             if current is not None and period < current:
                 raise OutOfOrder(record, index, period, current)
             if current is not None and not failed():
-                yield _batch(run, current, rows, closes_year=period.year != current.year)
+                yield run.batch(current, rows, following=period)
             current, rows = period, []
             checker.forget()
         row = checker.row(record, index)
@@ -174,12 +172,7 @@ def evaluate_stream(
     if values.problems:
         raise RecordError(_in_order(values.problems, order))
     if current is not None:
-        yield _batch(run, current, rows, closes_year=True)
-
-
-def _batch(run: Engine, period: Period, rows: list[Any], *, closes_year: bool) -> PeriodResults:
-    with decimal.localcontext(ARITHMETIC), collector_paused():
-        return run.batch(period, rows, closes_year)
+        yield run.batch(current, rows, following=None)
 
 
 def _in_order(problems: list[Diagnostic], order: dict[str, int] | None) -> list[Diagnostic]:
