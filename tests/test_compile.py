@@ -122,8 +122,10 @@ def test_every_problem_is_reported_at_once_in_file_order():
             .replace("currency: CNY", "currency: rmb"))
     with pytest.raises(partyscore.SchemeError) as error:
         partyscore.load_scheme_text(text, file="features.yaml")
-    # the model error stops before compilation: fix the currency, then names are checked
-    assert [d.code for d in error.value.diagnostics] == ["currency"]
+    # The shape error cuts out its reward, 'prize' (with its unknown banding); the name
+    # error in the score is still found in the same run. Fixed, the banding is checked.
+    assert [(d.line, d.code) for d in error.value.diagnostics] == [
+        (30, "expr-unknown-name"), (47, "currency")]
     with pytest.raises(partyscore.SchemeError) as error:
         partyscore.load_scheme_text(text.replace("currency: rmb", "currency: CNY"),
                                     file="features.yaml")

@@ -36,8 +36,9 @@ from ._expr import (
     suggest,
 )
 from ._lint import Linter
-from ._loader import Document, parse_yaml, read_text
+from ._loader import Document, PathKey, parse_yaml, read_text
 from ._locate import Locator, pydantic_diagnostics
+from ._partial import WellFormed, well_formed
 from ._plan import (
     BandingRule,
     BandPlan,
@@ -144,7 +145,7 @@ class _Compiler:
             )
         except ExprError as exc:
             lead = len(text) - len(text.lstrip())  # the column counts from the stripped text
-            self.error(path, exc.code, exc.message, offset=exc.column + lead)
+            self.error(path, exc.code, exc.message, offset=exc.column + lead, about=exc.about)
             return None
 
     # -- declarations -------------------------------------------------------------------
@@ -183,6 +184,7 @@ class _Compiler:
                 "unknown-attribute",
                 f"the group key {subject.group!r} is not an attribute"
                 + suggest(subject.group, list(subject.attributes)),
+                about=subject.group,
             )
 
     def check_default(self, name: str, attr: m.Attribute, path: PathT) -> None:
@@ -215,7 +217,9 @@ class _Compiler:
             elif param.by is not None:
                 attr = self.s.subject.attributes.get(param.by)
                 if attr is None or attr.type != "enum":
-                    self.error((*path, "by"), "unknown-attribute", self.not_enum(param.by))
+                    self.error(
+                        (*path, "by"), "unknown-attribute", self.not_enum(param.by), about=param.by
+                    )
                 else:
                     given = set(param.values or {})
                     wanted = set(attr.values or [])
@@ -279,6 +283,7 @@ class _Compiler:
                                 (*path, "blocks", bi),
                                 "unknown-reward",
                                 f"unknown reward {rid!r}" + suggest(rid, sorted(reward_ids)),
+                                about=rid,
                             )
                 if section.cap is not None:
                     self.error((*path, "cap"), "veto-cap", "a veto section has no cap")
@@ -341,6 +346,7 @@ class _Compiler:
                     "unknown-attribute",
                     self.not_enum(attr_name),
                     key=True,
+                    about=attr_name,
                 )
                 continue
             for vi, value in enumerate(values):
@@ -444,7 +450,10 @@ class _Compiler:
     def numeric_name(self, name: str, path: PathT) -> None:
         if name not in self.types:
             self.error(
-                path, "unknown-name", f"unknown name {name!r}" + suggest(name, list(self.types))
+                path,
+                "unknown-name",
+                f"unknown name {name!r}" + suggest(name, list(self.types)),
+                about=name,
             )
         elif self.types[name] != NUMBER:
             self.error(path, "expr-type", f"{name!r} is a {self.types[name]}, not a number")
@@ -638,6 +647,7 @@ class _Compiler:
                     "unknown-banding",
                     f"unknown banding {reward.banding!r}"
                     + suggest(reward.banding, [b.id for b in self.s.bands]),
+                    about=reward.banding,
                 )
         else:
             band_ids = list(banding.band_ids)
@@ -651,6 +661,7 @@ class _Compiler:
                             f"{band_id!r} is not a band of {banding.id}"
                             + suggest(band_id, band_ids),
                             key=True,
+                            about=band_id,
                         )
         ranks = [p.rank for p in reward.prizes]
         if len(set(ranks)) != len(ranks):
@@ -673,7 +684,8 @@ class _Compiler:
     def ranking_ref(self, name: str, path: PathT) -> RankingRule | None:
         known = [r.id for r in self.s.rankings]
         if name not in known:
-            self.error(path, "unknown-ranking", f"unknown ranking {name!r}" + suggest(name, known))
+            message = f"unknown ranking {name!r}" + suggest(name, known)
+            self.error(path, "unknown-ranking", message, about=name)
             return None
         found = self.built.get(name)
         return found if isinstance(found, RankingRule) else None
@@ -869,14 +881,19 @@ _INF = Decimal("Infinity")
 
 
 def compile_scheme(
-    scheme: m.Scheme, *, file: str = "<scheme>", _document: Document | None = None
+    scheme: m.Scheme,
+    *,
+    file: str = "<scheme>",
+    _document: Document | None = None,
+    _locator: Locator | None = None,
+    _lint: bool = True,
 ) -> CompiledScheme:
     """Resolve names and compile every expression of a validated `Scheme`.
 
     Raises:
         SchemeError: with every problem found.
     """
-    locator = Locator(file, _document)
+    locator = _locator or Locator(file, _document)
     compiler = _Compiler(scheme, locator)
     compiler.attributes()
     compiler.parameters()
@@ -901,7 +918,7 @@ def compile_scheme(
         types=dict(compiler.types),
         year_end_types=year_end_types,
     )
-    if not any(d.severity == "error" for d in compiler.problems):
+    if _lint and not any(d.severity == "error" for d in compiler.problems):
         compiler.problems.extend(Linter(scheme, plan, locator.diag).run())
     errors = [d for d in compiler.problems if d.severity == "error"]
     if errors:
@@ -941,7 +958,8 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
         scheme = m.Scheme.model_validate(document.data)
     except ValidationError as exc:
         found = new(pydantic_diagnostics(exc, locator, m.Scheme))
-        raise SchemeError(sort_diagnostics([*problems, *found])) from None
+        shape = [*problems, *found]
+        raise SchemeError(sort_diagnostics([*shape, *_meaning(document, exc, locator)])) from None
     try:
         compiled = compile_scheme(scheme, file=file, _document=document)
     except SchemeError as exc:
@@ -949,6 +967,45 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
     if problems:
         raise SchemeError(problems)
     return compiled
+
+
+def _meaning(document: Document, error: ValidationError, locator: Locator) -> list[Diagnostic]:
+    """The meaning problems of the well-formed part of a scheme whose shape is wrong, at
+    their places in the file as written (see `_partial`)."""
+
+    def shape_keys(data: Any) -> list[PathKey]:
+        try:
+            m.Scheme.model_validate(data)
+        except ValidationError as exc:
+            mirror = Locator(document.file, Document(data, document.file))
+            return [d.keys for d in pydantic_diagnostics(exc, mirror, m.Scheme)]
+        return []
+
+    first = [d.keys for d in pydantic_diagnostics(error, locator, m.Scheme)]
+    part = well_formed(document.data, first, shape_keys)
+    if part is None:
+        return []
+    scheme = m.Scheme.model_validate(part.data)
+    remapped = _Remapped(locator, part)
+    try:
+        compile_scheme(scheme, file=document.file, _locator=remapped, _lint=False)
+    except SchemeError as exc:
+        return [d for d in exc.diagnostics if not part.hides(d, d.keys)]
+    return []
+
+
+class _Remapped(Locator):
+    """A locator for the well-formed part of a document: places in the file as written."""
+
+    def __init__(self, locator: Locator, part: WellFormed) -> None:
+        super().__init__(locator.file, locator.document, locator.labels)
+        self.part = part
+
+    def label(self, path: PathKey) -> str:
+        return super().label(self.part.original(path))
+
+    def diag(self, path: PathKey, code: str, message: str, **kw: Any) -> Diagnostic:
+        return super().diag(self.part.original(path), code, message, **kw)
 
 
 def load_scheme(path: str | Path) -> CompiledScheme:

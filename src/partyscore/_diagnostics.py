@@ -18,7 +18,8 @@ class Diagnostic:
     place as data: the keys and list indexes from the document's top
     (``("sections", 0, "items", 0, "max")``; for a missing key, the key that is missing).
     `line` and `column` are 1-based; 0 means unknown. For a record, `line` is its row and
-    `subject` its subject id, once read.
+    `subject` its subject id, once read. `about` is the name an unknown-name problem of a
+    scheme is about.
     """
 
     file: str
@@ -30,6 +31,8 @@ class Diagnostic:
     severity: Severity = "error"
     keys: tuple[str | int, ...] = field(default=(), compare=False, repr=False)
     subject: str | None = field(default=None, compare=False, repr=False)
+    about: str | None = field(default=None, compare=False, repr=False)
+    """For a scheme, the name an unknown-name or unknown-reference problem is about."""
 
     def to_dict(self) -> dict[str, str | int]:
         """The documented fields, as ``validate --format json`` prints them."""

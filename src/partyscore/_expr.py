@@ -171,11 +171,13 @@ _NODE_TEXT = {
 class ExprError(Exception):
     """An expression is invalid; `column` is the 1-based offset inside the expression."""
 
-    def __init__(self, message: str, code: str, column: int = 1) -> None:
+    def __init__(self, message: str, code: str, column: int = 1, about: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.column = column
+        self.about = about
+        """The unknown name, for an unknown name."""
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,9 @@ class _Checker:
                 literal = node.id.capitalize()
                 raise self.fail(node, f"write {literal} for the boolean", "expr-unknown-name")
             hint = suggest(node.id, [*self.names, *self.functions])
-            raise self.fail(node, f"unknown name {node.id!r}{hint}", "expr-unknown-name")
+            failure = self.fail(node, f"unknown name {node.id!r}{hint}", "expr-unknown-name")
+            failure.about = node.id
+            raise failure
         if node.id not in self.used:
             self.used.append(node.id)
         return self.names[node.id]

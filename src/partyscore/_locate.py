@@ -69,6 +69,7 @@ class Locator:
         offset: int = 0,
         severity: Severity = "error",
         missing: str | None = None,
+        about: str | None = None,
     ) -> Diagnostic:
         """A diagnostic at `path`; `offset` (1-based) points inside a string value; `missing`
         names a key missing from the mapping at `path`."""
@@ -80,7 +81,7 @@ class Locator:
                 line, column = inside
         keys = path if missing is None else (*path, missing)
         return Diagnostic(
-            self.file, line, column, code, message, self.label(path), severity, keys
+            self.file, line, column, code, message, self.label(path), severity, keys, about=about
         )
 
 
