@@ -156,3 +156,22 @@ def test_a_diagnostic_carries_its_key_path_as_data(old, new, keys):
         partyscore.load_scheme_text(FEATURES.replace(old, new), file="features.yaml")
     (diagnostic,) = error.value.diagnostics
     assert diagnostic.keys == keys
+
+
+@pytest.mark.parametrize("end", ["2015-01-01", "2016-01-01"])
+def test_an_effective_window_that_ends_before_it_starts_is_refused(end):
+    # 'end' is exclusive: ending on the start day leaves no day either.
+    text = FEATURES.replace("effective: {start: 2020-01-01}",
+                            f"effective: {{start: 2016-01-01, end: {end}}}")
+    assert text != FEATURES
+    with pytest.raises(partyscore.SchemeError) as error:
+        partyscore.load_scheme_text(text, file="features.yaml")
+    [found] = error.value.diagnostics
+    line = text.splitlines().index(f"effective: {{start: 2016-01-01, end: {end}}}") + 1
+    assert (found.line, found.path, found.code) == (line, "effective.end", "empty-window")
+
+
+def test_an_effective_window_of_one_day_is_accepted():
+    text = FEATURES.replace("effective: {start: 2020-01-01}",
+                            "effective: {start: 2016-01-01, end: 2016-01-02}")
+    assert partyscore.load_scheme_text(text, file="features.yaml").id == "smoke"

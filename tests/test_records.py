@@ -208,8 +208,8 @@ def test_row_of_a_quoted_cell_over_two_lines_is_its_first_line(tmp_path: Path) -
     path = write(tmp_path, csv_text(*rows))
     assert problems(path) == [
         # a line break is a control character: not allowed in identifying text such as a group
-        f"{path}:3: town: subject 'v-2': town: '西\\n鎮' contains the character '\\n', which is "
-        "not allowed [bad-value]",
+        f"{path}:3: town: subject 'v-2': town: '西\\n鎮' contains the character '\\n' (U+000A, "
+        "a control character) at character 2, which is not allowed [bad-value]",
         f"{path}:3: w1: subject 'v-2': w1 = 61 is outside 0..60 [out-of-range]",
         f"{path}:5: w1: subject 'v-3': w1 = 99 is outside 0..60 [out-of-range]",
     ]

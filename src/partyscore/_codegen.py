@@ -308,6 +308,8 @@ class _Writer:
         unit = self.src.const(rule.unit)
         mode = self.src.const(ROUNDING_MODES[rule.rounding.mode])
         emit(depth, f"_s = _x.quantize({unit}, rounding={mode})")
+        emit(depth, "if not _s:")  # -0 is 0
+        emit(depth + 1, "_s, _x = _s.copy_abs(), _x.copy_abs()")
         emit(depth, f"{self.store('#raw:' + rule.id)} = _x")
         checks = []
         if rule.min is not None:
@@ -384,6 +386,8 @@ class _Writer:
             unit = self.src.const(Decimal(1).scaleb(-rule.rounding.places))
             mode = self.src.const(ROUNDING_MODES[rule.rounding.mode])
             emit(inner, f"_a = _x.quantize({unit}, rounding={mode})")
+            emit(inner, "if not _a:")  # -0 is 0
+            emit(inner + 1, "_a = _a.copy_abs()")
             emit(inner, "if _a < _ZERO:")
             emit(inner + 1, f"raise _Failure({self.rule(rule)}, 'negative', 'amount', None, _a)")
             emit(inner, "if _a > _MAXA:")

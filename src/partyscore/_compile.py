@@ -139,6 +139,7 @@ class _Compiler:
         names: dict[str, Type] | None = None,
         series: bool = False,
     ) -> Compiled | None:
+        self.comment_after(path)
         try:
             return compile_expr(
                 text, names if names is not None else self.types, want, series=series
@@ -148,7 +149,39 @@ class _Compiler:
             self.error(path, exc.code, exc.message, offset=exc.column + lead, about=exc.about)
             return None
 
+    def comment_after(self, path: PathT) -> None:
+        """Warn when an unquoted expression is followed by a comment on its line: YAML ends
+        a plain scalar at `` #``, so ``total < 70 #or annual < 40`` is read as ``total < 70``."""
+        document = self.loc.document
+        span = document.scalars.get(path) if document is not None else None
+        if document is None or span is None or span.style is not None:
+            return
+        if not 0 < span.end_line <= len(document.lines):
+            return
+        rest = document.lines[span.end_line - 1][span.end_column - 1 :].lstrip(" ,}]")
+        if rest.startswith("#"):
+            self.warn(
+                path,
+                "expr-comment",
+                f"the expression is followed by the comment {rest.strip()!r}, which YAML "
+                "does not read as part of it; quote the expression if '#' belongs to it, or "
+                "put the comment on a line of its own",
+            )
+
+    def warn(self, path: PathT, code: str, message: str) -> None:
+        self.problems.append(self.loc.diag(path, code, message, severity="warning"))
+
     # -- declarations -------------------------------------------------------------------
+
+    def effective(self) -> None:
+        window = self.s.effective
+        if window.end is not None and window.end <= window.start:
+            self.error(
+                ("effective", "end"),
+                "empty-window",
+                f"the scheme ends on {window.end} before it starts on {window.start}: no "
+                "period would be evaluated ('end' is the first day it no longer applies)",
+            )
 
     def attributes(self) -> None:
         subject = self.s.subject
@@ -413,6 +446,7 @@ class _Compiler:
                     descending=ranking.order == "descending",
                     by_group=ranking.within == "group",
                     dense=ranking.ties == "dense",
+                    last_when_all_tied=ranking.last_when_all_tied,
                 )
             )
         for i, reward in enumerate(self.s.rewards):
@@ -667,6 +701,15 @@ class _Compiler:
         if len(set(ranks)) != len(ranks):
             ok = False
             self.error((*path, "prizes"), "duplicate-rank", "a rank appears twice in prizes")
+        if reward.ties == "split" and reward.rounding.mode not in NEVER_UP:
+            ok = False
+            self.error(
+                (*path, "rounding", "mode"),
+                "split-rounding",
+                f"a split prize rounded {reward.rounding.mode} can pay more than the places it "
+                "pools (200 among 3 rounded half_up is 3 x 66.67 = 200.01): use mode down "
+                "(or floor), so that what rounding keeps back is never negative",
+            )
         if ok and ranking is not None and isinstance(banding, BandingRule) and not failed:
             self.add(
                 RankPrizeRule(
@@ -875,6 +918,8 @@ def _band_plan(band: m.Band, path: PathT) -> BandPlan:
 
 
 _INF = Decimal("Infinity")
+NEVER_UP = ("down", "floor")
+"""Rounding modes that never round a positive share up: the only ones a split prize takes."""
 
 
 # --------------------------------------------------------------------------- entry points
@@ -895,6 +940,7 @@ def compile_scheme(
     """
     locator = _locator or Locator(file, _document)
     compiler = _Compiler(scheme, locator)
+    compiler.effective()
     compiler.attributes()
     compiler.parameters()
     compiler.sections()

@@ -23,7 +23,7 @@ from typing import Any
 from ._codegen import BLOCKED, HISTORY, HITS, ROW, Hit, Program, RuleFailure, Segment
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, EvaluationError
-from ._explain import Reasons, Values, places, prize_amount
+from ._explain import Reasons, Values, places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._periods import PER_YEAR, Period
 from ._plan import (
@@ -125,13 +125,16 @@ class Engine:
             ordered = sorted(members, key=by_score, reverse=rule.descending)
             size = Decimal(len(ordered))
             worst = ordered[-1][score]
+            # A last place needs somebody above it: where all tie, nobody is last (unless
+            # the ranking says everybody then is).
+            has_last = rule.last_when_all_tied or ordered[0][score] != worst
             position = 1
             for distinct, (value, tied) in enumerate(groupby(ordered, key=by_score), start=1):
                 holders = list(tied)
                 count = len(holders)
                 whole = distinct if rule.dense else position
                 rank = Decimal(whole)
-                last = value == worst
+                last = has_last and value == worst
                 for v in holders:
                     v[rank_slot] = rank
                     v[int_rank_slot] = whole
@@ -185,16 +188,21 @@ class Engine:
         last_place = max(rule.prizes)
         for v in records:
             v[slot] = False
-        amounts: dict[tuple[int, int, int, str], Decimal] = {}  # once per tie group and band
+        # Once per tie group and band: the amount, and whether it is paid (a share rounded
+        # to 0.00 of a pool that is not empty is paid as 0.00, so that the explanation says
+        # where the pool went).
+        amounts: dict[tuple[int, int, int, str], tuple[Decimal, bool]] = {}
         for v in records:
             if v[rank_slot] > last_place and v[first_slot] > last_place:
                 continue
             key = (v[rank_slot], v[first_slot], v[ties_slot], v[band_slot])
-            amount = amounts.get(key)
-            if amount is None:
-                amount = amounts[key] = prize_amount(rule, *key)
-            if amount > 0 and self.when(rule, v):
-                self.grant(rule, v, amount)
+            found = amounts.get(key)
+            if found is None:
+                amount = prize_amount(rule, *key)
+                paid = amount > 0 or (rule.split and key[2] > 1 and prize_pool(rule, *key[1:]) > 0)
+                found = amounts[key] = (amount, paid)
+            if found[1] and self.when(rule, v):
+                self.grant(rule, v, found[0])
 
     # -- failures -----------------------------------------------------------------------
 

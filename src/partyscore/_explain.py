@@ -14,6 +14,7 @@ from typing import Any
 
 from ._codegen import ROUNDING_MODES, Hit, round_to
 from ._expr import ARITHMETIC, Compiled, describe, format_value
+from ._numbers import decimal_text
 from ._plan import (
     BandingRule,
     ConditionRule,
@@ -91,7 +92,7 @@ def ordinal(n: int) -> str:
 
 
 def _number(value: Decimal) -> str:
-    return f"{value:f}"
+    return decimal_text(value)
 
 
 def _when(expr: Compiled | None, names: Mapping[str, Any]) -> str:
@@ -249,11 +250,11 @@ def because(
 def prize_amount(rule: RankPrizeRule, rank: int, first: int, tied: int, band: str) -> Decimal:
     """A rank prize for one subject: its place's amount, or its share of the tied places."""
     if rule.split and tied > 1:
-        return round_to(_pool(rule, first, tied, band) / tied, rule.rounding)
+        return round_to(prize_pool(rule, first, tied, band) / tied, rule.rounding)
     return round_to(rule.amount(rank, band), rule.rounding)
 
 
-def _pool(rule: RankPrizeRule, first: int, tied: int, band: str) -> Decimal:
+def prize_pool(rule: RankPrizeRule, first: int, tied: int, band: str) -> Decimal:
     """The amounts of the places a tied group occupies, added up."""
     return sum((rule.amount(p, band) for p in range(first, first + tied)), Decimal(0))
 
@@ -268,7 +269,7 @@ def prize_how(rule: RankPrizeRule, names: Mapping[str, Any]) -> str:
     with decimal.localcontext(ARITHMETIC):
         if rule.split and tied > 1:
             last = first + tied - 1
-            pool = _pool(rule, first, tied, band)
+            pool = prize_pool(rule, first, tied, band)
             amount = prize_amount(rule, rank, first, tied, band)
             how = (
                 f"{tied} tied at rank {rank} split places {first}-{last}: "

@@ -18,8 +18,12 @@ from __future__ import annotations
 import ast
 import decimal
 import difflib
+import io
+import itertools
 import operator
 import re
+import tokenize
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,7 +31,7 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
-from ._numbers import beyond_limits
+from ._numbers import beyond_limits, decimal_text
 
 _ASSIGN = re.compile(r"(?<![=!<>])=(?!=)")
 _DECIMAL_LITERAL = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
@@ -403,6 +407,24 @@ class _Checker:
         return NUMBER
 
 
+def _glued(source: str) -> None:
+    """Refuse a number written against a name (``70or``), which Python reads as two words
+    with a warning: the space may have been lost, or a letter typed by mistake."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return  # the parser says what is wrong
+    for before, after in itertools.pairwise(tokens):
+        glued = before.end == after.start
+        if glued and before.type == tokenize.NUMBER and after.type == tokenize.NAME:
+            raise ExprError(
+                f"the number {before.string} is written against {after.string!r}: put a "
+                "space between them",
+                "expr-syntax",
+                after.start[1] + 1,
+            )
+
+
 def compile_expr(
     text: str, names: Mapping[str, Type], want: Type, *, series: bool = False
 ) -> Compiled:
@@ -422,8 +444,11 @@ def compile_expr(
         raise ExprError("the expression is empty", "expr-syntax")
     if "\n" in source or ";" in source:
         raise ExprError("an expression is one line with no ';'", "expr-syntax")
+    _glued(source)
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Python's own warnings never reach the user
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         assign = _ASSIGN.search(source)
         if assign:
@@ -485,7 +510,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return decimal_text(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     return str(value)

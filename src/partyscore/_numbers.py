@@ -58,6 +58,11 @@ def read_number(value: Any, *, text: bool = True) -> Decimal:
     return number
 
 
+def decimal_text(value: Decimal) -> str:
+    """A number as plain decimal text, never in exponent form and never ``-0``."""
+    return f"{value:f}" if value or not value.is_signed() else f"{value.copy_abs():f}"
+
+
 def beyond_limits(number: Decimal) -> str | None:
     """Why `number` breaks the limits (not finite, over 10^12, over 10 places), or None.
 

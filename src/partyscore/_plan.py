@@ -200,6 +200,8 @@ class RankingRule(Rule):
     descending: bool
     by_group: bool
     dense: bool
+    last_when_all_tied: bool = False
+    """Whether everybody is last where all tie (else nobody is)."""
 
     @property
     def size_name(self) -> str:

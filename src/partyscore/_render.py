@@ -11,6 +11,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from ._expr import format_value
+from ._numbers import decimal_text
 from ._plan import MoneyRule, Plan, RankPrizeRule, ScoreRule
 from ._results import Evaluation, Outcome, Result
 
@@ -33,7 +34,7 @@ def _write(value: Any, level: int, out: Callable[[str], None]) -> None:
     if kind is str:
         out(_quote(value))
     elif kind is Decimal:
-        out(f"{value:f}")
+        out(decimal_text(value))
     elif kind is dict or isinstance(value, Mapping):
         if not value:
             out("{}")
@@ -105,7 +106,7 @@ def _scalar(value: Any) -> str:
     if kind is str:
         return _quote(value)
     if kind is Decimal:
-        return f"{value:f}"
+        return decimal_text(value)
     if value is None:
         return "null"
     if value is True:
@@ -258,7 +259,7 @@ def csv_rows(results: Iterable[Result], columns: Columns) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for r in results:
-        amounts = {o.id: f"{o.amount:f}" for o in r.rewards if o.amount is not None}
+        amounts = {o.id: decimal_text(o.amount) for o in r.rewards if o.amount is not None}
         result_scores, result_bands, result_values, result_ranks = (
             r.scores,
             r.bands,
@@ -271,9 +272,9 @@ def csv_rows(results: Iterable[Result], columns: Columns) -> str:
                 r.period,
                 r.kind,
                 _safe(r.group or ""),
-                *(f"{result_scores[k]:f}" if k in result_scores else "" for k in scores),
+                *(decimal_text(result_scores[k]) if k in result_scores else "" for k in scores),
                 *(result_bands.get(k, "") for k in bands),
-                *(f"{result_values[k]:f}" if k in result_values else "" for k in values),
+                *(decimal_text(result_values[k]) if k in result_values else "" for k in values),
                 *(str(result_ranks[k]) if k in result_ranks else "" for k in ranks),
                 ";".join(o.id for o in r.rewards),
                 ";".join(o.id for o in r.withheld),

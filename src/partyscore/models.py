@@ -323,7 +323,9 @@ class Ranking(Cited):
     ties: ``competition`` (equal scores share the better rank, the next rank is skipped:
     1, 2, 2, 4) or ``dense`` (1, 2, 2, 3). Every subject of the period is ranked.
     Names: ``<id>`` is the rank, ``<id>_size`` how many were ranked, ``<id>_last`` whether
-    nobody ranked below.
+    the subject holds the last place: nobody ranked below it, and somebody ranked above it.
+    Where every subject ties (or only one is ranked) nobody is last, unless
+    `last_when_all_tied` says that then everybody is.
     """
 
     id: Id
@@ -331,6 +333,7 @@ class Ranking(Cited):
     order: Literal["descending", "ascending"] = "descending"
     within: Literal["group", "all"]
     ties: Literal["competition", "dense"]
+    last_when_all_tied: bool = False
 
 
 class RewardBase(Cited):
@@ -384,7 +387,8 @@ class RankPrize(RewardBase):
 
     ties: ``shared`` (each subject tied at a rank gets that rank's amount) or ``split``
     (the amounts of the places a tied group occupies are pooled and divided equally,
-    rounded down to `rounding`).
+    rounded to `rounding`, whose mode must then be ``down`` or ``floor``: a share never
+    rounds up, so the shares never add up to more than the pool).
     """
 
     kind: Literal["rank_prize"]

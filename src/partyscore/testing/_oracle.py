@@ -169,7 +169,8 @@ class _Dual:
 class _Local:
     """Evaluates one record alone, independently of the engine, tracking for every number its
     value and its coefficients in the item points (forward-mode differentiation). In a batch
-    of one, every rank is 1 of 1 and last."""
+    of one, every rank is 1 of 1, and last only where the ranking says that a subject nobody
+    ranks above is."""
 
     def __init__(
         self,
@@ -236,7 +237,7 @@ class _Local:
         if kind == "rank" or kind == "size":
             return _Dual(Decimal(1))
         if kind == "last":
-            return True
+            return bool(rule.last_when_all_tied)  # alone, nobody is above it
         raise _Unsupported(f"depends on the outcome {name!r}")
 
     def band(self, banding: m.Banding) -> m.Band | m.Unbanded:
