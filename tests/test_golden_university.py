@@ -278,8 +278,9 @@ def test_literal_reading_of_50_and_below_overlaps_and_is_rejected():
     )
     with pytest.raises(partyscore.SchemeError) as caught:
         partyscore.load_scheme_text(text, file="literal.yaml")
+    line = text.splitlines().index("      - id: penalty_50") + 1  # where the band starts
     assert caught.value.render() == (
-        "literal.yaml:212:9: bands[grade].bands[penalty_50]: penalty_50 [50, 60) overlaps "
+        f"literal.yaml:{line}:9: bands[grade].bands[penalty_50]: penalty_50 [50, 60) overlaps "
         "penalty_below_50 [0, 50] [band-overlap]"
     )
 
@@ -580,3 +581,30 @@ def test_unknown_stage_is_rejected():
         "<records>:1: stage: subject 's1': stage: 'member' is not one of activist, "
         "probationary, full [bad-value]"
     )
+
+
+# --------------------------------------------------------------------------- rounded once
+
+
+def test_the_final_score_is_rounded_once_not_after_the_daily_points():
+    # 日常行為積分與年度評議積分按7:3的比例加權確定: one published score. Daily 79.995 and
+    # appraisal 79.99: (7 x 79.995 + 3 x 79.99) / 10 = (559.965 + 239.97) / 10 = 79.9935,
+    # half up to 79.99: below the 80 tier. Rounding the daily points first (80.00) would give
+    # (560 + 239.97) / 10 = 79.997 -> 80.00, an award.
+    result = result_of(record("full", "79.995", "79.99"))
+    assert result.scores["daily_points"] == Decimal("79.995")
+    assert result.scores["final"] == Decimal("79.99")
+    assert result.bands["grade"] != "award_80"
+    assert "award_80" not in str(result.values)
+    assert result.values["award_level"] == 0
+
+
+def test_a_daily_score_rounded_first_would_have_reached_the_award():
+    # The same record under a scheme that rounds daily_points to two places (the reading
+    # this scheme does not take) gets 80.00 and the 80 tier: the difference is the rounding.
+    text = variant("    rounding: none\n", "")
+    twice = partyscore.load_scheme_text(text, file="twice.yaml")
+    result = result_of(record("full", "79.995", "79.99"), twice)
+    assert result.scores["daily_points"] == Decimal("80.00")
+    assert result.scores["final"] == Decimal("80.00")
+    assert result.values["award_level"] == 1

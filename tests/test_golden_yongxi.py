@@ -450,18 +450,28 @@ def test_consecutive_flags_across_new_year_are_two_years(scheme):
     assert evaluation.warnings == ()
 
 
-def test_incomplete_year_is_skipped_with_a_warning(scheme):
+def test_a_year_missing_a_quarter_is_judged_on_the_quarters_present(scheme):
+    # missing: as_absent. No 2024-Q3 for either village; a at 90 and b at 80 otherwise.
     records = []
     for period in ("2024-Q1", "2024-Q2", "2024-Q4"):
         records += assessment(period, {"a": "90", "b": "80"})
     evaluation = partyscore.evaluate(scheme, records)
     assert evaluation.warnings == (
-        "a 2024: year-end rules not applied: 3 of 4 periods present (2024-Q1, 2024-Q2, 2024-Q4)",
-        "b 2024: year-end rules not applied: 3 of 4 periods present (2024-Q1, 2024-Q2, 2024-Q4)",
+        "a 2024: no record for 2024-Q3 (3 of 4 quarters present): year-end rules applied to "
+        "the periods present (year_end.missing: as_absent)",
+        "b 2024: no record for 2024-Q3 (3 of 4 quarters present): year-end rules applied to "
+        "the periods present (year_end.missing: as_absent)",
     )
-    with pytest.raises(KeyError):
-        evaluation.get("a", "2024")
-    assert len(evaluation.results) == 6  # 2 villages x 3 quarters, no year-end result
+    a, b = evaluation.get("a", "2024"), evaluation.get("b", "2024")
+    # a: flags in Q1, Q2, (none in Q3), Q4: a run of 2 -> extra branch funds; 3 flags
+    assert a.scores["annual_score"] == Decimal("90.00")
+    assert [r.id for r in a.rewards] == ["extra_branch_funds"]
+    assert a.action_ids() == []
+    # b: last and under 85 in Q1, Q2, Q4 (counts 1, 2, 3: max 3 >= 2), never a flag
+    assert b.scores["annual_score"] == Decimal("80.00")
+    assert b.action_ids() == ["year_end_ineligible", "performance_subsidy_cancelled",
+                              "rectification"]  # fmt: skip
+    assert len(evaluation.results) == 8  # 2 villages x 3 quarters, and 2 year-end results
 
 
 # --- versions: two-monthly, then quarterly ---------------------------------------------------
@@ -559,10 +569,12 @@ def test_bimonthly_five_assessments_are_not_a_year(bimonthly):
     for period in ("2016-B1", "2016-B2", "2016-B3", "2016-B4", "2016-B5"):
         records += assessment(period, {"v": "90"})
     evaluation = partyscore.evaluate(bimonthly, records)
+    # the input stops at B5: the two-monthly year has six assessments, so it is not over
     assert evaluation.warnings == (
-        "v 2016: year-end rules not applied: 5 of 6 periods present "
-        "(2016-B1, 2016-B2, 2016-B3, 2016-B4, 2016-B5)",
+        "2016: year-end rules not applied: the input ends at 2016-B5, before the last bimonth "
+        "of the year",
     )
+    assert [r for r in evaluation.results if r.kind == "year_end"] == []
 
 
 def test_bimonthly_rules_match_the_quarterly(bimonthly):
@@ -597,12 +609,13 @@ def test_bimonthly_count_restarts_in_the_new_year(bimonthly):
 def test_quarterly_example(scheme):
     records = partyscore.read_records(ROOT / "examples" / "yongxi-red-flag.csv", scheme)
     evaluation = partyscore.evaluate(scheme, records)
-    # 20 villages x 6 quarters, plus 20 year-end results for 2024; 2025 has 2 of 4 quarters
+    # 20 villages x 6 quarters, plus 20 year-end results for 2024; the input stops at
+    # 2025-Q2, so 2025 is not over: one warning for the year, not one per village
     assert len(records) == 120
     assert len(evaluation.results) == 140
-    assert len(evaluation.warnings) == 20
-    assert evaluation.warnings[0] == (
-        "上寨村 2025: year-end rules not applied: 2 of 4 periods present (2025-Q1, 2025-Q2)"
+    assert evaluation.warnings == (
+        "2025: year-end rules not applied: the input ends at 2025-Q2, before the last quarter "
+        "of the year",
     )
 
     yaxi = evaluation.get("芽溪村", "2024-Q1")

@@ -582,7 +582,10 @@ def test_batch_over_periods_keeps_every_record(tmp_path: Path) -> None:
         (s, f"2024-Q{q}") for s in ("v-1", "v-2", "v-3") for q in (1, 2, 3)
     }
     # three of four quarters: the year-end rules say so instead of silently skipping
-    assert len(evaluation.warnings) == 3
+    assert evaluation.warnings == (
+        "2024: year-end rules not applied: the input ends at 2024-Q3, before the last quarter "
+        "of the year",
+    )
 
 
 def test_records_from_read_records_carry_file_and_row(tmp_path: Path) -> None:

@@ -305,9 +305,12 @@ class _Writer:
     def score(self, rule: ScoreRule, depth: int) -> None:
         emit = self.src.emit
         self.guarded(depth, "_x", rule.expr, rule, "expr", True)
-        unit = self.src.const(rule.unit)
-        mode = self.src.const(ROUNDING_MODES[rule.rounding.mode])
-        emit(depth, f"_s = _x.quantize({unit}, rounding={mode})")
+        if rule.rounding is None:
+            emit(depth, "_s = _x")  # kept exact
+        else:
+            unit = self.src.const(rule.unit)
+            mode = self.src.const(ROUNDING_MODES[rule.rounding.mode])
+            emit(depth, f"_s = _x.quantize({unit}, rounding={mode})")
         emit(depth, "if not _s:")  # -0 is 0
         emit(depth + 1, "_s, _x = _s.copy_abs(), _x.copy_abs()")
         emit(depth, f"{self.store('#raw:' + rule.id)} = _x")

@@ -467,7 +467,7 @@ class _Compiler:
             model=score,
             reads=frozenset(compiled.names),
             expr=compiled,
-            rounding=score.rounding or self.s.rounding,
+            rounding=None if score.rounding == "none" else score.rounding or self.s.rounding,
             min=score.min,
             max=score.max,
             year_end=year_end,
@@ -963,6 +963,7 @@ def compile_scheme(
         year_end=year_end,
         types=dict(compiler.types),
         year_end_types=year_end_types,
+        year_end_missing=scheme.year_end.missing if scheme.year_end else "as_absent",
     )
     if _lint and not any(d.severity == "error" for d in compiler.problems):
         compiler.problems.extend(Linter(scheme, plan, locator.diag).run())

@@ -69,6 +69,8 @@ class Engine:
         self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
         self.year_end_slots = [self.slots[n] for n in self.year_end_names]
         self.year_end_scores = tuple(r.id for r in self.plan.year_end if isinstance(r, ScoreRule))
+        types = self.plan.types
+        self.year_end_flags = tuple(n for n in self.year_end_names if types[n].name == "bool")
 
     # -- one period ---------------------------------------------------------------------
 
@@ -253,10 +255,15 @@ class Engine:
         none. The decimal context and the paused collector hold only while the period is
         worked out, never while the caller holds its results."""
         closes_year = following is None or following.year != period.year
+        # A year whose last period the input does not reach is still running: its year end
+        # waits (for a later run, with history carried in).
+        year_over = following is not None or period == self.periods_in(period.year)[-1]
         with decimal.localcontext(ARITHMETIC), collector_paused():
-            return self._batch(period, rows, closes_year)
+            return self._batch(period, rows, closes_year, year_over)
 
-    def _batch(self, period: Period, rows: list[Row], closes_year: bool) -> PeriodResults:
+    def _batch(
+        self, period: Period, rows: list[Row], closes_year: bool, year_over: bool
+    ) -> PeriodResults:
         records = self.period(period, rows)
         results = [self.result(v) for v in records]
         warnings: list[str] = []
@@ -269,12 +276,19 @@ class Engine:
         for v in records:
             v[ROW] = v[HITS] = v[HISTORY] = None  # no cycle between a row and its values
         if has_year_end and closes_year:
-            for subject in sorted(self.in_year.pop(period.year, ())):
-                outcome = self.year_end(subject, period.year)
-                if isinstance(outcome, str):
-                    warnings.append(outcome)
-                else:
-                    results.append(outcome)
+            subjects = sorted(self.in_year.pop(period.year, ()))
+            if not year_over:
+                warnings.append(
+                    f"{period.year}: year-end rules not applied: the input ends at {period}, "
+                    f"before the last {self.plan.period} of the year"
+                )
+                subjects = []
+            for subject in subjects:
+                result, warning = self.year_end(subject, period.year)
+                if warning is not None:
+                    warnings.append(warning)
+                if result is not None:
+                    results.append(result)
         batch = PeriodResults(results)
         batch.warnings = tuple(warnings)
         batch.period = period.label
@@ -290,22 +304,56 @@ class Engine:
             history.year, history.year_values = row.period.year, []
         history.year_values.append((row, [v[slot] for slot in self.year_end_slots]))
 
-    def year_end(self, subject: str, year: int) -> Result | str:
-        """The year-end result of one subject, or why there is none."""
+    def periods_in(self, year: int) -> list[Period]:
+        """The periods of a year in which this version of the scheme applies (a version
+        that starts in September has two two-monthly assessments in its first year)."""
+        window = self.scheme.model.effective
+        kind = self.plan.period
+        every = (Period(year, index, kind) for index in range(1, PER_YEAR[kind] + 1))
+        return [
+            p
+            for p in every
+            if p.start >= window.start and (window.end is None or p.start < window.end)
+        ]
+
+    def year_end(self, subject: str, year: int) -> tuple[Result | None, str | None]:
+        """The year-end result of one subject, and a warning naming the periods it misses
+        (once per subject and year). The scheme's `missing` policy says what a subject
+        missing periods gets: the rules over the periods it has, no result, or an error."""
         history = self.history[subject]
         kept = history.year_values if history.year == year else []
         history.year_values = []
         plan = self.plan
-        if len(kept) != PER_YEAR[plan.period]:
-            have = ", ".join(row.period.label for row, _ in kept)
-            return (
-                f"{subject} {year}: year-end rules not applied: {len(kept)} of "
-                f"{PER_YEAR[plan.period]} periods present ({have})"
+        every = self.periods_in(year)
+        present = {row.period for row, _ in kept}
+        missing = [p for p in every if p not in present]
+        warning = None
+        if missing:
+            gaps = ", ".join(p.label for p in missing)
+            have = f"{len(kept)} of {len(every)} {plan.period}s present"
+            policy = plan.year_end_missing
+            if policy == "error":
+                raise _missing_periods(kept[-1][0], year, gaps, have)
+            if policy == "skip":
+                return None, (
+                    f"{subject} {year}: no year-end result: no record for {gaps} ({have}; "
+                    "year_end.missing: skip)"
+                )
+            warning = (
+                f"{subject} {year}: no record for {gaps} ({have}): year-end rules applied to "
+                "the periods present (year_end.missing: as_absent)"
             )
         last: Row = kept[-1][0]
         # Each name's values in period order; parameters as the last period has them.
         columns = zip(*(vs for _, vs in kept), strict=True)
         env: dict[str, Any] = dict(zip(self.year_end_names, columns, strict=True))
+        if missing:  # a flag is false in a missing period, so a missing period ends a streak
+            position = {p: i for i, p in enumerate(every)}
+            for name in self.year_end_flags:
+                full = [False] * len(every)
+                for (row, _), value in zip(kept, env[name], strict=True):
+                    full[position[row.period]] = value
+                env[name] = tuple(full)
         slots, values = self.slots, last.values
         for name in plan.parameters:
             env[name] = values[slots[name]]
@@ -323,7 +371,7 @@ class Engine:
         for hit in hits:
             outcome = _outcome(hit, reasons)
             (actions if hit.rule.__class__ is ConditionRule else rewards).append(outcome)
-        return _result(
+        result = _result(
             {
                 "subject": subject,
                 "period": f"{year:04d}",
@@ -340,6 +388,7 @@ class Engine:
                 "source": ", ".join(f"{row.file}:{row.line}" for row, _ in kept),
             }
         )
+        return result, warning
 
 
 def _year_end_names(plan: Plan) -> tuple[str, ...]:
@@ -400,6 +449,23 @@ def _outcome(hit: Hit, reasons: Reasons) -> Outcome:
         hit.withheld_by,
         reasons=reasons,
         hit=hit,
+    )
+
+
+def _missing_periods(row: Row, year: int, gaps: str, have: str) -> EvaluationError:
+    return EvaluationError(
+        [
+            Diagnostic(
+                row.file,
+                row.line,
+                0,
+                "missing-periods",
+                f"subject {row.subject!r}, {year}: the year-end rules need every period and "
+                f"there is no record for {gaps} ({have}; year_end.missing: error)",
+                keys=("year_end", "missing"),
+                subject=row.subject,
+            )
+        ]
     )
 
 

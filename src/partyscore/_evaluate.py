@@ -14,7 +14,7 @@ from typing import Any
 
 from ._compile import CompiledScheme
 from ._diagnostics import RecordError
-from ._engine import Engine, PeriodResults
+from ._engine import Engine, PeriodResults, collector_paused
 from ._periods import Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Result
@@ -104,9 +104,12 @@ def evaluate(
     """
     results: list[Result] = []
     warnings: list[str] = []
-    for batch in iter_evaluate(scheme, records, on_error=on_error):
-        results.extend(batch)
-        warnings.extend(batch.warnings)
+    # The collector stays paused for the whole evaluation (no cycles are made), instead of
+    # once per period: resuming it after each period would scan every result made so far.
+    with collector_paused():
+        for batch in iter_evaluate(scheme, records, on_error=on_error):
+            results.extend(batch)
+            warnings.extend(batch.warnings)
     return Evaluation(
         scheme.model.id, scheme.model.version, tuple(results), tuple(warnings), scheme.plan
     )

@@ -149,7 +149,7 @@ def _score(rule: ScoreRule, names: Mapping[str, Any]) -> str:
     value = names[rule.id]
     raw = names[f"#raw:{rule.id}"]
     rounded = ""
-    if raw != value:
+    if raw != value and rule.rounding is not None:
         rounded = (
             f" = {format_value(raw)}, rounded {rule.rounding.mode} to {rule.rounding.places} places"
         )

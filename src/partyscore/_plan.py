@@ -119,15 +119,16 @@ class ScoreRule(Rule):
     """A derived score: an expression, the rounding in effect, a declared range."""
 
     expr: Compiled
-    rounding: m.Rounding
+    rounding: m.Rounding | None
+    """The rounding in effect; None for a score kept exact (``rounding: none``)."""
     min: Decimal | None
     max: Decimal | None
     year_end: bool = False
 
     @property
-    def unit(self) -> Decimal:
-        """The step of the rounded score, e.g. 0.01 for two places."""
-        return Decimal(1).scaleb(-self.rounding.places)
+    def unit(self) -> Decimal | None:
+        """The step of the rounded score, e.g. 0.01 for two places (None: not rounded)."""
+        return None if self.rounding is None else Decimal(1).scaleb(-self.rounding.places)
 
 
 @dataclass(frozen=True)
@@ -344,6 +345,8 @@ class Plan:
     types: Mapping[str, Type]
     year_end_types: Mapping[str, Type]
     slots: Mapping[str, int] = field(default_factory=dict)
+    year_end_missing: str = "as_absent"
+    """What year-end rules do for a subject that misses periods (`models.YearEnd.missing`)."""
 
     @property
     def sections(self) -> tuple[SectionRule, ...]:

@@ -73,9 +73,10 @@ def plain_text(value: Decimal) -> str:
     return f"{value.normalize():f}" if value.is_finite() else str(value)
 
 
-def outward(value: Decimal, rounding: m.Rounding, down: bool = False) -> Decimal:
-    """Round a range end away from the range, so that every rounded value stays inside."""
-    if not value.is_finite():
+def outward(value: Decimal, rounding: m.Rounding | None, down: bool = False) -> Decimal:
+    """Round a range end away from the range, so that every rounded value stays inside
+    (a score kept exact, `rounding` None, keeps its ends)."""
+    if not value.is_finite() or rounding is None:
         return value
     mode = decimal.ROUND_FLOOR if down else decimal.ROUND_CEILING
     return value.quantize(Decimal(1).scaleb(-rounding.places), rounding=mode)
@@ -122,7 +123,7 @@ class Ranges:
         self.plan = plan
         self.of: dict[str, Range] = {}
         self.implied: dict[str, Range] = {}
-        self.unit: dict[str, Decimal] = {}
+        self.unit: dict[str, Decimal | None] = {}
         self.per_year = Decimal(PER_YEAR[plan.period])
         # Interval ends may overflow to infinity or underflow to zero: that is an answer
         # here, not an error, so nothing traps.

@@ -273,11 +273,13 @@ class Section(Cited):
 class Score(Cited):
     """A derived score: an expression over items, sections, attributes, parameters and other
     names, computed in Decimal and rounded by `rounding` (else the scheme's rounding).
-    `min`/`max` declare its range; a result outside it is an evaluation error."""
+    ``rounding: none`` keeps it exact, for a part of a score that is rounded once at the end
+    (rounding the part first would round twice). `min`/`max` declare its range; a result
+    outside it is an evaluation error."""
 
     id: Id
     expr: Expr
-    rounding: Rounding | None = None
+    rounding: Rounding | Literal["none"] | None = None
     min: Number | None = None
     max: Number | None = None
 
@@ -448,6 +450,11 @@ class YearEnd(Cited):
     scores: list[Score] = Field(default_factory=list)
     rewards: list[Honour | Money] = Field(default_factory=list)
     actions: list[Condition] = Field(default_factory=list)
+    missing: Literal["as_absent", "skip", "error"] = "as_absent"
+    """A subject without a record for some period of a year: ``as_absent`` applies the
+    year-end rules to the periods it has (each series function reads only those; a flag is
+    false in a missing period); ``skip`` gives it no year-end result; ``error`` stops the
+    evaluation. Each way says which periods are missing."""
 
 
 class Scheme(Model):

@@ -35,12 +35,17 @@ def _context() -> decimal.Context:
 # --------------------------------------------------------------------------- the scheme
 
 
-def _rounding_of(scheme: CompiledScheme, name: str) -> m.Rounding:
-    """The rounding of a score, else the scheme's (which also sets the grid of inputs)."""
+def _rounding_of(scheme: CompiledScheme, name: str) -> m.Rounding | None:
+    """The rounding of a score (None: kept exact), else the scheme's (which also sets the
+    grid of inputs)."""
     for score in scheme.model.scores:
         if score.id == name and score.rounding is not None:
-            return score.rounding
+            return None if score.rounding == "none" else score.rounding
     return scheme.model.rounding
+
+
+def _rounded(value: Decimal, rounding: m.Rounding | None) -> Decimal:
+    return value if rounding is None else round_to(value, rounding)
 
 
 def _holds(band: m.Band, value: Decimal) -> bool:
@@ -228,7 +233,7 @@ class _Local:
             return total
         if kind == "score":
             raw = self.raw(name)
-            return _Dual(round_to(raw.value, _rounding_of(self.scheme, name)), raw.grad)
+            return _Dual(_rounded(raw.value, _rounding_of(self.scheme, name)), raw.grad)
         if kind in ("banding", "field"):
             band = self.band(rule)
             if kind == "banding":

@@ -21,7 +21,6 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from .. import models as m
-from .._codegen import round_to
 from .._compile import CompiledScheme
 from .._numbers import MAX_PLACES
 from .._periods import PER_YEAR, Period
@@ -34,6 +33,7 @@ from ._oracle import (
     _linear_problem,
     _Local,
     _points_of,
+    _rounded,
     _rounding_of,
     _Unsupported,
 )
@@ -387,7 +387,7 @@ class _Target:
 def _targets(scheme: CompiledScheme, banding: BandingRule) -> list[_Target]:
     """Every bound of `banding`, one unit below and above it, where the score can get to."""
     rounding = _rounding_of(scheme, banding.score)
-    unit = _unit(rounding)
+    unit = _unit(rounding or scheme.plan.rounding)  # an exact score: the input grid
     reach = _Ranges(scheme).of(banding.score) or (-_INF, _INF)
     edges: dict[Decimal, list[str]] = {}
     for band in banding.bands:
@@ -425,7 +425,7 @@ def _solve(
     """
     rounding = _rounding_of(scheme, name)
     is_score = any(rule.id == name for rule in scheme.plan.scores)
-    unit = _unit(rounding)
+    unit = _unit(rounding or scheme.plan.rounding)
     aims = (target, target + unit / 4, target - unit / 4) if is_score else (target,)
     lowest = {**start, **{item: scheme.items[item].min for item in order}}
     grid = _unit(scheme.plan.rounding)
@@ -436,7 +436,7 @@ def _solve(
                 for _ in range(6):
                     try:
                         raw = _Local(scheme, attributes, points).raw(name)
-                        got = round_to(raw.value, rounding) if is_score else raw.value
+                        got = _rounded(raw.value, rounding) if is_score else raw.value
                     except (_Unsupported, decimal.DecimalException):
                         break
                     if got == target:
