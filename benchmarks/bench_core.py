@@ -532,6 +532,11 @@ def _ladder_evaluate(
     ratio = ps.seconds / base.seconds
     report.note("evaluate", count, ratio)
     print(f"  evaluate / ladder(): {ratio_text(ratio)}")
+    # ladder() takes records already typed and checks nothing; evaluate() checks each one.
+    checked = measure(lambda: check_records(scheme, records, "collect"))
+    print(row("of which the record check", checked, count))
+    rules = max(0.0, ps.seconds - checked.seconds)
+    print(f"  evaluate() less its record check / ladder(): {ratio_text(rules / base.seconds)}")
     report.agreement.check(
         "evaluate vs ladder():",
         (digest_result(r) for r in ps.result.results),
@@ -890,6 +895,35 @@ def bench_cli(report: Report, sizes: Sequence[int], tmp: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+FIXED_BRANCHES = 1_250
+"""Branches a quarter in the fixed-quarter memory runs (the 5x10^4-row file's quarter)."""
+
+
+def bench_cli_memory(report: Report, sizes: Sequence[int], tmp: Path) -> None:
+    """Peak RSS of the CLI on files that grow by quarters, each quarter the same size: a
+    period must be held whole (a ranking reads every subject of it), so memory follows the
+    largest period; what must not grow is the memory for more periods of that size."""
+    console = Path(sys.executable).parent / "partyscore"
+    print(f"== CLI memory: {FIXED_BRANCHES:,} branches in every quarter, more quarters ==")
+    for n in sizes:
+        quarters = max(1, n // FIXED_BRANCHES)
+        source = tmp / f"cli-fixed-{n}.csv"
+        records = baselines.ladder_records(FIXED_BRANCHES, quarters)
+        rows = baselines.write_ladder_csv(records, source)
+        out = tmp / f"cli-fixed-{n}-out.csv"
+        argv = [str(console), "evaluate", str(LADDER_SCHEME), str(source)]
+        code, wall, rss = run_child([*argv, "--format", "csv", "--output", str(out)])
+        print(
+            f"-- {rows:,} rows ({quarters} quarters): {wall:8.2f} s   peak RSS "
+            f"{rss / MIB:8.1f} MiB  exit {code}"
+        )
+        if code != 0:
+            report.agreement.failed = True
+        report.note("cli_rss_fixed", rows, float(rss))
+        for path in (source, out):
+            path.unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -913,8 +947,15 @@ def targets(report: Report) -> None:
     )
     met.append(_target("Yongxi us/village 10^5 vs 10^3", flat, 1.5, quick + small))
     rss = r.get("cli_rss", {})
-    growth = rss[2 * 10**5] / rss[5 * 10**4] if 2 * 10**5 in rss and 5 * 10**4 in rss else None
-    met.append(_target("CLI peak RSS 2x10^5 vs 5x10^4 rows", growth, 1.5, quick))
+    grown = rss[2 * 10**5] / rss[5 * 10**4] if 2 * 10**5 in rss and 5 * 10**4 in rss else None
+    fixed = r.get("cli_rss_fixed", {})
+    growth = (
+        fixed[2 * 10**5] / fixed[5 * 10**4] if 2 * 10**5 in fixed and 5 * 10**4 in fixed else None
+    )
+    larger = f"; with 4x larger quarters: {grown:.2f}x" if grown is not None else ""
+    met.append(
+        _target("CLI peak RSS 2x10^5 vs 5x10^4 rows (same quarters)", growth, 1.5, quick + larger)
+    )
     at_million = rss[10**6] / GIB if 10**6 in rss else None
     met.append(_target("CLI peak RSS at 10^6 rows vs 1 GiB", at_million, 1, quick))
     per_row = r.get("cli_row", {})
@@ -948,6 +989,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda: bench_yongxi(report, yongxi_sizes, yongxi_sizes[: 3 if full else 2]),
             ),
             ("CLI", lambda: bench_cli(report, cli_sizes, tmp)),
+            ("CLI memory", lambda: bench_cli_memory(report, [5 * 10**4, 2 * 10**5], tmp)),
         ]
         for name, section in sections:
             began = time.perf_counter()
