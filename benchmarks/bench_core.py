@@ -130,6 +130,18 @@ class Measure(Generic[T]):
         return f"peak {self.peak / MIB:8.1f} MiB {'traced' if self.traced else 'rss'}"
 
 
+def _timed(work: Callable[[], Any]) -> float:
+    """Seconds of one run of `work`, the objects alive before it frozen out of the collector."""
+    gc.collect()
+    gc.freeze()
+    start = time.perf_counter()
+    result = work()
+    took = time.perf_counter() - start
+    gc.unfreeze()
+    del result
+    return took
+
+
 def measure(work: Callable[[], T], *, budget: float = 0.0, most: int = 7) -> Measure[T]:
     """Time `work`: best of 3 when a run is under a second, else one run; with a `budget`
     (seconds), more runs while they fit in it, up to `most`. Peak memory: for runs under
@@ -151,13 +163,7 @@ def measure(work: Callable[[], T], *, budget: float = 0.0, most: int = 7) -> Mea
     gc.unfreeze()
     best, spent, runs = first, first, 1
     while runs < most and ((first < 1.0 and runs < 3) or spent + best <= budget):
-        gc.collect()
-        gc.freeze()
-        start = time.perf_counter()
-        again = work()
-        took = time.perf_counter() - start
-        gc.unfreeze()
-        del again
+        took = _timed(work)
         best, spent, runs = min(best, took), spent + took, runs + 1
     traced = first < TRACE_BELOW
     if traced:
@@ -169,17 +175,6 @@ def measure(work: Callable[[], T], *, budget: float = 0.0, most: int = 7) -> Mea
         del again
     gc.collect()
     return Measure(best, peak, traced, result)
-
-
-def _timed(work: Callable[[], Any]) -> float:
-    gc.collect()
-    gc.freeze()
-    start = time.perf_counter()
-    result = work()
-    took = time.perf_counter() - start
-    gc.unfreeze()
-    del result
-    return took
 
 
 def paired(

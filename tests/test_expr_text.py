@@ -11,18 +11,9 @@ import pytest
 import partyscore
 from partyscore import cli
 from partyscore.plan import ConditionRule
+from tests.scheme_text import head
 
-HEAD = """\
-partyscore: 1
-id: expr-text
-version: 1
-title: {zh-Hant: 運算式, en: expression text}
-source: {document: x}
-period: quarter
-effective: {start: 2020-01-01}
-rounding: {places: 2, mode: half_up}
-subject:
-  kind: member
+HEAD = head("expr-text", "運算式") + """\
 sections:
   - id: daily
     items:

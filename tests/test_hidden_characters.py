@@ -11,6 +11,7 @@ import pytest
 
 import partyscore
 from partyscore import cli
+from tests.scheme_text import head
 from tests.test_golden_chengzhuang import record as branch
 
 ROOT = Path(__file__).parent.parent
@@ -73,17 +74,8 @@ def test_the_command_line_refuses_it_and_writes_nothing(tmp_path, capsys):
 @pytest.mark.parametrize("char", ["\u200b", "\ufeff"])
 def test_a_hidden_character_in_a_group_or_text_attribute_is_refused(char):
     scheme = partyscore.load_scheme_text(
-        """\
-partyscore: 1
-id: hidden
-version: 1
-title: {zh-Hant: 隱藏字元, en: hidden characters}
-source: {document: x}
-period: quarter
-effective: {start: 2020-01-01}
-rounding: {places: 2, mode: half_up}
-subject:
-  kind: village
+        head("hidden", "隱藏字元", kind="village")
+        + """\
   group: town
   attributes:
     town: {type: text}

@@ -9,18 +9,9 @@ from decimal import Decimal
 import pytest
 
 import partyscore
+from tests.scheme_text import head
 
-SCHEME = """\
-partyscore: 1
-id: negative-zero
-version: 1
-title: {zh-Hant: 負零, en: negative zero}
-source: {document: x}
-period: quarter
-effective: {start: 2020-01-01}
-rounding: {places: 2, mode: half_up}
-subject:
-  kind: member
+SCHEME = head("negative-zero", "負零") + """\
 sections:
   - id: work
     items:

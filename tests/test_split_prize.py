@@ -12,21 +12,12 @@ from decimal import Decimal
 import pytest
 
 import partyscore
+from tests.scheme_text import head
 
 
 def scheme_text(amounts: tuple[str, str, str], mode: str = "down") -> str:
     first, second, third = amounts
-    return f"""\
-partyscore: 1
-id: split-prize
-version: 1
-title: {{zh-Hant: 平分獎金, en: split prize}}
-source: {{document: x}}
-period: quarter
-effective: {{start: 2020-01-01}}
-rounding: {{places: 2, mode: half_up}}
-subject:
-  kind: village
+    return head("split-prize", "平分獎金", kind="village") + f"""\
 sections:
   - id: work
     items:
