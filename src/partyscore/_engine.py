@@ -66,6 +66,7 @@ class Engine:
         self.slots = program.slots
         self.history: dict[str, _History] = {}
         self.in_year: dict[int, set[str]] = {}  # subjects seen in each year not yet closed
+        self.years: dict[int, list[Period]] = {}  # the periods of each year in effect
         self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
         self.year_end_slots = [self.slots[n] for n in self.year_end_names]
         self.year_end_scores = tuple(r.id for r in self.plan.year_end if isinstance(r, ScoreRule))
@@ -307,14 +308,17 @@ class Engine:
     def periods_in(self, year: int) -> list[Period]:
         """The periods of a year in which this version of the scheme applies (a version
         that starts in September has two two-monthly assessments in its first year)."""
-        window = self.scheme.model.effective
-        kind = self.plan.period
-        every = (Period(year, index, kind) for index in range(1, PER_YEAR[kind] + 1))
-        return [
-            p
-            for p in every
-            if p.start >= window.start and (window.end is None or p.start < window.end)
-        ]
+        found = self.years.get(year)
+        if found is None:
+            window = self.scheme.model.effective
+            kind = self.plan.period
+            every = (Period(year, index, kind) for index in range(1, PER_YEAR[kind] + 1))
+            found = self.years[year] = [
+                p
+                for p in every
+                if p.start >= window.start and (window.end is None or p.start < window.end)
+            ]
+        return found
 
     def year_end(self, subject: str, year: int) -> tuple[Result | None, str | None]:
         """The year-end result of one subject, and a warning naming the periods it misses
