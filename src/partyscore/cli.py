@@ -23,6 +23,7 @@ from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, res
 from ._results import Evaluation, Result
 from ._schema import scheme_json_schema_text
 from ._stream import OutOfOrder, evaluate_stream, spilled, temporary_folder
+from ._versions import version_problems
 from .scheme_tests import find_test_files, run_tests
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
@@ -241,14 +242,22 @@ def _validate(paths: Sequence[str], *, strict: bool, form: str) -> int:
         return EXIT_INVALID
     found: list[Diagnostic] = []
     failed = 0
+    loaded: list[CompiledScheme] = []
     for file in files:
         try:
-            diagnostics = list(load_scheme(file).warnings)
+            scheme = load_scheme(file)
         except SchemeError as exc:
             diagnostics = list(exc.diagnostics)
+        else:
+            loaded.append(scheme)
+            diagnostics = list(scheme.warnings)
         if any(d.severity == "error" or strict for d in diagnostics):
             failed += 1
         found.extend(diagnostics)
+    # Versions of one scheme side by side: the later file of each pair is the one reported.
+    between = version_problems(loaded)
+    failed += len({d.file for d in between} - {d.file for d in found if d.severity == "error"})
+    found.extend(between)
     if form == "json":
         print(json.dumps([d.to_dict() for d in found], ensure_ascii=False, indent=2))
     else:
