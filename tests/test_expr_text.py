@@ -56,6 +56,12 @@ def test_a_quoted_expression_with_a_hash_is_not_warned_about():
     assert scheme.warnings == ()
 
 
+def test_a_comment_after_a_flow_mapping_is_not_about_the_expression():
+    # the expression ends at '}', before the comment: YAML cut nothing
+    scheme = load("  - {id: low, kind: condition, when: total < 70}  # below the pass mark\n")
+    assert scheme.warnings == ()
+
+
 def test_validate_strict_refuses_it(tmp_path, capsys):
     path = tmp_path / "expr.yaml"
     path.write_text(HEAD + "  - id: low\n    kind: condition\n    when: total < 70 #or x\n",

@@ -158,7 +158,7 @@ class _Compiler:
             return
         if not 0 < span.end_line <= len(document.lines):
             return
-        rest = document.lines[span.end_line - 1][span.end_column - 1 :].lstrip(" ,}]")
+        rest = document.lines[span.end_line - 1][span.end_column - 1 :].lstrip(" \t")
         if rest.startswith("#"):
             self.warn(
                 path,

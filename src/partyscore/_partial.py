@@ -148,7 +148,7 @@ def _deepest_first(cuts: list[PathKey]) -> list[PathKey]:
     for cut in unique:
         if not any(cut[: len(k)] == k for k in kept):
             kept.append(cut)
-    return sorted(kept, key=lambda c: (-len(c), tuple(_order(p) for p in c)), reverse=False)
+    return sorted(kept, key=lambda c: (-len(c), tuple(_order(p) for p in c)))
 
 
 def _order(part: str | int) -> tuple[int, Any]:
