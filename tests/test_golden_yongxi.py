@@ -317,14 +317,36 @@ def test_last_and_below_85_escalates_within_the_year(scheme, period, action):
     assert [(a.id, a.rule) for a in result.actions] == [(action, "last_and_low")]
 
 
-def test_last_at_exactly_85_does_not_count(scheme):
-    # 分數85分以下 is read as below 85, as for the prize levels: 85 is not counted
+def test_last_at_exactly_85_counts(scheme):
+    # 分數85分以下: 以下 includes 85, as everywhere else in these schemes
     low = {"2024-Q1": "80", "2024-Q2": "85", "2024-Q3": "80"}
     evaluation = partyscore.evaluate(scheme, ladder_records(low))
     assert evaluation.get("low", "2024-Q1").action_ids() == ["statement"]  # 1st
-    assert evaluation.get("low", "2024-Q2").ranks["village_rank"] == 3  # last ...
-    assert evaluation.get("low", "2024-Q2").action_ids() == []  # ... but at 85
+    assert evaluation.get("low", "2024-Q2").ranks["village_rank"] == 3  # last, at 85: 2nd
+    assert evaluation.get("low", "2024-Q2").action_ids() == ["year_end_ineligible"]
+    assert evaluation.get("low", "2024-Q3").action_ids() == ["discipline_accountability"]
+
+
+def test_last_at_85_under_the_exclusive_reading_does_not_count():
+    # The other reading (docs/samples/yongxi-red-flag.md): "85分以下" as below 85.
+    text = QUARTERLY.read_text(encoding="utf-8")
+    assert text.count("village_rank_last and total <= 85") == 1
+    exclusive = partyscore.load_scheme_text(
+        text.replace("village_rank_last and total <= 85", "village_rank_last and total < 85"),
+        file="exclusive.yaml",
+    )
+    low = {"2024-Q1": "80", "2024-Q2": "85", "2024-Q3": "80"}
+    evaluation = partyscore.evaluate(exclusive, ladder_records(low))
+    assert evaluation.get("low", "2024-Q1").action_ids() == ["statement"]  # 1st
+    assert evaluation.get("low", "2024-Q2").action_ids() == []  # last, but at 85
     assert evaluation.get("low", "2024-Q3").action_ids() == ["year_end_ineligible"]  # 2nd
+
+
+def test_last_just_above_85_does_not_count(scheme):
+    low = {"2024-Q1": "85.01"}
+    evaluation = partyscore.evaluate(scheme, ladder_records(low))
+    assert evaluation.get("low", "2024-Q1").ranks["village_rank"] == 3
+    assert evaluation.get("low", "2024-Q1").action_ids() == []
 
 
 def test_below_85_but_not_last_does_not_count(scheme):
@@ -690,9 +712,9 @@ def test_bimonthly_example(bimonthly):
     # 2016-B5: the first, 老鷹巖村, has 94.5: half of 600 = 300, and the flag
     laoying = evaluation.get("老鷹巖村", "2016-B5")
     assert (prize(laoying), flagged(laoying)) == (Decimal("300"), True)
-    # 2016-B5: 田壩村 is last at exactly 85: not counted
+    # 2016-B5: 田壩村 is last at exactly 85 (85分以下 includes 85): its first time in 2016
     assert evaluation.get("田壩村", "2016-B5").ranks["village_rank"] == 20
-    assert evaluation.get("田壩村", "2016-B5").action_ids() == []
+    assert evaluation.get("田壩村", "2016-B5").action_ids() == ["statement"]
     # 古樓坪村 last in B2, B4, B6; 石門村 last in B1, B3
     assert [
         evaluation.get("古樓坪村", p).action_ids() for p in ("2016-B2", "2016-B4", "2016-B6")
