@@ -608,3 +608,43 @@ def test_a_daily_score_rounded_first_would_have_reached_the_award():
     assert result.scores["daily_points"] == Decimal("80.00")
     assert result.scores["final"] == Decimal("80.00")
     assert result.values["award_level"] == 1
+
+
+# --------------------------------------------------------------------------- ranges read downward
+
+DOWNWARD = {
+    # "70-60分", "60-50分", "50分以下" read from each first number: (60, 70], (50, 60], [0, 50]
+    "      - id: neither\n        at_least: 70\n": "      - id: neither\n        above: 70\n",
+    "      - id: penalty_60\n        at_least: 60\n        below: 70\n": (
+        "      - id: penalty_60\n        above: 60\n        at_most: 70\n"
+    ),
+    "      - id: penalty_50\n        at_least: 50\n        below: 60\n": (
+        "      - id: penalty_50\n        above: 50\n        at_most: 60\n"
+    ),
+    "      - id: penalty_below_50\n        at_least: 0\n        below: 50\n": (
+        "      - id: penalty_below_50\n        at_least: 0\n        at_most: 50\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("score", "upward", "downward"),
+    [
+        ("70", "neither", "penalty_60"),
+        ("69.99", "penalty_60", "penalty_60"),
+        ("60", "penalty_60", "penalty_50"),
+        ("59.99", "penalty_50", "penalty_50"),
+        ("50", "penalty_50", "penalty_below_50"),
+        ("49.99", "penalty_below_50", "penalty_below_50"),
+        ("70.01", "neither", "neither"),
+    ],
+)
+def test_the_penalty_ranges_read_upward_and_downward(score, upward, downward):
+    text = SCHEME_PATH.read_text(encoding="utf-8")
+    for old, new in DOWNWARD.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    other = partyscore.load_scheme_text(text, file="downward.yaml")
+    rec = record("full", score, score)
+    assert result_of(rec).bands["grade"] == upward  # the reading this scheme takes
+    assert result_of(rec, other).bands["grade"] == downward
