@@ -98,14 +98,6 @@ class Hit:
     withheld_by: str | None = None
 
 
-def plain(value: Decimal) -> Decimal:
-    """The same number without trailing zeros (and never in exponent form): a whole number
-    with exponent 0 (40, not 4E+1), any other without its trailing zeros (4.5, not 4.50)."""
-    if value == value.to_integral_value():
-        return value.quantize(_ONE)
-    return value.normalize()
-
-
 _ONE = Decimal(1)
 
 
@@ -292,7 +284,8 @@ class _Writer:
                 emit(depth + 1, f"_veto(v, {self.rule(rule)}, ({flags}))")
             return
         total = " + ".join(["_ZERO", *(f"n_{n}" for n in names)])
-        # Written without trailing zeros (`plain`), inline.
+        # A section sum without trailing zeros and never in exponent form: a whole number
+        # with exponent 0 (40, not 4E+1), any other without its trailing zeros (4.5, not 4.50).
         emit(depth, f"_t = {total}")
         emit(depth, "_t = _t.quantize(_ONE) if _t == _t.to_integral_value() else _t.normalize()")
         if rule.cap is not None:
@@ -508,7 +501,6 @@ class Program:
             _DecimalException=decimal.DecimalException,
             _Failure=RuleFailure,
             _Hit=Hit,
-            _plain=plain,
             _ZERO=Decimal(0),
             _ONE=_ONE,
             _MAXR=MAX_RESULT,

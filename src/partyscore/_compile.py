@@ -1004,9 +1004,9 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
     try:
         scheme = m.Scheme.model_validate(document.data)
     except ValidationError as exc:
-        found = new(pydantic_diagnostics(exc, locator, m.Scheme))
-        shape = [*problems, *found]
-        raise SchemeError(sort_diagnostics([*shape, *_meaning(document, exc, locator)])) from None
+        every = pydantic_diagnostics(exc, locator, m.Scheme)
+        meaning = _meaning(document, [d.keys for d in every], locator)
+        raise SchemeError(sort_diagnostics([*problems, *new(every), *meaning])) from None
     try:
         compiled = compile_scheme(scheme, file=file, _document=document)
     except SchemeError as exc:
@@ -1016,9 +1016,9 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
     return compiled
 
 
-def _meaning(document: Document, error: ValidationError, locator: Locator) -> list[Diagnostic]:
-    """The meaning problems of the well-formed part of a scheme whose shape is wrong, at
-    their places in the file as written (see `_partial`)."""
+def _meaning(document: Document, shape: list[PathKey], locator: Locator) -> list[Diagnostic]:
+    """The meaning problems of the well-formed part of a scheme whose shape problems are at
+    `shape` (key paths), at their places in the file as written (see `_partial`)."""
 
     def shape_keys(data: Any) -> list[PathKey]:
         try:
@@ -1028,8 +1028,7 @@ def _meaning(document: Document, error: ValidationError, locator: Locator) -> li
             return [d.keys for d in pydantic_diagnostics(exc, mirror, m.Scheme)]
         return []
 
-    first = [d.keys for d in pydantic_diagnostics(error, locator, m.Scheme)]
-    part = well_formed(document.data, first, shape_keys)
+    part = well_formed(document.data, shape, shape_keys)
     if part is None:
         return []
     scheme = m.Scheme.model_validate(part.data)

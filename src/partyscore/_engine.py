@@ -25,7 +25,7 @@ from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, EvaluationError
 from ._explain import Reasons, Values, places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
-from ._periods import PER_YEAR, Period
+from ._periods import PER_YEAR, Period, in_window
 from ._plan import (
     ConditionRule,
     EscalationRule,
@@ -246,7 +246,7 @@ class Engine:
                 "withheld": tuple(withheld),
                 "actions": tuple(actions),
                 "explain": reasons,
-                "source": f"{row.file}:{row.line}",
+                "source": row.where,
             }
         )
 
@@ -313,11 +313,7 @@ class Engine:
             window = self.scheme.model.effective
             kind = self.plan.period
             every = (Period(year, index, kind) for index in range(1, PER_YEAR[kind] + 1))
-            found = self.years[year] = [
-                p
-                for p in every
-                if p.start >= window.start and (window.end is None or p.start < window.end)
-            ]
+            found = self.years[year] = [p for p in every if in_window(p, window.start, window.end)]
         return found
 
     def year_end(self, subject: str, year: int) -> tuple[Result | None, str | None]:
@@ -389,7 +385,7 @@ class Engine:
                 "withheld": (),
                 "actions": tuple(actions),
                 "explain": reasons,
-                "source": ", ".join(f"{row.file}:{row.line}" for row, _ in kept),
+                "source": ", ".join(row.where for row, _ in kept),
             }
         )
         return result, warning

@@ -75,6 +75,11 @@ class Period:
         return self.label
 
 
+def in_window(period: Period, start: date, end: date | None) -> bool:
+    """Whether `period` starts within a version's dates (`end` is exclusive, None open)."""
+    return period.start >= start and (end is None or period.start < end)
+
+
 def _label(year: int, index: int, kind: str) -> str:
     if kind == "year":
         return f"{year:04d}"

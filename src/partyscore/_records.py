@@ -24,7 +24,7 @@ from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
 from ._loader import MAX_RECORD_NODES, DecodeError, parse_yaml, read_lines, read_text
 from ._numbers import NumberError, read_number
-from ._periods import Period, parse_period
+from ._periods import Period, in_window, parse_period
 from ._plan import ItemPlan
 from ._text import FALSE_WORDS, TRUE_WORDS, clean_text
 from .models import Attribute
@@ -568,7 +568,7 @@ def _period(text: Any, model: Any) -> Period | str:
     except ValueError as exc:
         return f"bad-period {exc}"
     start, end = model.effective.start, model.effective.end
-    if period.start < start or (end is not None and period.start >= end):
+    if not in_window(period, start, end):
         until = f" to {end}" if end else " on"
         return (
             f"period-not-effective {period} is outside this scheme version's dates ({start}{until})"
