@@ -53,6 +53,8 @@ class Res(NamedTuple):
     rewards: list[tuple[str, Decimal | None]]
     actions: list[tuple[str, str]]
     """(action id, rule id) in rule order."""
+    warnings: tuple[str, ...] = ()
+    """Counts that may lack periods before the first one of the input."""
 
 
 # --------------------------------------------------------------------------- shared parts
@@ -168,12 +170,20 @@ def step_band(total: Decimal) -> str:
     return "no_step"
 
 
+LADDER_START = 2016 * 4  # 2016-Q1, the first quarter of the scheme, as an ordinal
+NO_HISTORY = "is the first period of the input and no history was carried in"
+
+
 def ladder(records: Iterable[Record]) -> list[Res]:
     """Every rule of schemes/chengzhuang-ladder.yaml; results by period, then subject."""
     results: list[Res] = []
     streaks: dict[str, tuple[int, int]] = {}  # subject -> (ordinal of its last quarter, run)
+    top_step = max(at for at, _, _ in LOW_SCORE_STEPS)
     with localcontext(prec=PRECISION, rounding=ROUND_HALF_EVEN):
         grouped = by_quarter(records)
+        first = min(grouped, default=(0, 1))
+        first_ordinal = first[0] * 4 + first[1] - 1
+        first_label = f"{first[0]:04d}-Q{first[1]}"
         for year, index in sorted(grouped):
             label = f"{year:04d}-Q{index}"
             ordinal = year * 4 + index - 1
@@ -195,6 +205,7 @@ def ladder(records: Iterable[Record]) -> list[Res]:
             totals = [entry[4] for entry in scored]
             ranks = competition_ranks(totals)
             worst = min(totals)
+            has_last = max(totals) != worst  # where all tie, nobody is last
             for (record, key, basic, innovation, total, band, low, coefficient), rank in zip(
                 scored, ranks, strict=True
             ):
@@ -204,7 +215,7 @@ def ladder(records: Iterable[Record]) -> list[Res]:
                 actions: list[tuple[str, str]] = []
                 if low:
                     actions.append(("self_reflection", "low_total_or_key"))
-                if total == worst or total < MINIMUM_STANDARD:
+                if (has_last and total == worst) or total < MINIMUM_STANDARD:
                     actions.append(("self_reflection", "face_link"))
                     actions.append(("mine_notice", "face_link_notice"))
                 holds = total < 60 or key < 35
@@ -219,6 +230,16 @@ def ladder(records: Iterable[Record]) -> list[Res]:
                 inaction = INACTION_RULES.get(attributes.get("inaction", "none"))
                 if inaction is not None:
                     actions.append(inaction)
+                warnings: tuple[str, ...] = ()
+                if (
+                    0 < count < top_step
+                    and ordinal - count + 1 == first_ordinal
+                    and first_ordinal > LADDER_START
+                ):
+                    warnings = (
+                        f"low_score: counted {count} in a row from {first_label} on, but "
+                        f"{first_label} {NO_HISTORY}; with earlier periods the count may be higher",
+                    )
                 results.append(
                     Res(
                         subject,
@@ -236,6 +257,7 @@ def ladder(records: Iterable[Record]) -> list[Res]:
                         {"mine_rank": rank},
                         [("ladder_pay", pay)],
                         actions,
+                        warnings,
                     )
                 )
     return results
@@ -386,6 +408,8 @@ def red_flag(records: Iterable[Record]) -> list[Res]:
     current: int | None = None
     with localcontext(prec=PRECISION, rounding=ROUND_HALF_EVEN):
         grouped = by_quarter(records)
+        first = min(grouped, default=(0, 1))
+        first_label = f"{first[0]:04d}-Q{first[1]}"
         for year, index in sorted(grouped):
             if year != current:
                 if current is not None:
@@ -399,6 +423,7 @@ def red_flag(records: Iterable[Record]) -> list[Res]:
             prizes = rank_prizes(ranks, bands)
             cut = flag_cut(ranks, RED_FLAGS)
             worst = min(totals)
+            has_last = max(totals) != worst  # where all tie, nobody is last
             for position, record in enumerate(rows):
                 subject = record["subject"]
                 total, rank, prize = totals[position], ranks[position], prizes[position]
@@ -410,9 +435,17 @@ def red_flag(records: Iterable[Record]) -> list[Res]:
                     rewards.append(("red_flag", None))
                 actions: list[tuple[str, str]] = []
                 count = 0
-                if total == worst and total < 85:
+                warnings: tuple[str, ...] = ()
+                if has_last and total == worst and total <= 85:
                     in_year[subject] += 1
                     count = in_year[subject]
+                    if year == first[0] and first[1] > 1:  # the year's count is read at year end
+                        before = ", ".join(f"{year:04d}-Q{i}" for i in range(1, first[1]))
+                        warnings = (
+                            f"last_and_low: counted {count} in {year} from {first_label} on, "
+                            f"but {first_label} {NO_HISTORY}; with {before} the count may be "
+                            "higher",
+                        )
                     step = escalation_step(LAST_AND_LOW_STEPS, count, record["attributes"])
                     if step is not None:
                         actions.append((step, "last_and_low"))
@@ -431,6 +464,7 @@ def red_flag(records: Iterable[Record]) -> list[Res]:
                         {"village_rank": rank},
                         rewards,
                         actions,
+                        warnings,
                     )
                 )
         if current is not None:
@@ -728,6 +762,7 @@ def write_csv(results: Sequence[Res], path: str | Path) -> None:
                 "withheld",
                 *(f"{m}_amount" for m in money),
                 "actions",
+                "warnings",
             ]
         )
         for r in results:
@@ -746,6 +781,7 @@ def write_csv(results: Sequence[Res], path: str | Path) -> None:
                     "",
                     *(format_number(amounts[k]) if k in amounts else "" for k in money),
                     ";".join(action for action, _ in r.actions),
+                    "\n".join(r.warnings),
                 ]
             )
 

@@ -256,6 +256,7 @@ def digest_result(r: partyscore.Result) -> Digest:
         tuple(r.ranks.items()),
         tuple((o.id, None if o.amount is None else f"{o.amount:f}") for o in r.rewards),
         tuple((o.id, o.rule) for o in r.actions),
+        r.warnings,
     )
 
 
@@ -270,6 +271,7 @@ def digest_res(r: Res) -> Digest:
         tuple(r.ranks.items()),
         tuple((i, None if a is None else f"{a:f}") for i, a in r.rewards),
         tuple(r.actions),
+        r.warnings,
     )
 
 
@@ -466,6 +468,7 @@ def json_content(evaluation: partyscore.Evaluation) -> dict[str, Any]:
                 "actions": [_outcome(o) for o in r.actions],
                 "explain": dict(r.explain),
                 "source": r.source,
+                "warnings": list(r.warnings),
             }
         )
     return {

@@ -132,8 +132,14 @@ def test_ladder_by_hand() -> None:
     assert str(result.scores["key"]) == "45"
     assert result.bands == {"step": "step2"}
     assert result.rewards == [("ladder_pay", Decimal("2700.00"))]
-    # alone in its quarter, the branch is also last: face link
-    assert result.actions == [("self_reflection", "face_link"), ("mine_notice", "face_link_notice")]
+    # alone in its quarter, the branch ranks below nobody: it is not last, and 88.50 is not
+    # below the minimum standard 70, so no face link
+    assert result.actions == []
+    # with a second branch above it, it is last: face link
+    above = {**ladder_record("2024-Q1", key_01="7", basic="45"), "subject": "zz-above"}
+    results = baselines.ladder([ladder_record("2024-Q1", key_01="7", basic="40"), above])
+    last = next(r for r in results if r.subject != "zz-above")
+    assert last.actions == [("self_reflection", "face_link"), ("mine_notice", "face_link_notice")]
 
 
 def test_escalation_by_hand() -> None:

@@ -119,11 +119,23 @@ def test_validate_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 # --------------------------------------------------------------------------- evaluate: formats
 
+# 開拓隊 is below 60 in 2024-Q1 (55) and 2024-Q2 (57), the example's first two quarters:
+# its run of low quarters reaches back to the first one, and 2023-Q4 may have been low too
+# (the scheme applies from 2016). In 2024-Q3 (52) the run of 3 is at the highest step.
+KAITUO_WARNINGS = [
+    f"開拓隊 2024-Q{n}: low_score: counted {n} in a row from 2024-Q1 on, but 2024-Q1 is the "
+    "first period of the input and no history was carried in; with earlier periods the count "
+    "may be higher"
+    for n in (1, 2)
+]
+EXAMPLE_ERR = "".join(f"warning: {w}\n" for w in KAITUO_WARNINGS)
+
 
 def test_evaluate_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "evaluate", SCHEME, EXAMPLE, "--format", "json")
-    assert (status, err) == (0, "")
+    assert (status, err) == (0, EXAMPLE_ERR)
     document = json.loads(out)
+    assert document["warnings"] == KAITUO_WARNINGS
     assert (document["scheme"], document["version"]) == ("chengzhuang-ladder", 1)
     results = document["results"]
     assert isinstance(results, list)
@@ -157,8 +169,11 @@ def test_evaluate_json(capsys: pytest.CaptureFixture[str]) -> None:
         ("ladder_pay", "ladder_pay", "3000.00", "CNY")
     ]
     assert first["actions"] == []
+    assert first["warnings"] == []
 
     last = find(results, "開拓隊", "2024-Q1")
+    assert last["warnings"] == [KAITUO_WARNINGS[0].removeprefix("開拓隊 2024-Q1: ")]
+    assert find(results, "開拓隊", "2024-Q3")["warnings"] == []
     assert last["scores"] == {
         "key": 30, "basic": 25, "innovation": 0, "total": 55, "coefficient": 0.7
     }
@@ -174,13 +189,13 @@ def test_evaluate_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_evaluate_csv(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "evaluate", SCHEME, EXAMPLE, "--format", "csv")
-    assert (status, err) == (0, "")
+    assert (status, err) == (0, EXAMPLE_ERR)
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == [
         "subject", "period", "kind", "group",
         "key", "basic", "innovation", "total", "coefficient",
         "step", "step_coefficient", "rank_mine_rank",
-        "rewards", "withheld", "ladder_pay_amount", "actions",
+        "rewards", "withheld", "ladder_pay_amount", "actions", "warnings",
     ]
     assert len(rows) == 1 + 48
     table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
@@ -190,18 +205,22 @@ def test_evaluate_csv(capsys: pytest.CaptureFixture[str]) -> None:
         "key": "44", "basic": "50", "innovation": "6", "total": "100.00",
         "coefficient": "1.00", "step": "step3", "step_coefficient": "1.0",
         "rank_mine_rank": "2", "rewards": "ladder_pay", "withheld": "",
-        "ladder_pay_amount": "3000.00", "actions": "",
+        "ladder_pay_amount": "3000.00", "actions": "", "warnings": "",
     }
     (last,) = [r for r in table if (r["subject"], r["period"]) == ("開拓隊", "2024-Q1")]
     assert last["actions"] == "self_reflection;self_reflection;mine_notice;admonition_talk"
     assert last["ladder_pay_amount"] == "2100.00"
+    assert last["warnings"] == KAITUO_WARNINGS[0].removeprefix("開拓隊 2024-Q1: ")
 
 
 def test_evaluate_table(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "evaluate", SCHEME, EXAMPLE, "--format", "table")
     assert (status, err) == (0, "")
     lines = out.splitlines()
-    assert len(lines) == 2 + 48
+    assert len(lines) == 2 + 48 + 2
+    assert lines[-2:] == [f"warning: {w}" for w in KAITUO_WARNINGS]
+    marked = [line.split()[:2] for line in lines if line.endswith(" [!]")]
+    assert marked == [["開拓隊", "2024-Q1"], ["開拓隊", "2024-Q2"]]
     assert lines[0].split()[:3] == ["subject", "period", "group"]
     assert set(lines[1]) == {"-", " "}
     (first,) = [line for line in lines if line.startswith("綜採一隊") and "2024-Q1" in line]
@@ -222,7 +241,7 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     status, out, err = run(
         capsys, "evaluate", SCHEME, EXAMPLE, "--format", "json", "--output", str(target)
     )
-    assert (status, out, err) == (0, "", "")
+    assert (status, out, err) == (0, "", EXAMPLE_ERR)
     _, printed, _ = run(capsys, "evaluate", SCHEME, EXAMPLE, "--format", "json")
     assert target.read_text(encoding="utf-8") == printed
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary left over

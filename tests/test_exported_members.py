@@ -25,6 +25,8 @@ def test_exported_members():
         "Diagnostic",
         "Evaluation",
         "EvaluationError",
+        "History",
+        "HistoryError",
         "Outcome",
         "PartyscoreError",
         "PeriodResults",
@@ -45,7 +47,12 @@ def test_exported_members():
 
 
 def test_every_error_is_a_partyscore_error():
-    for error in (partyscore.SchemeError, partyscore.RecordError, partyscore.EvaluationError):
+    for error in (
+        partyscore.SchemeError,
+        partyscore.RecordError,
+        partyscore.EvaluationError,
+        partyscore.HistoryError,
+    ):
         assert issubclass(error, partyscore.PartyscoreError)
 
 

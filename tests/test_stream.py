@@ -156,5 +156,5 @@ def test_csv_header_comes_from_the_scheme(tmp_path, capsys):
     assert next(csv.reader(io.StringIO(out))) == [
         "subject", "period", "kind", "group", "key", "basic", "innovation", "total",
         "coefficient", "step", "step_coefficient", "rank_mine_rank", "rewards", "withheld",
-        "ladder_pay_amount", "actions",
+        "ladder_pay_amount", "actions", "warnings",
     ]  # fmt: skip

@@ -21,6 +21,7 @@ from ._diagnostics import (
 )
 from ._engine import PeriodResults
 from ._evaluate import evaluate, iter_evaluate
+from ._history import History, HistoryError
 from ._records import Record, read_records
 from ._render import to_csv, to_json, to_table
 from ._results import Evaluation, Outcome, Result
@@ -32,6 +33,8 @@ __all__ = [
     "Diagnostic",
     "Evaluation",
     "EvaluationError",
+    "History",
+    "HistoryError",
     "Outcome",
     "PartyscoreError",
     "PeriodResults",

@@ -25,6 +25,7 @@ from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, EvaluationError
 from ._explain import Reasons, Values, places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
+from ._history import History, HistoryError, SubjectHistory, year_end_names
 from ._periods import PER_YEAR, Period, in_window
 from ._plan import (
     ConditionRule,
@@ -43,35 +44,81 @@ from ._results import Outcome, Result
 __all__ = ["Engine", "PeriodResults", "collector_paused"]
 
 
-class _History:
-    """What one subject carries from period to period."""
-
-    __slots__ = ("counts", "year", "year_values")
-
-    def __init__(self, escalations: int) -> None:
-        self.counts: list[tuple[int | None, int]] = [(None, 0)] * escalations
-        self.year: int | None = None
-        self.year_values: list[tuple[Row, list[Any]]] = []
-
-
 class Engine:
     """One evaluation: the generated program and the history carried across periods."""
 
-    def __init__(self, scheme: CompiledScheme) -> None:
+    def __init__(self, scheme: CompiledScheme, history: History | None = None) -> None:
         self.scheme = scheme
         self.plan: Plan = scheme.plan
         program = scheme.program
         assert isinstance(program, Program)
         self.program = program
         self.slots = program.slots
-        self.history: dict[str, _History] = {}
+        self.history: dict[str, SubjectHistory] = {}
         self.in_year: dict[int, set[str]] = {}  # subjects seen in each year not yet closed
         self.years: dict[int, list[Period]] = {}  # the periods of each year in effect
-        self.year_end_names = _year_end_names(self.plan) if program.year_end else ()
+        self.year_end_names = year_end_names(self.plan) if program.year_end else ()
         self.year_end_slots = [self.slots[n] for n in self.year_end_names]
         self.year_end_scores = tuple(r.id for r in self.plan.year_end if isinstance(r, ScoreRule))
         types = self.plan.types
         self.year_end_flags = tuple(n for n in self.year_end_names if types[n].name == "bool")
+        self.first: Period | None = None  # the first period known: carried in, or evaluated
+        self.last: Period | None = None  # the last period evaluated (or carried in)
+        self.carried: History | None = None
+        # Per escalation rule: its slot, and the count beyond which nothing more can happen
+        # (its highest step, unless another rule reads the count itself).
+        read = {n for r in (*self.plan.rules, *self.plan.year_end) for n in r.reads}
+        self.counted = tuple(
+            (r, self.slots[r.id], None if r.id in read else max(s.at for s in r.steps))
+            for r in program.escalations
+        )
+        self.may_be_short = False  # whether counts may lack periods before `first`
+        if history is not None:
+            self.carry(history)
+
+    def carry(self, history: History) -> None:
+        """Start from the state a previous run left (`History`), checked to be this
+        scheme's."""
+        model = self.scheme.model
+        if (history.scheme, history.version, history.first.kind) != (
+            model.id,
+            model.version,
+            model.period,
+        ):
+            raise HistoryError(
+                [
+                    Diagnostic(
+                        "<history>",
+                        0,
+                        0,
+                        "history-scheme",
+                        f"this history belongs to scheme {history.scheme!r} version "
+                        f"{history.version} ({history.first.kind}s), not to {model.id!r} "
+                        f"version {model.version} ({model.period}s)",
+                    )
+                ]
+            )
+        if history.subjects and (
+            next(iter(history.subjects.values())).counts.__len__() != len(self.counted)
+        ):
+            raise HistoryError(
+                [Diagnostic("<history>", 0, 0, "history-scheme", "the history's rules differ")]
+            )
+        self.carried = history
+        self.first = self.last = None
+        for subject, state in history.subjects.items():
+            mine = self.history[subject] = state.copy()
+            if mine.year is not None and mine.year_values:
+                self.in_year.setdefault(mine.year, set()).add(subject)
+
+    def export(self) -> History | None:
+        """The history state now, to carry into a later run (None before any period)."""
+        carried = self.carried
+        first = carried.first if carried is not None else self.first
+        last = self.last if self.last is not None else (carried.last if carried else None)
+        if first is None or last is None:
+            return None
+        return History(self.scheme, first, last, self.history)
 
     # -- one period ---------------------------------------------------------------------
 
@@ -79,7 +126,7 @@ class Engine:
         v = row.values
         history = self.history.get(row.subject)
         if history is None:
-            history = self.history[row.subject] = _History(len(self.program.escalations))
+            history = self.history[row.subject] = SubjectHistory(len(self.counted))
         v[ROW], v[HITS], v[HISTORY] = row, [], history.counts
         return v
 
@@ -247,6 +294,7 @@ class Engine:
                 "actions": tuple(actions),
                 "explain": reasons,
                 "source": row.where,
+                "warnings": self.short_counts(v, row.period) if self.may_be_short else (),
             }
         )
 
@@ -255,6 +303,9 @@ class Engine:
         year: when the `following` period of the input is in a later year, or there is
         none. The decimal context and the paused collector hold only while the period is
         worked out, never while the caller holds its results."""
+        if self.last is None:
+            self.begin(period, rows)
+        self.last = period
         closes_year = following is None or following.year != period.year
         # A year whose last period the input does not reach is still running: its year end
         # waits (for a later run, with history carried in).
@@ -262,12 +313,80 @@ class Engine:
         with decimal.localcontext(ARITHMETIC), collector_paused():
             return self._batch(period, rows, closes_year, year_over)
 
+    def begin(self, period: Period, rows: list[Row]) -> None:
+        """Before the first period: check it comes after any history carried in, and note
+        whether history rules may count fewer periods than happened."""
+        carried = self.carried
+        if carried is not None and period <= carried.last:
+            row = min(rows, key=lambda r: (r.file, r.line)) if rows else None
+            raise HistoryError(
+                [
+                    Diagnostic(
+                        row.file if row is not None else "<records>",
+                        row.line if row is not None else 0,
+                        0,
+                        "history-overlap",
+                        f"the records for {period} are not after the history carried "
+                        f"in, which covers {carried.first} to {carried.last}: give each "
+                        "period once, either in the records or in the history",
+                        "period",
+                    )
+                ]
+            )
+        if self.first is None:
+            self.first = carried.first if carried is not None else period
+        start = self.window_start()
+        self.may_be_short = bool(self.counted) and start is not None and self.first > start
+
+    def window_start(self) -> Period | None:
+        """The first period in which this version of the scheme applies."""
+        start = self.scheme.model.effective.start
+        for year in (start.year, start.year + 1):
+            periods = self.periods_in(year)
+            if periods:
+                return periods[0]
+        return None
+
+    def short_counts(self, v: list[Any], period: Period) -> tuple[str, ...]:
+        """Warnings for escalation counts that may lack periods before the first one known:
+        a run that reaches back to it, a count within a year that starts before it, unless
+        the count is already at the rule's highest step (and no other rule reads it)."""
+        first = self.first
+        assert first is not None
+        found: list[str] = []
+        known = (
+            f"the history carried in starts at {first}"
+            if self.carried is not None
+            else f"{first} is the first period of the input and no history was carried in"
+        )
+        for rule, slot, top in self.counted:
+            count = v[slot]
+            if not count or (top is not None and count >= top):
+                continue
+            if rule.consecutive:
+                if period.ordinal - int(count) + 1 == first.ordinal:
+                    found.append(
+                        f"{rule.id}: counted {count} in a row from {first} on, but {known}; "
+                        f"with earlier periods the count may be higher"
+                    )
+            elif period.year == first.year and first != self.periods_in(first.year)[0]:
+                before = [p.label for p in self.periods_in(first.year) if p < first]
+                found.append(
+                    f"{rule.id}: counted {count} in {period.year} from {first} on, but {known}; "
+                    f"with {', '.join(before)} the count may be higher"
+                )
+        return tuple(found)
+
     def _batch(
         self, period: Period, rows: list[Row], closes_year: bool, year_over: bool
     ) -> PeriodResults:
-        records = self.period(period, rows)
-        results = [self.result(v) for v in records]
         warnings: list[str] = []
+        results: list[Result] = []
+        # Years carried in from an earlier run that this run's periods have left behind.
+        for year in sorted(y for y in self.in_year if y < period.year):
+            results.extend(self.close_year(year, warnings))
+        records = self.period(period, rows)
+        results.extend(self.result(v) for v in records)
         has_year_end = self.program.year_end is not None
         if has_year_end:
             seen = self.in_year.setdefault(period.year, set())
@@ -284,18 +403,34 @@ class Engine:
                     f"before the last {self.plan.period} of the year"
                 )
                 subjects = []
-            for subject in subjects:
-                result, warning = self.year_end(subject, period.year)
-                if warning is not None:
-                    warnings.append(warning)
-                if result is not None:
-                    results.append(result)
+            results.extend(self.close(period.year, subjects, warnings))
+        if self.may_be_short:
+            warnings.extend(
+                f"{r.subject} {r.period}: {w}"
+                for r in results
+                if r.kind == "period"
+                for w in r.warnings
+            )
         batch = PeriodResults(results)
         batch.warnings = tuple(warnings)
         batch.period = period.label
         return batch
 
     # -- year end -----------------------------------------------------------------------
+
+    def close_year(self, year: int, warnings: list[str]) -> list[Result]:
+        """The year-end results of a year carried in and left behind by this run."""
+        return self.close(year, sorted(self.in_year.pop(year, ())), warnings)
+
+    def close(self, year: int, subjects: list[str], warnings: list[str]) -> list[Result]:
+        results = []
+        for subject in subjects:
+            result, warning = self.year_end(subject, year)
+            if warning is not None:
+                warnings.append(warning)
+            if result is not None:
+                results.append(result)
+        return results
 
     def remember(self, v: list[Any]) -> None:
         """Keep what year-end rules read of this period."""
@@ -328,6 +463,7 @@ class Engine:
         present = {row.period for row, _ in kept}
         missing = [p for p in every if p not in present]
         warning = None
+        notes: tuple[str, ...] = ()
         if missing:
             gaps = ", ".join(p.label for p in missing)
             have = f"{len(kept)} of {len(every)} {plan.period}s present"
@@ -339,10 +475,12 @@ class Engine:
                     f"{subject} {year}: no year-end result: no record for {gaps} ({have}; "
                     "year_end.missing: skip)"
                 )
-            warning = (
-                f"{subject} {year}: no record for {gaps} ({have}): year-end rules applied to "
-                "the periods present (year_end.missing: as_absent)"
+            note = (
+                f"no record for {gaps} ({have}): year-end rules applied to the periods present "
+                "(year_end.missing: as_absent)"
             )
+            notes = (note,)
+            warning = f"{subject} {year}: {note}"
         last: Row = kept[-1][0]
         # Each name's values in period order; parameters as the last period has them.
         columns = zip(*(vs for _, vs in kept), strict=True)
@@ -386,20 +524,10 @@ class Engine:
                 "actions": tuple(actions),
                 "explain": reasons,
                 "source": ", ".join(row.where for row, _ in kept),
+                "warnings": notes,
             }
         )
         return result, warning
-
-
-def _year_end_names(plan: Plan) -> tuple[str, ...]:
-    """The per-period names (numbers and flags) that year-end rules read: the only values
-    kept from period to period for them."""
-    read = {name for rule in plan.year_end for name in rule.reads}
-    return tuple(
-        name
-        for name, type_ in plan.types.items()
-        if name in read and type_.name in ("number", "bool") and name not in plan.parameters
-    )
 
 
 def _result(fields: dict[str, Any]) -> Result:
@@ -539,10 +667,13 @@ def _expression(rule: Rule, key: str) -> Any:
 
 class PeriodResults(tuple[Result, ...]):
     """The results of one period, in subject order, followed by any year-end results that
-    period completes; `warnings` says which year ends were not applied and why."""
+    period completes; `warnings` says which year ends were not applied and why, and
+    repeats each result's warnings with its subject and period. The last batch of a run
+    carries its `history`, to pass to a later run."""
 
     warnings: tuple[str, ...] = ()
     period: str = ""
+    history: History | None = None
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from typing import Any
 from ._compile import CompiledScheme
 from ._diagnostics import RecordError
 from ._engine import Engine, PeriodResults, collector_paused
+from ._history import History
 from ._periods import Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Result
@@ -29,6 +30,7 @@ def iter_evaluate(
     *,
     on_error: OnError = "collect",
     ordered: bool = False,
+    history: History | None = None,
 ) -> Iterator[PeriodResults]:
     """Evaluate period by period, yielding each period's results (`PeriodResults`, a tuple
     of `Result` with `period` and `warnings`) as soon as it is complete.
@@ -44,39 +46,58 @@ def iter_evaluate(
     remaining records are checked; a record out of period order is a ``period-order``
     problem.
 
+    `history` is the state an earlier run left (`Evaluation.history`, `History.read`):
+    escalation counts and the current year's values go on from it, and every record must
+    come after its last period. The last batch yielded carries the new `history`.
+
     >>> for batch in iter_evaluate(scheme, records):  # doctest: +SKIP
     ...     print(batch.period, len(batch))
 
     Raises:
         RecordError: for bad records (see `evaluate`).
         EvaluationError: when a valid record breaks a declared guarantee of the scheme.
+        HistoryError: when `history` belongs to another scheme or version, or a record
+            is not after its last period.
     """
     if ordered:
-        return _ordered(scheme, records, on_error)
+        return _ordered(scheme, records, on_error, history)
     rows = check_records(scheme, records, on_error)
     by_period: dict[Period, list[Row]] = defaultdict(list)
     for row in rows:
         by_period[row.period].append(row)
-    return _periods(scheme, by_period)
+    return _periods(scheme, by_period, history)
 
 
 def _ordered(
-    scheme: CompiledScheme, records: Iterable[Record | Mapping[str, Any]], on_error: OnError
+    scheme: CompiledScheme,
+    records: Iterable[Record | Mapping[str, Any]],
+    on_error: OnError,
+    history: History | None,
 ) -> Iterator[PeriodResults]:
     if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
         check_records(scheme, records, on_error)  # raises the shape error
     try:
-        yield from evaluate_stream(scheme, records, on_error=on_error)
+        yield from evaluate_stream(scheme, records, on_error=on_error, history=history)
     except OutOfOrder as exc:
         raise RecordError([exc.diagnostic()]) from None
 
 
-def _periods(scheme: CompiledScheme, by_period: dict[Period, list[Row]]) -> Iterator[PeriodResults]:
-    run = Engine(scheme)
+def _periods(
+    scheme: CompiledScheme, by_period: dict[Period, list[Row]], history: History | None
+) -> Iterator[PeriodResults]:
+    run = Engine(scheme, history)
     ordered = sorted(by_period)
     followers: list[Period | None] = [*ordered[1:], None] if ordered else []
+    batch = None
     for period, following in zip(ordered, followers, strict=True):
-        yield run.batch(period, by_period.pop(period), following)
+        batch = run.batch(period, by_period.pop(period), following)
+        if following is None:
+            batch.history = run.export()
+        yield batch
+    if batch is None and history is not None:
+        empty = PeriodResults()
+        empty.history = history
+        yield empty
 
 
 def evaluate(
@@ -84,6 +105,7 @@ def evaluate(
     records: Iterable[Record | Mapping[str, Any]],
     *,
     on_error: OnError = "collect",
+    history: History | None = None,
 ) -> Evaluation:
     """Apply a compiled scheme to records: scores, bands, ranks, rewards and actions.
 
@@ -96,20 +118,34 @@ def evaluate(
     >>> evaluation.get("fully-mech-1", "2024-Q1").values["coefficient"]  # doctest: +SKIP
     Decimal('0.9')
 
+    Pass the `history` of an earlier run (`Evaluation.history`, or `History.read` of a
+    file it wrote) to go on counting from it; the returned `Evaluation.history` carries
+    this run's state on.
+
     Raises:
         RecordError: for bad records, naming file, row, subject and field; with
             ``on_error="stop"`` only the first problem.
         EvaluationError: when a valid record breaks a declared guarantee of the scheme
             (a score outside its range, a score in no band with ``unbanded: error``).
+        HistoryError: when `history` belongs to another scheme or version, or a record
+            is not after its last period.
     """
     results: list[Result] = []
     warnings: list[str] = []
+    carried = history
     # The collector stays paused for the whole evaluation (no cycles are made), instead of
     # once per period: resuming it after each period would scan every result made so far.
     with collector_paused():
-        for batch in iter_evaluate(scheme, records, on_error=on_error):
+        for batch in iter_evaluate(scheme, records, on_error=on_error, history=history):
             results.extend(batch)
             warnings.extend(batch.warnings)
+            if batch.history is not None:
+                carried = batch.history
     return Evaluation(
-        scheme.model.id, scheme.model.version, tuple(results), tuple(warnings), scheme.plan
+        scheme.model.id,
+        scheme.model.version,
+        tuple(results),
+        tuple(warnings),
+        scheme.plan,
+        history=carried,
     )

@@ -18,7 +18,7 @@ from ._results import Evaluation, Outcome, Result
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _dumps(value: Any, level: int = 0) -> str:
+def dumps(value: Any, level: int = 0) -> str:
     """JSON text like ``json.dumps(indent=2, ensure_ascii=False)``, but a Decimal is written
     as a JSON number with exactly its digits (floats would round long decimals)."""
     parts: list[str] = []
@@ -98,6 +98,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "actions": [_outcome(o) for o in result.actions],
         "explain": dict(result.explain),
         "source": result.source,
+        "warnings": list(result.warnings),
     }
 
 
@@ -117,7 +118,7 @@ def _scalar(value: Any) -> str:
 
 
 def _flat(mapping: Mapping[str, Any], pad: str) -> str:
-    """A mapping of scalars, as `_dumps` writes it at the indent `pad` (its own line's)."""
+    """A mapping of scalars, as `dumps` writes it at the indent `pad` (its own line's)."""
     if not mapping:
         return "{}"
     inner = ",\n" + pad + "  "
@@ -138,8 +139,14 @@ def _outcomes(outcomes: tuple[Outcome, ...], pad: str) -> str:
     )
 
 
+def _texts(texts: tuple[str, ...], pad: str) -> str:
+    if not texts:
+        return "[]"
+    return "[\n" + ",\n".join(pad + "  " + _quote(t) for t in texts) + "\n" + pad + "]"
+
+
 def result_json(result: Result, level: int = 2) -> str:
-    """One result as `_dumps(result_to_dict(result), level)` writes it, without building the
+    """One result as `dumps(result_to_dict(result), level)` writes it, without building the
     dictionary first."""
     pad = "  " * level
     inner = pad + "  "
@@ -161,6 +168,7 @@ def result_json(result: Result, level: int = 2) -> str:
         ("actions", _outcomes(result.actions, inner)),
         ("explain", _flat(result.explain, inner)),
         ("source", _scalar(result.source)),
+        ("warnings", _texts(result.warnings, inner)),
     )
     return "{\n" + ",\n".join(f'{inner}"{k}": {v}' for k, v in fields) + "\n" + pad + "}"
 
@@ -173,7 +181,7 @@ def json_head(scheme: str, version: int) -> str:
 def json_tail(warnings: list[str] | tuple[str, ...], any_results: bool) -> str:
     """The end of a JSON document of results, after its last result."""
     close = "\n  ]" if any_results else "]"
-    return close + ',\n  "warnings": ' + _dumps(list(warnings), 1) + "\n}\n"
+    return close + ',\n  "warnings": ' + dumps(list(warnings), 1) + "\n}\n"
 
 
 def to_json(evaluation: Evaluation) -> str:
@@ -248,6 +256,7 @@ def csv_header(columns: Columns) -> str:
             "withheld",
             *(f"{m}_amount" for m in money),
             "actions",
+            "warnings",
         ]
     )
     return out.getvalue()
@@ -280,6 +289,7 @@ def csv_rows(results: Iterable[Result], columns: Columns) -> str:
                 ";".join(o.id for o in r.withheld),
                 *(amounts.get(k, "") for k in money),
                 ";".join(o.id for o in r.actions),
+                _safe("\n".join(r.warnings)),
             ]
         )
     return out.getvalue()
@@ -287,8 +297,8 @@ def csv_rows(results: Iterable[Result], columns: Columns) -> str:
 
 def to_csv(evaluation: Evaluation) -> str:
     """One row per result: identifiers, every score, band, value and rank, the ids of granted
-    rewards, withheld rewards and actions (each joined by ``;``) and one amount column per
-    money reward."""
+    rewards, withheld rewards and actions (each joined by ``;``), one amount column per
+    money reward, and the result's warnings (one per line of the cell)."""
     columns = _columns(evaluation)
     return csv_header(columns) + csv_rows(evaluation.results, columns)
 
@@ -306,7 +316,8 @@ def _width(text: str) -> int:
 
 
 def to_table(evaluation: Evaluation) -> str:
-    """A plain-text table for reading in a terminal, one line per result."""
+    """A plain-text table for reading in a terminal, one line per result; a result with
+    warnings is marked ``[!]`` and its warnings follow the table, with the evaluation's."""
     scores, bands, values, ranks, _ = _columns(evaluation)
     header = ["subject", "period", "group", *scores, *bands, *values, *ranks, "rewards", "actions"]
     rows = [header]
@@ -341,7 +352,8 @@ def to_table(evaluation: Evaluation) -> str:
                 *(format_value(r.values[k]) if k in r.values else "" for k in values),
                 *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
                 rewards or "-",
-                ", ".join(dict.fromkeys(o.id for o in r.actions)) or "-",
+                (", ".join(dict.fromkeys(o.id for o in r.actions)) or "-")
+                + (" [!]" if r.warnings else ""),
             ]
         )
     rows = [[_printable(cell) for cell in row] for row in rows]

@@ -131,6 +131,9 @@ class Result:
     `scores` holds sections and derived scores; `bands` the band id per banding; `values` the
     band payloads (e.g. ``coefficient``); `ranks` the rank per ranking; `explain` one line per
     computed name saying how it was reached; `source` the input rows it came from.
+    `warnings` says why the result may not be final: an escalation count that may lack
+    periods before the first one known (no history carried in), a year end over missing
+    periods.
     """
 
     subject: str
@@ -146,6 +149,7 @@ class Result:
     actions: tuple[Outcome, ...] = ()
     explain: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
+    warnings: tuple[str, ...] = ()
 
     def reward(self, id: str) -> Outcome | None:
         """The granted reward with this id, if any."""
@@ -159,7 +163,9 @@ class Result:
 @dataclass(frozen=True)
 class Evaluation:
     """All results of one evaluation, ordered by period, then subject; year-end rows follow
-    the last period of their year. `warnings` says what was not evaluated and why."""
+    the last period of their year. `warnings` says what was not evaluated and why, and
+    repeats each result's warnings with its subject and period. `history` is the state to
+    carry into a later run (`partyscore.History`), None when no period was evaluated."""
 
     scheme: str
     version: int
@@ -167,6 +173,8 @@ class Evaluation:
     warnings: tuple[str, ...] = ()
     plan: Any = field(default=None, repr=False, compare=False)
     """The compiled rules the results came from (`partyscore.plan.Plan`), when known."""
+    history: Any = field(default=None, repr=False, compare=False)
+    """What history rules carry into a later run (`partyscore.History`), when known."""
     _index: dict[tuple[str, str], Result] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

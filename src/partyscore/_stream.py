@@ -25,6 +25,7 @@ from typing import IO, Any
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._engine import Engine, PeriodResults
+from ._history import History
 from ._periods import Period, parse_period
 from ._records import OnError, Record, RowChecker, _Collector
 
@@ -131,20 +132,23 @@ def evaluate_stream(
     on_error: OnError = "collect",
     layout: _Collector | None = None,
     order: dict[str, int] | None = None,
+    history: History | None = None,
 ) -> Iterator[PeriodResults]:
     """Check records as they come, in period order, and evaluate each period as soon as the
     next one begins (which also tells whether it closes a year); one period's rows are held.
 
-    `layout` collects the problems the readers find in files (header, ragged rows): any of
-    those stops evaluation, and they are reported instead of value problems, as
-    `read_records` would. `order` numbers the input files, to report problems in input order.
+    `history` is the state an earlier run left, to go on from; the last batch carries the
+    state this run leaves. `layout` collects the problems the readers find in files
+    (header, ragged rows): any of those stops evaluation, and they are reported instead of
+    value problems, as `read_records` would. `order` numbers the input files, to report
+    problems in input order.
 
     Raises:
         OutOfOrder: when a record's period comes after a later period.
         RecordError: at the end, with every problem (or at the first, with ``on_error="stop"``).
         EvaluationError: when a valid record breaks a declared guarantee of the scheme.
     """
-    run = Engine(scheme)
+    run = Engine(scheme, history)
     values = _Collector(on_error)
     checker = RowChecker(scheme, values)
     kind = scheme.model.period
@@ -172,7 +176,13 @@ def evaluate_stream(
     if values.problems:
         raise RecordError(_in_order(values.problems, order))
     if current is not None:
-        yield run.batch(current, rows, following=None)
+        batch = run.batch(current, rows, following=None)
+        batch.history = run.export()
+        yield batch
+    elif history is not None:
+        empty = PeriodResults()
+        empty.history = history
+        yield empty
 
 
 def _in_order(problems: list[Diagnostic], order: dict[str, int] | None) -> list[Diagnostic]:

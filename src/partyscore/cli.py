@@ -18,6 +18,7 @@ from . import __version__
 from ._compile import CompiledScheme, iter_scheme_files, load_scheme
 from ._diagnostics import Diagnostic, PartyscoreError, SchemeError
 from ._engine import PeriodResults
+from ._history import History
 from ._records import OnError, Record, _Collector, iter_records
 from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, result_json, to_table
 from ._results import Evaluation, Result
@@ -97,13 +98,24 @@ does not grow with the number of periods (the table, which lines up its columns,
 exception). Records need not be sorted: when a period comes back after a later one, the
 records are first sorted into temporary files, one per period.
 
-exit status: 0 on success, 1 for an invalid scheme, bad records or an evaluation error.
+History rules count earlier periods: an escalation ("two quarters in a row", "the second
+time this year") and the year end read them. Evaluating one quarter at a time, carry the
+history from run to run: --history-out writes what the rules need of this run's periods
+(docs/history.md), --history-in reads it back in the next run, whose records must all
+come after it. Without it, a count that may lack earlier periods (the run starts after the
+scheme's first period, or mid-year) carries a warning on its result; --strict refuses it.
+
+exit status: 0 on success, 1 for an invalid scheme, bad records, a bad history file, an
+evaluation error, or (with --strict) a result with a warning.
 
 examples:
   partyscore evaluate schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv
   partyscore evaluate schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv --format json
   partyscore evaluate SCHEME INPUT --format csv --output results.csv
   partyscore evaluate SCHEME 2024-Q1.csv 2024-Q2.csv 2024-Q3.csv 2024-Q4.csv --format json
+  partyscore evaluate SCHEME 2024-Q1.csv --history-out history-2024-Q1.json
+  partyscore evaluate SCHEME 2024-Q2.csv --history-in history-2024-Q1.json \\
+      --history-out history-2024-Q2.json --strict
 """
 
 
@@ -231,6 +243,22 @@ def _parser() -> argparse.ArgumentParser:
         "--stop-at-first",
         action="store_true",
         help="report only the first bad record instead of all of them",
+    )
+    run.add_argument(
+        "--history-in",
+        metavar="FILE",
+        help="go on from the history an earlier run wrote with --history-out",
+    )
+    run.add_argument(
+        "--history-out",
+        metavar="FILE",
+        help="write the history this run leaves (counts, the year's values), for the next run",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 1, nothing written) a result with a warning, e.g. a count that "
+        "may lack earlier periods",
     )
     return parser
 
@@ -371,7 +399,7 @@ class _Spool:
 class _Results:
     """Writes batches of results in one format as they come; the table needs them all."""
 
-    def __init__(self, form: str, scheme: CompiledScheme, spool: _Spool) -> None:
+    def __init__(self, form: str, scheme: CompiledScheme, spool: _Spool, strict: bool) -> None:
         self.form = form
         self.scheme = scheme
         self.spool = spool
@@ -380,9 +408,16 @@ class _Results:
         self.warnings: list[str] = []
         self.count = 0
         self.started = False
+        self.strict = strict
+        self.refused: list[Result] = []  # with --strict, the results that carry a warning
+        self.history: History | None = None
 
     def add(self, batch: PeriodResults) -> None:
         self.warnings.extend(batch.warnings)
+        if batch.history is not None:
+            self.history = batch.history
+        if self.strict and batch.warnings:
+            self.refused.extend(r for r in batch if r.warnings)
         if self.form == "table":
             self.kept.extend(batch)
             return
@@ -417,6 +452,7 @@ class _Results:
 
 def _evaluate(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
+    history = History.read(args.history_in, scheme) if args.history_in else None
     on_error: OnError = "stop" if args.stop_at_first else "collect"
     order = {str(path): index for index, path in enumerate(args.input)}
 
@@ -429,24 +465,51 @@ def _evaluate(args: argparse.Namespace) -> int:
         given = records(layout)
         kind = scheme.model.period
         parts = spilled(given, kind, spill) if spill else given
-        results = _Results(args.format, scheme, spool)
-        for batch in evaluate_stream(scheme, parts, on_error=on_error, layout=layout, order=order):
+        results = _Results(args.format, scheme, spool, args.strict)
+        batches = evaluate_stream(
+            scheme, parts, on_error=on_error, layout=layout, order=order, history=history
+        )
+        for batch in batches:
             results.add(batch)
         results.finish()
         return results
 
+    target = args.output or "the output"
     try:
-        with _Spool(args.output) as spool:
+        with contextlib.ExitStack() as stack:
+            spool = stack.enter_context(_Spool(args.output))
+            saved = stack.enter_context(_Spool(args.history_out)) if args.history_out else None
             try:
                 results = run(spool, None)
             except OutOfOrder:
                 spool.restart()
                 with temporary_folder() as folder:
                     results = run(spool, folder)
+            if results.refused:
+                for r in results.refused:
+                    for warning in r.warnings:
+                        print(f"error: {r.subject} {r.period}: {warning}", file=sys.stderr)
+                print(
+                    f"partyscore: {len(results.refused)} result(s) with warnings, refused by "
+                    "--strict; nothing was written",
+                    file=sys.stderr,
+                )
+                return EXIT_INVALID
+            if saved is not None:
+                if results.history is None:
+                    print(
+                        f"partyscore: no history to write to {args.history_out}: the input "
+                        "has no records",
+                        file=sys.stderr,
+                    )
+                    return EXIT_INVALID
+                saved.write(results.history.to_json())
             spool.commit()
+            if saved is not None:
+                target = args.history_out
+                saved.commit()
     except OSError as exc:
-        where = args.output or "the output"
-        print(f"partyscore: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"partyscore: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
     if args.format != "table" or args.output:  # the table already ends with its warnings
         for warning in results.warnings:
