@@ -780,10 +780,18 @@ def write_csv(results: Sequence[Res], path: str | Path) -> None:
                     ";".join(reward for reward, _ in r.rewards),
                     "",
                     *(format_number(amounts[k]) if k in amounts else "" for k in money),
-                    ";".join(action for action, _ in r.actions),
+                    ";".join(action for action, _ in taken(r.actions)),
                     "\n".join(r.warnings),
                 ]
             )
+
+
+def taken(actions: list[tuple[str, str]]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each action once, with every rule that decided it, in rule order."""
+    rules: dict[str, list[str]] = {}
+    for action, rule in actions:
+        rules.setdefault(action, []).append(rule)
+    return [(action, tuple(by)) for action, by in rules.items()]
 
 
 # --------------------------------------------------------------------------- generators

@@ -255,7 +255,7 @@ def digest_result(r: partyscore.Result) -> Digest:
         _numbers(r.values),
         tuple(r.ranks.items()),
         tuple((o.id, None if o.amount is None else f"{o.amount:f}") for o in r.rewards),
-        tuple((o.id, o.rule) for o in r.actions),
+        tuple((o.id, o.rules) for o in r.actions),
         r.warnings,
     )
 
@@ -270,7 +270,7 @@ def digest_res(r: Res) -> Digest:
         _numbers(r.values),
         tuple(r.ranks.items()),
         tuple((i, None if a is None else f"{a:f}") for i, a in r.rewards),
-        tuple(r.actions),
+        tuple(baselines.taken(r.actions)),
         r.warnings,
     )
 
@@ -436,6 +436,8 @@ class PeerLadder:
 
 def _outcome(o: partyscore.Outcome) -> dict[str, Any]:
     data: dict[str, Any] = {"id": o.id, "rule": o.rule}
+    if o.also:
+        data["rules"] = list(o.rules)
     if o.amount is not None:
         data["amount"] = f"{o.amount:f}"
         data["currency"] = o.currency

@@ -179,12 +179,17 @@ def test_evaluate_json(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert (last["band"], last["rank"]) == ("no_step", 12)
     assert [(r["id"], r["amount"]) for r in last["rewards"]] == [("ladder_pay", "2100.00")]
-    assert [(a["id"], a["rule"]) for a in last["actions"]] == [
-        ("self_reflection", "low_total_or_key"),
-        ("self_reflection", "face_link"),
-        ("mine_notice", "face_link_notice"),
-        ("admonition_talk", "low_score"),
+    # self-reflection is decided by two rules (55 < 70, and last of twelve): taken once
+    assert [(a["id"], a["rule"], a.get("rules")) for a in last["actions"]] == [
+        ("self_reflection", "low_total_or_key", ["low_total_or_key", "face_link"]),
+        ("mine_notice", "face_link_notice", None),
+        ("admonition_talk", "low_score", None),
     ]
+    assert last["actions"][0]["because"] == (
+        "low_total_or_key: total < 70 or key < 40 with total=55.00, key=30; "
+        "face_link: mine_rank_last or total < minimum_standard with mine_rank_last=true, "
+        "total=55.00, minimum_standard=70"
+    )
 
 
 def test_evaluate_csv(capsys: pytest.CaptureFixture[str]) -> None:
@@ -208,7 +213,7 @@ def test_evaluate_csv(capsys: pytest.CaptureFixture[str]) -> None:
         "ladder_pay_amount": "3000.00", "actions": "", "warnings": "",
     }
     (last,) = [r for r in table if (r["subject"], r["period"]) == ("開拓隊", "2024-Q1")]
-    assert last["actions"] == "self_reflection;self_reflection;mine_notice;admonition_talk"
+    assert last["actions"] == "self_reflection;mine_notice;admonition_talk"
     assert last["ladder_pay_amount"] == "2100.00"
     assert last["warnings"] == KAITUO_WARNINGS[0].removeprefix("開拓隊 2024-Q1: ")
 

@@ -112,7 +112,11 @@ def reward_ids(result: partyscore.Result) -> list[str]:
 
 
 def actions_of(result: partyscore.Result) -> list[tuple[str, str]]:
-    return [(a.id, a.rule) for a in result.actions]
+    """(action, rule) for every rule that decided an action, in rule order; each action is
+    taken once, however many rules decided it."""
+    ids = [a.id for a in result.actions]
+    assert len(ids) == len(set(ids)), ids
+    return [(a.id, rule) for a in result.actions for rule in a.rules]
 
 
 def variant(old: str, new: str) -> str:
@@ -519,7 +523,7 @@ def test_example_csv_evaluates():
     assert {r.bands["grade"] for r in evaluation.results} == {b.id for b in grade.bands}
     granted = {o.id for r in evaluation.results for o in r.rewards}
     assert granted == {reward.id for reward in SCHEME.model.rewards}
-    fired = {o.rule for r in evaluation.results for o in r.actions}
+    fired = {rule for r in evaluation.results for o in r.actions for rule in o.rules}
     assert fired == {action.id for action in SCHEME.model.actions}
     assert any(r.withheld for r in evaluation.results)
     stage_of = {str(rec.subject): rec.attributes["stage"] for rec in records}

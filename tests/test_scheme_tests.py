@@ -240,7 +240,7 @@ cases:
     ]
 
 
-def test_an_action_taken_by_two_rules_pairs_up_with_each(tmp_path):
+def test_an_action_taken_by_two_rules_is_one_entry(tmp_path):
     scheme = MINI.replace(
         "  - id: repeat\n",
         "  - {id: warn_again, kind: condition, when: total < 5, action: warning}\n  - id: repeat\n",
@@ -249,24 +249,36 @@ def test_an_action_taken_by_two_rules_pairs_up_with_each(tmp_path):
     case = """\
 scheme: mini.yaml
 cases:
-  - name: an id alone does not take the one a rule names
+  - name: the action once, with both rules
     records: [{subject: b, period: 2024-Q1, points: {a: 1, b: 1}}]
-    expect: [{subject: b, period: 2024-Q1, actions: [warning, {id: warning, rule: warn}, talk]}]
-  - name: one outcome cannot meet two entries
+    expect:
+      - {subject: b, period: 2024-Q1, actions: [{id: warning, rules: [warn, warn_again]}, talk]}
+  - name: an id alone matches it too
+    records: [{subject: b, period: 2024-Q1, points: {a: 1, b: 1}}]
+    expect: [{subject: b, period: 2024-Q1, actions: [warning, talk]}]
+  - name: rule names the one rule that decided
+    records: [{subject: b, period: 2024-Q1, points: {a: 1, b: 1}}]
+    expect: [{subject: b, period: 2024-Q1, actions: [{id: warning, rule: warn}, talk]}]
+  - name: two entries for one action
     records: [{subject: b, period: 2024-Q1, points: {a: 1, b: 1}}]
     expect:
       - subject: b
         period: 2024-Q1
-        actions: [{id: warning, rule: warn}, {id: warning, rule: warn}, talk]
+        actions: [{id: warning, rule: warn}, {id: warning, rule: warn_again}, talk]
 """
     path = tmp_path / "mini.test.yaml"
     path.write_text(case, encoding="utf-8")
     tests = load_test_file(path)
     assert [run_case(tests, c).failures for c in tests.cases] == [
         (),
+        (),
         (
-            "b 2024-Q1 actions: expected [warning (warn), warning (warn), talk], "
-            "got [warning (warn), warning (warn_again), talk (repeat)]",
+            "b 2024-Q1 actions: expected [warning (warn), talk], "
+            "got [warning (warn, warn_again), talk (repeat)]",
+        ),
+        (
+            "b 2024-Q1 actions: expected [warning (warn), warning (warn_again), talk], "
+            "got [warning (warn, warn_again), talk (repeat)]",
         ),
     ]
 
@@ -433,6 +445,16 @@ FORMAT_ERRORS = [
             "rule 'warm'; did you mean 'warn'? [unknown-name]",
         ],
         id="unknown-names",
+    ),
+    pytest.param(
+        "scheme: mini.yaml\ncases:\n  - name: c\n    records: []\n    expect:\n"
+        "      - subject: b1\n        period: 2024-Q1\n"
+        "        actions: [{id: warning, rules: [warn, warm]}]\n",
+        [
+            "8:47: cases[c].expect[b1 2024-Q1].actions[warning].rules[warm]: the scheme has no "
+            "action rule 'warm'; did you mean 'warn'? [unknown-name]",
+        ],
+        id="unknown-rule-in-rules",
     ),
     pytest.param(
         "scheme: mini.yaml\ncases:\n  - name: c\n    records: []\n    records_file: x.csv\n"

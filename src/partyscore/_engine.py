@@ -273,7 +273,7 @@ class Engine:
         for hit in v[HITS]:
             outcome = _outcome(hit, reasons)
             if hit.rule.__class__ in _ACTIONS:
-                actions.append(outcome)
+                _take(actions, outcome)
             elif hit.withheld_by is not None:
                 withheld.append(outcome)
             else:
@@ -508,7 +508,10 @@ class Engine:
         reasons = Reasons(plan, env, last.group, year, year_end=True)
         for hit in hits:
             outcome = _outcome(hit, reasons)
-            (actions if hit.rule.__class__ is ConditionRule else rewards).append(outcome)
+            if hit.rule.__class__ is ConditionRule:
+                _take(actions, outcome)
+            else:
+                rewards.append(outcome)
         result = _result(
             {
                 "subject": subject,
@@ -542,6 +545,15 @@ _new = object.__new__
 _set = object.__setattr__
 _WITH_CURRENCY = (MoneyRule, RankPrizeRule)
 _ACTIONS = (ConditionRule, EscalationRule)
+
+
+def _take(actions: list[Outcome], outcome: Outcome) -> None:
+    """Add an action, once: an action an earlier rule already took gains this rule."""
+    for taken in actions:
+        if taken.id == outcome.id:
+            taken.also = (*taken.also, outcome)
+            return
+    actions.append(outcome)
 
 
 def _outcome(hit: Hit, reasons: Reasons) -> Outcome:

@@ -67,6 +67,8 @@ def _write(value: Any, level: int, out: Callable[[str], None]) -> None:
 
 def _outcome(outcome: Outcome) -> dict[str, Any]:
     data: dict[str, Any] = {"id": outcome.id, "rule": outcome.rule}
+    if outcome.also:
+        data["rules"] = list(outcome.rules)
     if outcome.amount is not None:
         data["amount"] = format_value(outcome.amount)
         data["currency"] = outcome.currency

@@ -25,12 +25,17 @@ class Outcome:
     `because` the condition or computation with the values it saw. Money has an exact
     `amount` and a `currency`. `blocked_by` is set on rewards withheld by a veto; `step` on
     an escalation's action is the 1-based position of the step applied.
+
+    An action is taken once per result: when several rules decide the same action, `rule`
+    is the first of them in rule order, `rules` names them all, `also` holds the outcomes
+    of the others (each with its own `because`), and `because` says why for each rule.
     """
 
     __slots__ = (
         "_because",
         "_hit",
         "_reasons",
+        "also",
         "amount",
         "blocked_by",
         "currency",
@@ -64,10 +69,23 @@ class Outcome:
         self._because = because
         self._reasons = reasons
         self._hit = hit
+        self.also: tuple[Outcome, ...] = ()
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule that decided this outcome, in rule order (usually just `rule`)."""
+        return (self.rule, *(o.rule for o in self.also))
 
     @property
     def because(self) -> str:
-        """Why: the condition or computation with the values it saw (written when read)."""
+        """Why: the condition or computation with the values it saw (written when read);
+        for an action several rules decided, ``rule: why`` for each, joined by ``; ``."""
+        if self.also:
+            return "; ".join(f"{o.rule}: {o._own()}" for o in (self, *self.also))
+        return self._own()
+
+    def _own(self) -> str:
+        """The `because` of this outcome's own rule."""
         if self._because is None:
             reasons = self._reasons
             self._because = reasons.because(self._hit) if reasons is not None else ""
@@ -75,7 +93,7 @@ class Outcome:
         return self._because
 
     def _key(self) -> tuple[Any, ...]:
-        return (self.id, self.rule, self.because, self.label, self.amount, self.currency)
+        return (self.id, self.rules, self.because, self.label, self.amount, self.currency)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Outcome):
@@ -88,7 +106,8 @@ class Outcome:
 
     def __repr__(self) -> str:
         return (
-            f"Outcome(id={self.id!r}, rule={self.rule!r}, because={self.because!r}, "
+            f"Outcome(id={self.id!r}, rule={self.rule!r}, rules={self.rules!r}, "
+            f"because={self.because!r}, "
             f"label={self.label!r}, amount={self.amount!r}, currency={self.currency!r}, "
             f"blocked_by={self.blocked_by!r}, step={self.step!r})"
         )

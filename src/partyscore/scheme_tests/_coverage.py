@@ -89,7 +89,7 @@ def _exercised(
     for result in evaluation.results:
         for outcome in result.rewards:
             yield ("rewards", outcome.id)
-        for outcome in result.actions:
+        for outcome in (o for taken in result.actions for o in (taken, *taken.also)):
             if outcome.rule in conditions:
                 yield ("actions", conditions[outcome.rule])
             elif outcome.rule in escalations:

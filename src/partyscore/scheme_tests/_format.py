@@ -124,9 +124,11 @@ class ExpectedReward(ExpectedOutcome):
 
 
 class ExpectedAction(ExpectedOutcome):
-    """``warning``, or ``{id: warning, rule: warn}`` (the rule that decided)."""
+    """``warning``, ``{id: warning, rule: warn}`` (the one rule that decided), or
+    ``{id: warning, rules: [warn, warn_again]}`` (every rule that decided, in rule order)."""
 
     rule: Text | None = None
+    rules: list[Text] | None = Field(default=None, min_length=1)
 
 
 RewardEntry = Annotated[ExpectedReward, BeforeValidator(_outcome_entry)]
@@ -553,13 +555,20 @@ class _Checker:
         self.outcomes(expected.withheld, (*path, "withheld"), names.rewards, "reward")
         self.outcomes(expected.actions, (*path, "actions"), names.actions, "action")
         for index, action in enumerate(expected.actions or ()):
-            rule = action.rule
-            if action.id in names.actions and rule is not None and rule not in names.rules:
-                self.error(
-                    (*path, "actions", index, "rule"),
-                    "unknown-name",
-                    f"the scheme has no action rule {rule!r}" + suggest(rule, names.rules),
-                )
+            if action.id not in names.actions:
+                continue
+            given = [((*path, "actions", index, "rule"), action.rule)] if action.rule else []
+            given += [
+                ((*path, "actions", index, "rules", n), rule)
+                for n, rule in enumerate(action.rules or ())
+            ]
+            for where, rule in given:
+                if rule not in names.rules:
+                    self.error(
+                        where,
+                        "unknown-name",
+                        f"the scheme has no action rule {rule!r}" + suggest(rule, names.rules),
+                    )
 
     def known(
         self, given: Mapping[str, object], known: list[str], path: PathKey, what: str

@@ -159,15 +159,30 @@ def _same_outcomes(expected: Sequence[ExpectedOutcome], got: Sequence[Outcome]) 
 
 
 def _matches(expected: ExpectedOutcome, outcome: Outcome) -> bool:
-    """Whether `outcome` has the expected id and every other field the expectation gives."""
+    """Whether `outcome` has the expected id and every other field the expectation gives;
+    `rule` means the one rule that decided it, `rules` all of them in rule order."""
     given = expected.model_dump(exclude_none=True)
-    return all(getattr(outcome, key) == value for key, value in given.items())
+    for key, value in given.items():
+        if key == "rule":
+            if outcome.rules != (value,):
+                return False
+        elif key == "rules":
+            if outcome.rules != tuple(value):
+                return False
+        elif getattr(outcome, key) != value:
+            return False
+    return True
 
 
 def _show_outcome(
-    id: str, amount: Decimal | None = None, currency: str | None = None, rule: str | None = None
+    id: str,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    rule: str | None = None,
+    rules: Sequence[str] | None = None,
 ) -> str:
-    """``ladder_pay 2400.00 CNY`` or ``self_reflection (face_link)``."""
+    """``ladder_pay 2400.00 CNY``, ``self_reflection (face_link)`` or
+    ``self_reflection (low_total_or_key, face_link)``."""
     text = id
     if amount is not None:
         text += f" {format_value(amount)}"
@@ -175,6 +190,8 @@ def _show_outcome(
         text += f" {currency}"
     if rule is not None:
         text += f" ({rule})"
+    if rules is not None:
+        text += f" ({', '.join(rules)})"
     return text
 
 
@@ -191,7 +208,8 @@ def _show_got(expected: Sequence[ExpectedOutcome], got: Sequence[Outcome]) -> st
             o.id,
             o.amount if "amount" in compared else None,
             o.currency if "currency" in compared else None,
-            o.rule if "rule" in compared else None,
+            None,
+            o.rules if compared & {"rule", "rules"} else None,
         )
         for o in got
     ]
