@@ -286,13 +286,14 @@ def test_the_written_history(tmp_path: Path) -> None:
     assert first.history is not None
     text = first.history.to_json()
     data = json.loads(text, parse_float=Decimal)
-    assert {k: data[k] for k in list(data)[:7]} == {
+    assert {k: data[k] for k in list(data)[:8]} == {
         "format": "partyscore-history",
         "format_version": 1,
         "scheme": "yongxi-red-flag",
         "version": 2,
         "period": "quarter",
         "first_period": "2024-Q1",
+        "declared_start": False,
         "last_period": "2024-Q1",
     }
     gulou = data["subjects"]["古樓坪村"]
@@ -408,3 +409,96 @@ def test_iter_evaluate_carries_history_on_its_last_batch() -> None:
         assert (last.first_period, last.last_period) == ("2024-Q1", "2024-Q3")
         (gulou,) = [r for r in batches[0] if r.subject == "古樓坪村"]
         assert gulou.action_ids() == ["year_end_ineligible"]
+
+
+# --------------------------------------------------------------------------- declared start
+
+
+def test_a_declared_start_counts_from_there_without_warnings() -> None:
+    start = History.start(LADDER, "2024-Q1")
+    assert (start.first_period, start.last_period, start.declared) == ("2024-Q1", "2023-Q4", True)
+    evaluation = partyscore.evaluate(LADDER, LADDER_RECORDS, history=start)
+    steps = [
+        [a.id for a in evaluation.get("開拓隊", p).actions if a.rule == "low_score"]
+        for p in ("2024-Q1", "2024-Q2", "2024-Q3")
+    ]
+    assert steps == [["admonition_talk"], ["removal"], ["dismissal"]]
+    assert all(r.warnings == () for r in evaluation.results)
+    assert evaluation.warnings == ()
+    carried = evaluation.history
+    assert carried is not None
+    data = json.loads(carried.to_json())
+    assert (data["first_period"], data["declared_start"], data["last_period"]) == (
+        "2024-Q1",
+        True,
+        "2024-Q4",
+    )
+    # records before the declared start are refused
+    with pytest.raises(HistoryError) as caught:
+        partyscore.evaluate(LADDER, LADDER_RECORDS, history=History.start(LADDER, "2024-Q2"))
+    assert "declares that counting starts at 2024-Q2" in caught.value.diagnostics[0].message
+
+
+def test_history_start_and_history_in_exclude_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scheme = str(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+    status, _, err = run(
+        capsys, "evaluate", scheme, str(LADDER_CSV), "--history-start", "2024-Q1",
+        "--history-in", str(tmp_path / "h.json"),
+    )  # fmt: skip
+    assert status == 2
+    assert err.startswith("partyscore: give --history-in or --history-start, not both")
+    status, _, err = run(capsys, "evaluate", scheme, str(LADDER_CSV), "--history-start", "2024")
+    assert status == 1
+    assert "'2024' is not a quarter label" in err
+
+
+def test_a_gap_after_the_history_is_a_warning() -> None:
+    start = History.start(LADDER, "2024-Q1")
+    (first,) = [partyscore.evaluate(LADDER, quarter(LADDER_RECORDS, "2024-Q1"), history=start)]
+    later = partyscore.evaluate(
+        LADDER, quarter(LADDER_RECORDS, "2024-Q3"), history=first.history
+    )
+    assert later.warnings[0] == (
+        "the history carried in ends at 2024-Q1 and the records start at 2024-Q3: 2024-Q2 was "
+        "not evaluated, so runs of consecutive periods start again"
+    )
+    # 開拓隊 low in Q1 and Q3: with Q2 unknown, Q3 is a first time
+    result = later.get("開拓隊", "2024-Q3")
+    assert [a.id for a in result.actions if a.rule == "low_score"] == ["admonition_talk"]
+
+
+def test_only_live_counts_are_carried() -> None:
+    # 開拓隊's run ends in 2024-Q4 (67, not under 60): nothing is carried for it
+    start = History.start(LADDER, "2024-Q1")
+    evaluation = partyscore.evaluate(LADDER, LADDER_RECORDS, history=start)
+    assert evaluation.history is not None
+    assert json.loads(evaluation.history.to_json())["subjects"] == {}
+    # after 2024-Q3: 開拓隊's run of 3 (55, 57, 52) and 綜掘一隊's of 2 (58, 54; 73 in Q1)
+    q3 = partyscore.evaluate(
+        LADDER,
+        quarter(LADDER_RECORDS, "2024-Q1", "2024-Q2", "2024-Q3"),
+        history=History.start(LADDER, "2024-Q1"),
+    )
+    assert q3.history is not None
+    assert json.loads(q3.history.to_json())["subjects"] == {
+        "綜掘一隊": {"counts": {"low_score": {"through": "2024-Q3", "count": 2}}},
+        "開拓隊": {"counts": {"low_score": {"through": "2024-Q3", "count": 3}}},
+    }
+
+
+def test_carried_values_are_checked_against_the_scheme(tmp_path: Path) -> None:
+    def wrong_parameter(data):
+        data["subjects"]["古樓坪村"]["year"]["parameters"]["red_flags"] = 2
+
+    assert codes(written(tmp_path, wrong_parameter)) == [
+        ("history-value", "subjects.古樓坪村.year.parameters.red_flags")
+    ]
+
+    def total_out_of_range(data):
+        data["subjects"]["古樓坪村"]["year"]["periods"][0]["values"]["total"] = 178
+
+    assert codes(written(tmp_path, total_out_of_range)) == [
+        ("history-value", "subjects.古樓坪村.year.periods[0].values.total")
+    ]

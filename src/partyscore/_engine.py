@@ -118,7 +118,8 @@ class Engine:
         last = self.last if self.last is not None else (carried.last if carried else None)
         if first is None or last is None:
             return None
-        return History(self.scheme, first, last, self.history)
+        declared = carried is not None and carried.declared
+        return History(self.scheme, first, last, self.history, declared=declared)
 
     # -- one period ---------------------------------------------------------------------
 
@@ -303,15 +304,31 @@ class Engine:
         year: when the `following` period of the input is in a later year, or there is
         none. The decimal context and the paused collector hold only while the period is
         worked out, never while the caller holds its results."""
+        gap = None
         if self.last is None:
             self.begin(period, rows)
+            carried = self.carried
+            if carried is not None and period.ordinal > carried.last.ordinal + 1:
+                after = Period(*_next(carried.last), period.kind)
+                per_year = PER_YEAR[period.kind]
+                year, index = divmod(period.ordinal - 1, per_year)
+                before = Period(year, index + 1, period.kind)
+                missing = f"{after} was" if after == before else f"{after} to {before} were"
+                gap = (
+                    f"the history carried in ends at {carried.last} and the records start at "
+                    f"{period}: {missing} not evaluated, so runs of consecutive periods start "
+                    "again"
+                )
         self.last = period
         closes_year = following is None or following.year != period.year
         # A year whose last period the input does not reach is still running: its year end
         # waits (for a later run, with history carried in).
         year_over = following is not None or period == self.periods_in(period.year)[-1]
         with decimal.localcontext(ARITHMETIC), collector_paused():
-            return self._batch(period, rows, closes_year, year_over)
+            batch = self._batch(period, rows, closes_year, year_over)
+        if gap is not None:
+            batch.warnings = (gap, *batch.warnings)
+        return batch
 
     def begin(self, period: Period, rows: list[Row]) -> None:
         """Before the first period: check it comes after any history carried in, and note
@@ -319,6 +336,10 @@ class Engine:
         carried = self.carried
         if carried is not None and period <= carried.last:
             row = min(rows, key=lambda r: (r.file, r.line)) if rows else None
+            if carried.declared and carried.last.ordinal < carried.first.ordinal:
+                covers = f"declares that counting starts at {carried.first}"
+            else:
+                covers = f"covers {carried.first} to {carried.last}"
             raise HistoryError(
                 [
                     Diagnostic(
@@ -327,8 +348,8 @@ class Engine:
                         0,
                         "history-overlap",
                         f"the records for {period} are not after the history carried "
-                        f"in, which covers {carried.first} to {carried.last}: give each "
-                        "period once, either in the records or in the history",
+                        f"in, which {covers}: give each period once, either in the "
+                        "records or in the history",
                         "period",
                     )
                 ]
@@ -336,7 +357,10 @@ class Engine:
         if self.first is None:
             self.first = carried.first if carried is not None else period
         start = self.window_start()
-        self.may_be_short = bool(self.counted) and start is not None and self.first > start
+        declared = carried is not None and carried.declared
+        self.may_be_short = (
+            bool(self.counted) and not declared and start is not None and self.first > start
+        )
 
     def window_start(self) -> Period | None:
         """The first period in which this version of the scheme applies."""
@@ -545,6 +569,13 @@ _new = object.__new__
 _set = object.__setattr__
 _WITH_CURRENCY = (MoneyRule, RankPrizeRule)
 _ACTIONS = (ConditionRule, EscalationRule)
+
+
+def _next(period: Period) -> tuple[int, int]:
+    """The year and index of the period after `period`."""
+    if period.index == PER_YEAR[period.kind]:
+        return period.year + 1, 1
+    return period.year, period.index + 1
 
 
 def _take(actions: list[Outcome], outcome: Outcome) -> None:

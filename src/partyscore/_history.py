@@ -21,6 +21,7 @@ from ._diagnostics import Diagnostic, PartyscoreError
 from ._loader import label, parse_yaml, read_text
 from ._numbers import NumberError, read_number
 from ._periods import Period, parse_period
+from ._plan import ScoreRule
 from ._render import dumps
 from ._text import clean_text
 
@@ -85,7 +86,7 @@ class History:
     must all come after it.
     """
 
-    __slots__ = ("_scheme", "first", "last", "subjects")
+    __slots__ = ("_scheme", "declared", "first", "last", "subjects")
 
     def __init__(
         self,
@@ -93,12 +94,36 @@ class History:
         first: Period,
         last: Period,
         subjects: Mapping[str, SubjectHistory],
+        *,
+        declared: bool = False,
     ) -> None:
         self._scheme = scheme
         self.first = first
         self.last = last
         self.subjects = subjects
         """Each subject's state (internal; read by the engine)."""
+        self.declared = declared
+        """Whether `first_period` was declared the start of counting (`History.start`):
+        then no count warns that it may lack earlier periods."""
+
+    @classmethod
+    def start(cls, scheme: CompiledScheme, period: str) -> History:
+        """An empty history that declares history rules count from `period`: what came
+        before is taken as nothing (a scheme adopted then, or records kept since then),
+        and no count warns that it may lack earlier periods. Records must start at
+        `period` or later.
+
+        Raises:
+            HistoryError: when `period` is not a period label of the scheme's kind.
+        """
+        kind = scheme.model.period
+        try:
+            first = parse_period(period, kind)
+        except ValueError as exc:
+            raise HistoryError(
+                [Diagnostic("<history>", 0, 0, "history-periods", str(exc), "history-start")]
+            ) from None
+        return cls(scheme, first, _from_ordinal(first.ordinal - 1, kind), {}, declared=True)
 
     @property
     def scheme(self) -> str:
@@ -123,8 +148,7 @@ class History:
     def __repr__(self) -> str:
         return (
             f"History(scheme={self.scheme!r}, version={self.version}, "
-            f"first_period={self.first_period!r}, last_period={self.last_period!r}, "
-            f"subjects={len(self.subjects)})"
+            f"first_period={self.first_period!r}, last_period={self.last_period!r})"
         )
 
     # -- writing ------------------------------------------------------------------------
@@ -138,6 +162,7 @@ class History:
             "version": self.version,
             "period": self.first.kind,
             "first_period": self.first_period,
+            "declared_start": self.declared,
             "last_period": self.last_period,
             "subjects": dict(self._subjects()),
         }
@@ -152,8 +177,13 @@ class History:
         for subject in sorted(self.subjects):
             state = self.subjects[subject]
             counts: dict[str, Any] = {}
+            end = self.last
             for rule, (last, count) in zip(rules, state.counts, strict=True):
+                # a run that ended before the last period, a count of an earlier year: the
+                # next period starts them again, so they are not carried
                 if count <= 0 or last is None:
+                    continue
+                if last != (end.ordinal if rule.consecutive else end.year):
                     continue
                 if rule.consecutive:
                     counts[rule.id] = {"through": _from_ordinal(last, kind).label, "count": count}
@@ -194,7 +224,9 @@ class History:
             HistoryError: naming the file, line and key of every problem: not JSON, another
                 scheme, version or period kind, an unknown rule or value name, a bad value.
         """
-        text, problem = read_text(path, max_bytes=MAX_HISTORY_BYTES, too_large="history file")
+        text, problem = read_text(
+            path, max_bytes=MAX_HISTORY_BYTES, too_large="; is it a history file?"
+        )
         if problem is not None:
             raise HistoryError([problem])
         assert text is not None
@@ -281,7 +313,7 @@ class _Reader:
             )
             return None
         known = {"format", "format_version", "scheme", "version", "period"}
-        known |= {"first_period", "last_period", "subjects"}
+        known |= {"first_period", "declared_start", "last_period", "subjects"}
         for key in data:
             if key not in known:
                 self.problem((key,), "unknown-key", f"unknown key {key!r}")
@@ -302,7 +334,12 @@ class _Reader:
             return None
         first = self.period(("first_period",), data["first_period"])
         last = self.period(("last_period",), data["last_period"])
-        if first is not None and last is not None and first > last:
+        declared = data["declared_start"]
+        if type(declared) is not bool:
+            message = f"expected true or false, got {declared!r}"
+            self.problem(("declared_start",), "history-value", message)
+        empty = 1 if declared is True else 0  # a declared start may carry no period yet
+        if first is not None and last is not None and first.ordinal > last.ordinal + empty:
             self.problem(("first_period",), "history-periods", f"{first} is after {last}")
         subjects_data = data["subjects"]
         subjects: dict[str, SubjectHistory] = {}
@@ -317,7 +354,7 @@ class _Reader:
             return None
         assert first is not None
         assert last is not None
-        return History(self.scheme, first, last, subjects)
+        return History(self.scheme, first, last, subjects, declared=declared is True)
 
     def period(self, path: PathKey, value: Any) -> Period | None:
         if not isinstance(value, str):
@@ -418,9 +455,16 @@ class _Reader:
         if self.mapping(
             (*path, "parameters"), parameters, set(plan.parameters), set(plan.parameters)
         ):
-            for name in plan.parameters:
-                number = self.number((*path, "parameters", name), parameters[name])
-                if number is not None:
+            for name, parameter in plan.parameters.items():
+                where = (*path, "parameters", name)
+                number = self.number(where, parameters[name])
+                possible = (
+                    {parameter.value} if parameter.by is None else set(parameter.values.values())
+                )
+                if number is not None and number not in possible:
+                    shown = " or ".join(sorted(str(p) for p in possible))
+                    self.problem(where, "history-value", f"{number} is not {name} ({shown})")
+                elif number is not None:
                     values[slots[name]] = number
         periods = value["periods"]
         if not isinstance(periods, list) or not periods:
@@ -428,6 +472,7 @@ class _Reader:
             return
         names = year_end_names(plan)
         types = plan.types
+        ranges = {r.id: (r.min, r.max) for r in plan.rules if isinstance(r, ScoreRule)}
         before: Period | None = None
         kept: list[tuple[Row, list[Any]]] = []
         for index, item in enumerate(periods):
@@ -468,7 +513,17 @@ class _Reader:
                         )
                     row_values.append(raw)
                 else:
-                    row_values.append(self.number((*here, "values", name), raw))
+                    number = self.number((*here, "values", name), raw)
+                    low, high = ranges.get(name, (None, None))
+                    if number is not None and (
+                        (low is not None and number < low) or (high is not None and number > high)
+                    ):
+                        self.problem(
+                            (*here, "values", name),
+                            "history-value",
+                            f"{name} = {number} is outside its declared range {low}..{high}",
+                        )
+                    row_values.append(number)
             row = Row(
                 subject, period, group, values, file, int(line) if line.isdigit() else 0, program
             )

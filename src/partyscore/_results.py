@@ -184,7 +184,8 @@ class Evaluation:
     """All results of one evaluation, ordered by period, then subject; year-end rows follow
     the last period of their year. `warnings` says what was not evaluated and why, and
     repeats each result's warnings with its subject and period. `history` is the state to
-    carry into a later run (`partyscore.History`), None when no period was evaluated."""
+    carry into a later run (`partyscore.History`): with no records, the history carried in;
+    None when there is neither."""
 
     scheme: str
     version: int

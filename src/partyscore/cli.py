@@ -104,6 +104,9 @@ history from run to run: --history-out writes what the rules need of this run's 
 (docs/history.md), --history-in reads it back in the next run, whose records must all
 come after it. Without it, a count that may lack earlier periods (the run starts after the
 scheme's first period, or mid-year) carries a warning on its result; --strict refuses it.
+To start a chain where the records start (no earlier periods are to count, say the first
+quarter kept in partyscore), declare it with --history-start PERIOD: recorded in the
+history written, and no count warns that it lacks what came before.
 
 exit status: 0 on success, 1 for an invalid scheme, bad records, a bad history file, an
 evaluation error, or (with --strict) a result with a warning.
@@ -113,7 +116,8 @@ examples:
   partyscore evaluate schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv --format json
   partyscore evaluate SCHEME INPUT --format csv --output results.csv
   partyscore evaluate SCHEME 2024-Q1.csv 2024-Q2.csv 2024-Q3.csv 2024-Q4.csv --format json
-  partyscore evaluate SCHEME 2024-Q1.csv --history-out history-2024-Q1.json
+  partyscore evaluate SCHEME 2024-Q1.csv --history-start 2024-Q1 \\
+      --history-out history-2024-Q1.json
   partyscore evaluate SCHEME 2024-Q2.csv --history-in history-2024-Q1.json \\
       --history-out history-2024-Q2.json --strict
 """
@@ -248,6 +252,12 @@ def _parser() -> argparse.ArgumentParser:
         "--history-in",
         metavar="FILE",
         help="go on from the history an earlier run wrote with --history-out",
+    )
+    run.add_argument(
+        "--history-start",
+        metavar="PERIOD",
+        help="declare that history rules count from PERIOD (e.g. 2024-Q1): earlier periods "
+        "are taken as none; instead of --history-in",
     )
     run.add_argument(
         "--history-out",
@@ -452,7 +462,16 @@ class _Results:
 
 def _evaluate(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
+    if args.history_in and args.history_start:
+        print(
+            "partyscore: give --history-in or --history-start, not both: a history carried "
+            "in already says where its counts start",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     history = History.read(args.history_in, scheme) if args.history_in else None
+    if args.history_start:
+        history = History.start(scheme, args.history_start)
     on_error: OnError = "stop" if args.stop_at_first else "collect"
     order = {str(path): index for index, path in enumerate(args.input)}
 
