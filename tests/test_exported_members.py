@@ -72,9 +72,10 @@ PUBLIC_MODULES = {
     ],
     "partyscore.scheme_tests": [
         "BOUNDS", "CATEGORIES", "TEST_SUFFIX", "Case", "CaseResult", "Coverage",
-        "CoverageCategory", "SchemeReport", "SchemeTestError", "SchemeTestFile",
-        "SchemeTestReport", "coverage_items", "find_test_files", "load_test_file",
-        "measure_coverage", "run_case", "run_test_file", "run_tests", "untested_schemes",
+        "CoverageCategory", "Mutant", "MutantResult", "MutationReport", "SchemeReport",
+        "SchemeTestError", "SchemeTestFile", "SchemeTestReport", "coverage_items",
+        "find_test_files", "load_test_file", "measure_coverage", "mutants", "run_case",
+        "run_mutations", "run_test_file", "run_tests", "untested_schemes",
     ],
     "partyscore.testing": [
         "Boundary", "Records", "boundary_records", "check_all", "check_bounds_inclusive",

@@ -502,3 +502,39 @@ def test_carried_values_are_checked_against_the_scheme(tmp_path: Path) -> None:
     assert codes(written(tmp_path, total_out_of_range)) == [
         ("history-value", "subjects.古樓坪村.year.periods[0].values.total")
     ]
+
+
+def test_a_declared_start_mid_year_has_a_year_end_over_its_periods() -> None:
+    # counting declared to start at 2024-Q2: 2024's year end is over Q2 to Q4, no warning
+    start = History.start(YONGXI, "2024-Q2")
+    records = quarter(YONGXI_RECORDS, "2024-Q2", "2024-Q3", "2024-Q4")
+    evaluation = partyscore.evaluate(YONGXI, records, history=start)
+    gulou = evaluation.get("古樓坪村", "2024")
+    # (81 + 86 + 79) / 3 = 246 / 3 = 82.00; last twice (Q2, Q4) in these periods
+    assert gulou.scores["annual_score"] == Decimal("82.00")
+    assert gulou.action_ids() == [
+        "year_end_ineligible",
+        "performance_subsidy_cancelled",
+        "rectification",
+    ]
+    assert all(r.warnings == () for r in evaluation.results)
+    assert evaluation.warnings == ()
+
+
+def test_a_declared_start_before_the_records_is_a_gap() -> None:
+    start = History.start(YONGXI, "2024-Q1")
+    evaluation = partyscore.evaluate(YONGXI, quarter(YONGXI_RECORDS, "2024-Q3"), history=start)
+    # Yongxi counts within the year only: no word about runs
+    assert evaluation.warnings[0] == (
+        "counting starts at 2024-Q1 (a declared start) and the records start at 2024-Q3: "
+        "2024-Q1 to 2024-Q2 were not evaluated"
+    )
+
+
+def test_declared_start_may_be_left_out(tmp_path: Path) -> None:
+    def without(data):
+        del data["declared_start"]
+
+    path = written(tmp_path, without)
+    history = History.read(path, YONGXI)
+    assert (history.declared, history.last_period) == (False, "2024-Q2")

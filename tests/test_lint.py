@@ -246,7 +246,11 @@ def test_broken_copy_unreachable_band(path):
     text = dump(broken)
     found = partyscore.load_scheme_text(text, file=path.name).warnings
     codes = [(d.code, d.line) for d in found]
-    assert codes == [("band-unreachable", line_of(text, r"- id: never_reached$"))]
+    unreachable = ("band-unreachable", line_of(text, r"- id: never_reached$"))
+    # where the banded score declares a max (below 1000000), the first band reaches past it
+    declared = [s for s in data.get("scores", []) if s["id"] == main_score(data) and "max" in s]
+    beyond = [("band-beyond-range", line_of(text, r"- id: reached$"))] if declared else []
+    assert codes == [*beyond, unreachable]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
@@ -328,3 +332,27 @@ def test_monotone_counts_the_unbanded_band_where_it_applies():
     assert error.value.render() == (
         f"s.yaml:{line}:9: bands[pay_level].bands[high]: pay_level is declared monotone, but "
         "pay falls from 300 in middle to 200 in high [not-monotone]")
+
+
+def test_a_band_past_the_declared_range() -> None:
+    from tests.scheme_text import head
+
+    text = head("beyond", "界") + (
+        "sections:\n"
+        "  - id: work\n"
+        "    items: [{id: a, max: 60}, {id: b, max: 50}]\n"
+        "scores:\n"
+        "  - {id: total, expr: work, min: 0, max: 110}\n"
+        "bands:\n"
+        "  - id: step\n"
+        "    score: total\n"
+        "    unbanded: error\n"
+        "    bands:\n"
+        "      - {id: low, at_least: -1, below: 90}\n"
+        "      - {id: top, at_least: 90, at_most: 111}\n"
+    )
+    found = partyscore.load_scheme_text(text, file="beyond.yaml").warnings
+    assert [(d.code, d.line, d.message) for d in found] == [
+        ("band-beyond-range", 21, "low [-1, 90) reaches below total's declared min 0"),
+        ("band-beyond-range", 22, "top [90, 111] reaches past total's declared max 110"),
+    ]

@@ -314,10 +314,15 @@ class Engine:
                 year, index = divmod(period.ordinal - 1, per_year)
                 before = Period(year, index + 1, period.kind)
                 missing = f"{after} was" if after == before else f"{after} to {before} were"
+                since = (
+                    f"counting starts at {carried.first} (a declared start)"
+                    if carried.declared and carried.last < carried.first
+                    else f"the history carried in ends at {carried.last}"
+                )
+                runs = any(r.consecutive for r, _, _ in self.counted)
                 gap = (
-                    f"the history carried in ends at {carried.last} and the records start at "
-                    f"{period}: {missing} not evaluated, so runs of consecutive periods start "
-                    "again"
+                    f"{since} and the records start at {period}: {missing} not evaluated"
+                    + (", so runs of consecutive periods start again" if runs else "")
                 )
         self.last = period
         closes_year = following is None or following.year != period.year
@@ -484,6 +489,9 @@ class Engine:
         history.year_values = []
         plan = self.plan
         every = self.periods_in(year)
+        carried = self.carried
+        if carried is not None and carried.declared:  # nothing before a declared start
+            every = [p for p in every if p >= carried.first]
         present = {row.period for row, _ in kept}
         missing = [p for p in every if p not in present]
         warning = None

@@ -121,7 +121,7 @@ class History:
             first = parse_period(period, kind)
         except ValueError as exc:
             raise HistoryError(
-                [Diagnostic("<history>", 0, 0, "history-periods", str(exc), "history-start")]
+                [Diagnostic("--history-start", 0, 0, "history-periods", str(exc))]
             ) from None
         return cls(scheme, first, _from_ordinal(first.ordinal - 1, kind), {}, declared=True)
 
@@ -317,7 +317,7 @@ class _Reader:
         for key in data:
             if key not in known:
                 self.problem((key,), "unknown-key", f"unknown key {key!r}")
-        for key in sorted(known - set(data)):
+        for key in sorted(known - set(data) - {"declared_start"}):  # that one may be left out
             self.problem((), "missing-key", f"missing required key {key!r}")
         if self.problems:
             return None
@@ -334,7 +334,7 @@ class _Reader:
             return None
         first = self.period(("first_period",), data["first_period"])
         last = self.period(("last_period",), data["last_period"])
-        declared = data["declared_start"]
+        declared = data.get("declared_start", False)
         if type(declared) is not bool:
             message = f"expected true or false, got {declared!r}"
             self.problem(("declared_start",), "history-value", message)
@@ -521,7 +521,8 @@ class _Reader:
                         self.problem(
                             (*here, "values", name),
                             "history-value",
-                            f"{name} = {number} is outside its declared range {low}..{high}",
+                            f"{name} = {number} is outside its declared range "
+                            f"{'' if low is None else low}..{'' if high is None else high}",
                         )
                     row_values.append(number)
             row = Row(

@@ -7,6 +7,7 @@ input data:
 
 - ``band-gap``: reachable scores that fall in no band of a banding with ``unbanded: error``;
 - ``band-unreachable``: a band no reachable score falls in;
+- ``band-beyond-range``: a band bound outside its score's declared ``min``/``max``;
 - ``rule-unreachable``: a reward or action (or escalation step) whose condition never holds;
 - ``cap-mismatch``: item maxima that do not add up to a section's cap (bonus sections may
   exceed their cap on purpose);
@@ -137,6 +138,7 @@ class Linter:
                     "band-unreachable",
                     f"{band.id} {band.interval} is never reached: {rule.score} lies in {reach}",
                 )
+        self.beyond(rule)
         gaps = list(_gaps(rule.bands, reach, step))
         if rule.unbanded is None:
             for gap in (_show(*g) for g in gaps):
@@ -149,6 +151,30 @@ class Linter:
                 )
         if rule.monotone:
             self.monotone(rule, gaps)
+
+    def beyond(self, rule: BandingRule) -> None:
+        """A band bound outside its score's declared range: a bound no score can be near,
+        most likely a slip (``at_most: 111`` for a total of at most 110)."""
+        score = next(
+            (r for r in self.plan.rules if isinstance(r, ScoreRule) and r.id == rule.score), None
+        )
+        if score is None:
+            return
+        for band in rule.bands:
+            if score.max is not None and band.hi.is_finite() and band.hi > score.max:
+                self.warn(
+                    band.path,
+                    "band-beyond-range",
+                    f"{band.id} {band.interval} reaches past {score.id}'s declared max "
+                    f"{_plain(score.max)}",
+                )
+            if score.min is not None and band.lo.is_finite() and band.lo < score.min:
+                self.warn(
+                    band.path,
+                    "band-beyond-range",
+                    f"{band.id} {band.interval} reaches below {score.id}'s declared min "
+                    f"{_plain(score.min)}",
+                )
 
     def monotone(self, rule: BandingRule, gaps: list[Gap]) -> None:
         """Payload never falls as scores rise; the unbanded band counts wherever it applies."""

@@ -25,7 +25,13 @@ from ._results import Evaluation, Result
 from ._schema import scheme_json_schema_text
 from ._stream import OutOfOrder, evaluate_stream, spilled, temporary_folder
 from ._versions import version_problems
-from .scheme_tests import find_test_files, run_tests
+from .scheme_tests import (
+    MutationReport,
+    find_test_files,
+    load_test_file,
+    run_mutations,
+    run_tests,
+)
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -109,7 +115,7 @@ quarter kept in partyscore), declare it with --history-start PERIOD: recorded in
 history written, and no count warns that it lacks what came before.
 
 exit status: 0 on success, 1 for an invalid scheme, bad records, a bad history file, an
-evaluation error, or (with --strict) a result with a warning.
+evaluation error, or (with --strict) a result with a warning; 2 for a usage error.
 
 examples:
   partyscore evaluate schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv
@@ -138,7 +144,15 @@ followed by coverage per scheme: the bands, rewards, actions (each condition and
 escalation step) and band boundaries (a score exactly on a bound) that the cases reached.
 A test file that cannot be read or checked is reported as path:line:column: message [code].
 
-exit status: 0 when every case passes (and coverage reaches --min-coverage), 1 otherwise.
+With --mutate, the cases must also notice a changed threshold: each mutant of a scheme (a
+bound, cap, amount, prize, parameter or literal one unit off in its last digit, < made <=,
++ made -, and made or, a rule option changed) must fail a case, be refused by validation
+or be flagged by lint. A survivor is printed as file:line: key.path: change [survived]; a
+change no records can tell apart is declared under equivalent_mutants in the test file,
+with its reason.
+
+exit status: 0 when every case passes (and coverage reaches --min-coverage, and with
+--mutate no mutant survives), 1 otherwise.
 
 examples:
   partyscore test
@@ -146,6 +160,7 @@ examples:
   partyscore test schemes --coverage            # also list what no case reached
   partyscore test schemes --min-coverage 100    # fail below full coverage
   partyscore test schemes --format json > report.json
+  partyscore test schemes --mutate              # every changed threshold fails a case
 """
 
 
@@ -205,6 +220,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_percent,
         metavar="PERCENT",
         help="exit 1 when coverage over all schemes is below PERCENT",
+    )
+    test.add_argument(
+        "--mutate",
+        action="store_true",
+        help="also check that the cases notice a changed threshold: change one value or "
+        "operator of the scheme at a time and expect a case to fail",
     )
     test.add_argument(
         "--format",
@@ -322,19 +343,29 @@ def _test(args: argparse.Namespace) -> int:
     report = run_tests(args.paths)
     coverage = report.coverage
     enough = args.min_coverage is None or coverage.meets(args.min_coverage)
+    mutations: list[MutationReport] = []
+    if args.mutate and report.ok:
+        mutations = [run_mutations(load_test_file(path)) for path in files]
+    mutated = all(m.ok for m in mutations)
     if args.format == "json":
         data = report.to_dict()
         data["min_coverage"] = None if args.min_coverage is None else float(args.min_coverage)
-        data["ok"] = report.ok and enough
+        if args.mutate:
+            data["mutations"] = [m.to_dict() for m in mutations]
+        data["ok"] = report.ok and enough and mutated
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(report.render(uncovered=args.coverage))
+        for mutation in mutations:
+            sys.stdout.write(mutation.render())
+    if args.mutate and not report.ok:
+        print("partyscore: mutation run skipped: some cases fail as they are", file=sys.stderr)
     if not enough:
         print(
             f"partyscore: coverage {coverage.percent}% is below --min-coverage {args.min_coverage}",
             file=sys.stderr,
         )
-    return EXIT_OK if report.ok and enough else EXIT_INVALID
+    return EXIT_OK if report.ok and enough and mutated else EXIT_INVALID
 
 
 def _schema(output: str | None) -> int:

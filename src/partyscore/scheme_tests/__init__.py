@@ -24,8 +24,9 @@ as a scheme file's are; a second pass checks what needs the scheme or the file s
 `load_test_file` reads and checks a test file (every problem with its line and column) and
 loads its scheme; `run_case` evaluates one case and compares; `run_tests` runs every test file
 under some paths and adds up coverage: the bands, rewards, actions (per rule and per
-escalation step) and band boundaries that the cases reached. The format is described in
-``docs/scheme-tests.md``.
+escalation step) and band boundaries that the cases reached. `run_mutations` checks that
+the cases notice a changed threshold: each mutant of the scheme (one value or operator
+changed) must fail a case. The format is described in ``docs/scheme-tests.md``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ._format import (
     load_test_file,
     untested_schemes,
 )
+from ._mutations import Mutant, MutantResult, MutationReport, mutants, run_mutations
 from ._report import CaseResult, SchemeReport, SchemeTestReport
 from ._run import run_case, run_test_file, run_tests
 
@@ -58,6 +60,9 @@ __all__ = [
     "CaseResult",
     "Coverage",
     "CoverageCategory",
+    "Mutant",
+    "MutantResult",
+    "MutationReport",
     "SchemeReport",
     "SchemeTestError",
     "SchemeTestFile",
@@ -66,7 +71,9 @@ __all__ = [
     "find_test_files",
     "load_test_file",
     "measure_coverage",
+    "mutants",
     "run_case",
+    "run_mutations",
     "run_test_file",
     "run_tests",
     "untested_schemes",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -177,12 +177,22 @@ class CaseSpec(m.Model):
     expect_warnings: list[Text] | None = None
 
 
+class EquivalentMutant(m.Model):
+    """A change to the scheme that no records can tell apart (``partyscore test
+    --mutate``), named as the mutation run prints it, with the reason."""
+
+    path: Text
+    change: Text
+    reason: Text
+
+
 class FileSpec(m.Model):
     """A whole scheme test file."""
 
     scheme: Text
     defaults: Defaults | None = None
     cases: list[CaseSpec] = Field(min_length=1)
+    equivalent_mutants: list[EquivalentMutant] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -203,11 +213,13 @@ class Case:
 
 @dataclass(frozen=True)
 class SchemeTestFile:
-    """A checked scheme test file with its compiled scheme."""
+    """A checked scheme test file with its compiled scheme; `equivalent` maps each declared
+    equivalent mutant, ``(path, change)``, to its reason and line."""
 
     path: Path
     scheme: CompiledScheme
     cases: tuple[Case, ...]
+    equivalent: Mapping[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- reading
@@ -310,7 +322,13 @@ def load_test_file(path: str | Path) -> SchemeTestFile:
     problems.extend(checker.problems)
     if problems or spec is None or scheme is None:
         raise SchemeTestError(sort_diagnostics(problems))
-    return SchemeTestFile(Path(path), scheme, _cases(spec, document, Path(path).parent))
+    equivalent = {
+        (e.path, e.change): (e.reason, document.position(("equivalent_mutants", index))[0])
+        for index, e in enumerate(spec.equivalent_mutants)
+    }
+    return SchemeTestFile(
+        Path(path), scheme, _cases(spec, document, Path(path).parent), equivalent
+    )
 
 
 def _valid_parts(
