@@ -7,6 +7,8 @@ import contextlib
 import json
 import os
 import shutil
+import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -36,6 +38,7 @@ from .scheme_tests import (
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report
 
 _MAIN_HELP = """\
 Scoring schemes for party members and branches, as validated YAML, evaluated exactly.
@@ -257,7 +260,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output",
         "-o",
         metavar="FILE",
-        help="write to FILE (atomically: it is complete or untouched) instead of stdout",
+        help="write to FILE (atomically: it is complete or untouched; '-' is stdout)",
     )
     run.add_argument(
         "--encoding",
@@ -384,21 +387,42 @@ def _write_atomic(path: str, text: str) -> None:
 
 
 class _Spool:
-    """Where results are written until the whole run has succeeded: a temporary file beside
-    `path` (renamed over it at the end, fsynced first: complete or untouched), or, for
-    standard output, a temporary file copied out at the end. Removed on any failure."""
+    """Where results are written until the whole run has succeeded, removed on any failure.
+
+    For a regular file (new or existing, also through a symlink: the file it points to), a
+    temporary file beside it, fsynced and renamed over it at the end: complete or untouched.
+    A new file gets the mode the umask gives, an existing one keeps its mode. For standard
+    output (no path, or ``-``) and for what is not a regular file (a FIFO, a device such as
+    /dev/stdout), a temporary file copied out at the end: such a path is written, never
+    replaced. A folder is refused (`OutputError`).
+    """
 
     def __init__(self, path: str | None) -> None:
-        self.path = path
+        self.path = None if path == "-" else path
+        self.target: Path | None = None  # a regular file to rename over
+        self.stream: Path | None = None  # a FIFO or device to write into
+        self.mode = 0o644
         self.tmp: str | None = None
         self.handle: TextIO | None = None
         self.closing = contextlib.ExitStack()
 
     def __enter__(self) -> _Spool:
         if self.path is not None:
-            target = Path(self.path)
+            real = Path(os.path.realpath(self.path))
+            try:
+                found = real.stat()
+            except FileNotFoundError:
+                found = None
+            if found is not None and stat.S_ISDIR(found.st_mode):
+                raise OutputError(f"cannot write {self.path}: it is a folder")
+            if found is not None and not stat.S_ISREG(found.st_mode):
+                self.stream = real
+            else:
+                self.target = real
+                self.mode = stat.S_IMODE(found.st_mode) if found is not None else _new_mode()
+        if self.target is not None:
             fd, self.tmp = tempfile.mkstemp(
-                dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp"
+                dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
             )
         else:
             fd, self.tmp = tempfile.mkstemp(prefix="partyscore-", suffix=".out")
@@ -419,22 +443,38 @@ class _Spool:
         assert self.handle is not None
         assert self.tmp is not None
         handle, self.handle = self.handle, None
-        if self.path is not None:
+        if self.target is not None:
             handle.flush()
+            os.fchmod(handle.fileno(), self.mode)
             os.fsync(handle.fileno())  # the data reaches the disk before the new name does
             self.closing.close()
-            os.replace(self.tmp, self.path)
+            os.replace(self.tmp, self.target)
             self.tmp = None
             return
         self.closing.close()
         with open(self.tmp, encoding="utf-8", newline="") as spooled:
-            shutil.copyfileobj(spooled, sys.stdout)
-        sys.stdout.flush()
+            if self.stream is None:
+                shutil.copyfileobj(spooled, sys.stdout)
+                sys.stdout.flush()
+            else:
+                with open(self.stream, "w", encoding="utf-8", newline="") as out:
+                    shutil.copyfileobj(spooled, out)
 
     def __exit__(self, *exc: object) -> None:
         self.closing.close()
         if self.tmp is not None:
             Path(self.tmp).unlink(missing_ok=True)
+
+
+class OutputError(Exception):
+    """An output path that cannot be written (a folder)."""
+
+
+def _new_mode() -> int:
+    """The mode a new file gets: read and write for all, less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 class _Results:
@@ -574,6 +614,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "output", None) == "-":
+        args.output = None  # standard output
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        previous = None
     try:
         if args.command == "validate":
             return _validate(args.paths, strict=args.strict, form=args.format)
@@ -585,8 +631,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PartyscoreError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_INVALID
+    except OutputError as exc:
+        print(f"partyscore: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:
+        print("partyscore: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("partyscore: terminated; nothing was written", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that every temporary file is removed on the
+    way out as for Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 if __name__ == "__main__":
