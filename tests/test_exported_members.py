@@ -65,8 +65,8 @@ PUBLIC_MODULES = {
     ],
     "partyscore.models": [
         "Action", "Attribute", "Band", "Banding", "Cited", "Condition", "Currency", "Day",
-        "Effective", "Escalation", "Expr", "Honour", "Id", "Item", "Label", "Model", "Money",
-        "Number", "Parameter", "Prize", "RankPrize", "Ranking", "Reward", "RewardBase",
+        "Effective", "Escalation", "Expr", "Honour", "Id", "Input", "Item", "Label", "Model",
+        "Money", "Number", "Parameter", "Prize", "RankPrize", "Ranking", "Reward", "RewardBase",
         "Rounding", "Scheme", "Score", "Section", "Source", "Step", "Subject", "Top",
         "Unbanded", "YearEnd",
     ],

@@ -542,9 +542,8 @@ def test_load_scheme_non_utf8_file(tmp_path: Path) -> None:
     with pytest.raises(SchemeError) as info:
         load_scheme(path)
     assert info.value.render() == (
-        f"{path}:4: the file is not valid UTF-8 (byte {offset}); if a Chinese spreadsheet or "
-        "editor saved it, it is probably GB18030: save it as UTF-8 or pass --encoding gb18030 "
-        "[encoding]"
+        f"{path}:4: the file is not valid UTF-8 (byte {offset}); it reads as GB18030: save it "
+        "as UTF-8, or pass --encoding gb18030 [encoding]"
     )
 
 

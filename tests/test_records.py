@@ -108,9 +108,8 @@ def test_gb18030_file_is_refused_with_a_hint(tmp_path: Path) -> None:
     # everything before 東 (line 2) is ASCII: the header line and 'v-1,2024-Q1,'
     offset = len(f"{HEADER}\nv-1,2024-Q1,")
     assert problems(path) == [
-        f"{path}:2: the file is not valid UTF-8 (byte {offset}); if a Chinese spreadsheet or "
-        "editor saved it, it is probably GB18030: save it as UTF-8 or pass --encoding gb18030 "
-        "[encoding]"
+        f"{path}:2: the file is not valid UTF-8 (byte {offset}); it reads as GB18030: save it "
+        "as UTF-8, or pass --encoding gb18030 [encoding]"
     ]
 
 
@@ -162,13 +161,13 @@ def test_unknown_encoding(tmp_path: Path) -> None:
         pytest.param(
             HEADER + ",w11",
             ROW1 + ",1",
-            ["1: w11: unknown column 'w11'; did you mean 'w1'? [unknown-column]"],
+            ["1: w11: unknown column 'w11' (column 9); did you mean 'w1'? [unknown-column]"],
             id="unknown-column",
         ),
         pytest.param(
             HEADER + ",w2",
             ROW1 + ",30",
-            ["1: w2: the column 'w2' appears twice [duplicate-column]"],
+            ["1: w2: the column 'w2' appears twice (column 6 and column 9) [duplicate-column]"],
             id="duplicate-column",
         ),
         pytest.param(
@@ -242,7 +241,8 @@ def test_empty_file_and_header_only(tmp_path: Path) -> None:
 def test_unknown_file_type(tmp_path: Path) -> None:
     path = write(tmp_path, csv_text(ROW1), name="r.txt")
     assert problems(path) == [
-        f"{path}: unknown input type '.txt': use .csv, .json or .yaml [input-format]"
+        f"{path}: unknown input type '.txt': use .csv, .xlsx, .xls, .ods, .json or .yaml "
+        "[input-format]"
     ]
 
 
@@ -517,8 +517,10 @@ def test_header_problems_collected_or_stopped(tmp_path: Path) -> None:
     path = write(tmp_path, csv_text(ROW1, header=header))
     assert problems(path) == [
         f"{path}:1: subject: no 'subject' column [missing-column]",
-        f"{path}:1: subj: unknown column 'subj'; did you mean 'subject'? [unknown-column]",
-        f"{path}:1: w3: unknown column 'w3' [unknown-column]",
+        f"{path}:1: subj: unknown column 'subj' (column 1); did you mean 'subject'? "
+        "[unknown-column]",
+        f"{path}:1: w3: unknown column 'w3' (column 6); if it is not for the scheme, ignore it "
+        "with --ignore-column or the scheme's input.ignore_columns [unknown-column]",
         f"{path}:1: w2: no column for the item 'w2' [missing-column]",
     ]
     assert problems(path, on_error="stop") == [

@@ -183,6 +183,29 @@ class _Compiler:
                 "period would be evaluated ('end' is the first day it no longer applies)",
             )
 
+    def input(self) -> None:
+        """`input.columns` name the scheme's columns; ignored columns are not its names."""
+        given = self.s.input
+        if given is None:
+            return
+        names = ["subject", "period", *self.s.subject.attributes]
+        names += [item.id for section in self.s.sections for item in section.items]
+        for header, name in given.columns.items():
+            if name not in names:
+                self.error(
+                    ("input", "columns", header),
+                    "unknown-name",
+                    f"the column {header!r} is mapped to {name!r}, which is not subject, "
+                    "period, an attribute or an item" + suggest(name, names),
+                )
+        for index, header in enumerate(given.ignore_columns):
+            if header in names:
+                self.error(
+                    ("input", "ignore_columns", index),
+                    "ignored-name",
+                    f"{header!r} is one of the scheme's columns; it cannot be ignored",
+                )
+
     def attributes(self) -> None:
         subject = self.s.subject
         for name, attr in subject.attributes.items():
@@ -941,6 +964,7 @@ def compile_scheme(
     locator = _locator or Locator(file, _document)
     compiler = _Compiler(scheme, locator)
     compiler.effective()
+    compiler.input()
     compiler.attributes()
     compiler.parameters()
     compiler.sections()

@@ -483,10 +483,15 @@ def decode(raw: bytes, file: str, encoding: str = "utf-8") -> tuple[str | None, 
         line = raw[: exc.start].count(b"\n") + 1
         message = f"the file is not valid {'UTF-8' if utf8 else encoding} (byte {exc.start})"
         if utf8:
-            message += (
-                "; if a Chinese spreadsheet or editor saved it, it is probably GB18030: "
-                "save it as UTF-8 or pass --encoding gb18030"
-            )
+            from ._tables import detect_encoding
+
+            found, _ = detect_encoding(raw)
+            if found in ("gb18030", "big5"):
+                message += (
+                    f"; it reads as {found.upper()}: save it as UTF-8, or pass --encoding {found}"
+                )
+            else:
+                message += "; save it as UTF-8, or pass --encoding with the file's encoding"
         return None, Diagnostic(file, line, 0, "encoding", message)
     except (LookupError, UnicodeError):  # an unknown name, or a codec that decodes nothing
         return None, Diagnostic(file, 0, 0, "encoding", f"unknown encoding {encoding!r}")

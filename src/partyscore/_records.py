@@ -11,7 +11,7 @@ import csv
 import decimal
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,10 +22,11 @@ from ._codegen import Program, identifying_text
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
-from ._loader import MAX_RECORD_NODES, DecodeError, parse_yaml, read_lines, read_text
+from ._loader import MAX_RECORD_NODES, DecodeError, _refused, parse_yaml, read_lines, read_text
 from ._numbers import NumberError, read_number
 from ._periods import Period, in_window, parse_period
 from ._plan import ItemPlan
+from ._tables import WORKBOOK_KINDS, Layout, detect_encoding, input_kind, sheet_rows, table_records
 from ._text import FALSE_WORDS, TRUE_WORDS, clean_text
 from .models import Attribute
 
@@ -112,44 +113,74 @@ def read_records(
     path: str | Path,
     scheme: CompiledScheme,
     *,
-    encoding: str = "utf-8",
+    encoding: str = "auto",
     on_error: OnError = "collect",
+    sheet: str | int | None = None,
+    skip_rows: int | None = None,
+    ignore_columns: Sequence[str] = (),
 ) -> list[Record]:
-    """Read records from a ``.csv``, ``.json``, ``.yaml`` or ``.yml`` file.
+    """Read records from a CSV file, a workbook (``.xlsx``, ``.xls``, ``.ods``; the
+    ``excel`` extra), or a JSON or YAML file; the kind is decided from the content and the
+    extension (any case).
 
-    Columns and keys are checked against `scheme`; values are checked by `evaluate`.
+    A CSV file's encoding is found from its bytes (``encoding="auto"``: UTF-8 with or
+    without BOM, UTF-16, GB18030 or Big5; a file that could be either of the last two is
+    refused) or given. `sheet` (name or 1-based position), `skip_rows` and
+    `ignore_columns` override the scheme's `input` block for tables. Columns and keys are
+    checked against `scheme`; values are checked by `evaluate`.
 
     >>> records = read_records("examples/chengzhuang-ladder.csv", scheme)  # doctest: +SKIP
 
     Raises:
-        RecordError: naming the file, row and column of every problem (or the first one,
-            with ``on_error="stop"``).
+        RecordError: naming the file (and sheet), row and column of every problem (or the
+            first one, with ``on_error="stop"``).
     """
     collector = _Collector(on_error)
-    records = list(iter_records(path, scheme, collector, encoding=encoding))
+    layout = Layout.of(scheme, sheet=sheet, skip_rows=skip_rows, ignore_columns=ignore_columns)
+    records = list(iter_records(path, scheme, collector, encoding=encoding, layout=layout))
     collector.raise_if_any()
     return records
 
 
 def iter_records(
-    path: str | Path, scheme: CompiledScheme, out: _Collector, *, encoding: str = "utf-8"
+    path: str | Path,
+    scheme: CompiledScheme,
+    out: _Collector,
+    *,
+    encoding: str = "auto",
+    layout: Layout | None = None,
 ) -> Iterator[Record]:
     """The records of one file, one at a time; problems of the file's layout go to `out`
     (a file that cannot be read at all raises `RecordError` at once)."""
     name = str(path)
-    suffix = Path(path).suffix.lower()
+    layout = layout if layout is not None else Layout.of(scheme)
+    kind = input_kind(path)
+    if kind in WORKBOOK_KINDS:
+        refused = _refused(path, MAX_INPUT_BYTES, "; split it by period")
+        if refused is not None:
+            raise RecordError([refused])
+        label, rows = sheet_rows(path, layout.sheet)
+        yield from table_records(
+            rows, label, scheme, out, layout, letters=True, max_field=MAX_FIELD
+        )
+        return
+    if encoding == "auto":
+        encoding = _encoding_of(path)
     limits: dict[str, Any] = {
         "max_bytes": MAX_INPUT_BYTES,
         "encoding": encoding,
         "too_large": "; split it by period",
     }
-    if suffix == ".csv":
+    if kind == "csv":
         lines, problem = read_lines(path, **limits)
         if lines is None:
             assert problem is not None
             raise RecordError([problem])
         try:
-            yield from _read_csv(lines, name, scheme, out)
+            yield from table_records(
+                _csv_rows(lines, name, out), name, scheme, out, layout, letters=False,
+                max_field=MAX_FIELD,
+            )  # fmt: skip
         except DecodeError as exc:
             raise RecordError([exc.diagnostic]) from None
         return
@@ -157,113 +188,72 @@ def iter_records(
     if text is None:
         assert problem is not None
         raise RecordError([problem])
-    if suffix in (".json", ".yaml", ".yml"):
-        yield from _read_structured(text, name, suffix, out)
-    else:
+    yield from _read_structured(text, name, ".json" if kind == "json" else ".yaml", out)
+
+
+_SAMPLE = 1_000_000
+"""Bytes read to find a text file's encoding."""
+
+
+def _encoding_of(path: str | Path) -> str:
+    """The encoding of a text file, from its first bytes (`detect_encoding`)."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_SAMPLE)
+    except OSError as exc:
+        raise RecordError(
+            [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
+        ) from None
+    if len(head) == _SAMPLE:  # a character may be cut at the end of the sample
+        head = head[: len(head) - 4] if _cut_utf8(head) else head
+    found, why = detect_encoding(head)
+    if found is None:
         raise RecordError(
             [
                 Diagnostic(
                     name,
                     0,
                     0,
-                    "input-format",
-                    f"unknown input type {suffix!r}: use .csv, .json or .yaml",
+                    "encoding",
+                    f"cannot tell the file's encoding: {why}; tried UTF-8, UTF-16, GB18030 "
+                    "and Big5: save it as UTF-8, or pass --encoding (e.g. gb18030, big5)",
                 )
             ]
         )
+    return found
 
 
-def _read_csv(
-    lines: Iterator[str], name: str, scheme: CompiledScheme, out: _Collector
-) -> Iterator[Record]:
-    reader = csv.reader(lines, strict=True)
+def _cut_utf8(head: bytes) -> bool:
     try:
-        header = next(reader)
-    except StopIteration:
-        out.add(name, 1, "empty-input", "the file has no header row")
-        return
-    except csv.Error as exc:
-        out.add(name, 1, "csv-syntax", str(exc))
-        return
-    header = [h.strip() for h in header]
-    if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
-        out.add(
-            name,
-            1,
-            "csv-delimiter",
-            "the header has one column; the file seems separated by "
-            f"{'tabs' if chr(9) in header[0] else 'semicolons'}: "
-            "partyscore reads comma-separated files",
-        )
-        return
-    attributes = set(scheme.attributes)
-    items = set(scheme.items)
-    known = {"subject", "period"} | attributes | items
-    for column in ("subject", "period"):
-        if column not in header:
-            out.add(name, 1, "missing-column", f"no {column!r} column", column)
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            out.add(name, 1, "duplicate-column", f"the column {column!r} appears twice", column)
-        seen.add(column)
-        if column not in known:
-            out.add(
-                name,
-                1,
-                "unknown-column",
-                f"unknown column {column!r}" + suggest(column, sorted(known)),
-                column,
-            )
-    for item in sorted(items - seen):
-        out.add(name, 1, "missing-column", f"no column for the item {item!r}", item)
-    for attr in sorted(attributes - seen):
-        if scheme.attributes[attr].default is None:
-            out.add(name, 1, "missing-column", f"no column for the attribute {attr!r}", attr)
-    attribute_columns = [(i, c) for i, c in enumerate(header) if c in attributes]
-    item_columns = [(i, c) for i, c in enumerate(header) if c in items]
-    subject_at = header.index("subject") if "subject" in header else None
-    period_at = header.index("period") if "period" in header else None
-    width = len(header)
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 4
+    return False
+
+
+_TEXT_VALUES = re.compile(r"(\.csv|\[[^\]]*\])$", re.IGNORECASE)
+"""Files whose values are text (CSV, a workbook's sheet): numbers may be written as text."""
+
+
+def values_may_be_text(file: str) -> bool:
+    """Whether a record from `file` may write numbers and flags as text."""
+    return _TEXT_VALUES.search(file) is not None
+
+
+def _csv_rows(lines: Iterator[str], name: str, out: _Collector) -> Iterator[tuple[int, list[str]]]:
+    """A CSV file's rows with the line each starts on; a syntax error ends them."""
+    reader = csv.reader(lines, strict=True)
     while True:
         row = reader.line_num + 1  # the line a record starts on (a quoted cell may span lines)
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
-            out.add(name, reader.line_num, "csv-syntax", str(exc))
-            break
-        if not any(c.strip() for c in cells):
-            continue  # a blank line is layout, not a record
-        if len(cells) != width:
-            first = f"subject {cells[0].strip()!r}: " if cells and cells[0].strip() else ""
-            out.add(
-                name,
-                row,
-                "ragged-row",
-                f"{first}the row has {len(cells)} cells but the header has {width}",
-            )
-            continue
-        if any(len(cell) > MAX_FIELD for cell in cells):
-            for column, cell in zip(header, cells, strict=True):
-                if len(cell) > MAX_FIELD:
-                    out.add(
-                        name,
-                        row,
-                        "field-too-long",
-                        f"the cell is longer than {MAX_FIELD} characters",
-                        column,
-                    )
-            cells = ["" if len(cell) > MAX_FIELD else cell for cell in cells]
-        yield Record(
-            subject="" if subject_at is None else cells[subject_at].strip(),
-            period="" if period_at is None else cells[period_at].strip(),
-            attributes={c: cells[i].strip() for i, c in attribute_columns},
-            points={c: cells[i].strip() for i, c in item_columns},
-            file=name,
-            row=row,
-        )
+            out.add(name, max(reader.line_num, 1), "csv-syntax", str(exc))
+            return
+        yield row, cells
 
 
 def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> Iterator[Record]:
@@ -538,7 +528,7 @@ class RowChecker:
         values = [None] * program.width
         text_ok = self.csv.get(file)
         if text_ok is None:
-            text_ok = self.csv[file] = file.endswith(".csv")
+            text_ok = self.csv[file] = values_may_be_text(file)
         try:
             accepted = accept(attributes_given, points_given, text_ok, values)
         except (decimal.InvalidOperation, TypeError):  # NaN compared, unhashable values
@@ -598,7 +588,7 @@ def _check_attributes(
 ) -> dict[str, Any] | None:
     result: dict[str, Any] = {}
     ok = True
-    text_ok = record.file.endswith(".csv")
+    text_ok = values_may_be_text(record.file)
     for name in record.attributes:
         if name not in scheme.attributes:
             out.add(
@@ -663,7 +653,7 @@ def _check_points(
 ) -> dict[str, Any] | None:
     result: dict[str, Any] = {}
     ok = True
-    text_ok = record.file.endswith(".csv")
+    text_ok = values_may_be_text(record.file)
     for name in record.points:
         if name not in scheme.items:
             out.add(

@@ -26,6 +26,7 @@ from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, res
 from ._results import Evaluation, Result
 from ._schema import scheme_json_schema_text
 from ._stream import OutOfOrder, evaluate_stream, spilled, temporary_folder
+from ._tables import Layout
 from ._versions import version_problems
 from .scheme_tests import (
     MutationReport,
@@ -93,8 +94,10 @@ _EVALUATE_HELP = """\
 Apply SCHEME to the records in INPUT (one file, or several read together as one set, e.g.
 one per quarter) and print the results.
 
-INPUT is CSV (UTF-8, with or without BOM; one row per subject and period; columns
-'subject', 'period', then the scheme's attributes and items), or JSON/YAML: a list of
+INPUT is CSV (one row per subject and period; columns 'subject', 'period', then the
+scheme's attributes and items, by id or by label; encoding found from the bytes), a
+workbook (.xlsx, .xls, .ods, laid out as the CSV; --sheet chooses the sheet; needs the
+'excel' extra), or JSON/YAML: a list of
 {"subject", "period", "attributes": {...}, "points": {...}}.
 Period labels: 2024-03 (month), 2024-B2 (two months), 2024-Q3 (quarter), 2024-H1 (half
 year), 2024 (year).
@@ -264,8 +267,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--encoding",
-        default="utf-8",
-        help="encoding of a CSV input, e.g. gb18030 (default: utf-8, BOM allowed)",
+        default="auto",
+        help="encoding of a CSV input, e.g. gb18030 or big5 (default: auto: UTF-8 with or "
+        "without BOM, UTF-16, GB18030 or Big5, found from the bytes; refused when unsure)",
+    )
+    run.add_argument(
+        "--sheet",
+        metavar="NAME|N",
+        help="the sheet of a workbook input, by name or 1-based position (default: the "
+        "scheme's input.sheet, else the first)",
+    )
+    run.add_argument(
+        "--skip-rows",
+        type=int,
+        metavar="N",
+        help="rows above the header to skip, e.g. an office title row (default: the "
+        "scheme's input.skip_rows, else 0)",
+    )
+    run.add_argument(
+        "--ignore-column",
+        action="append",
+        default=[],
+        metavar="HEADER",
+        help="a column to read past, e.g. 序号 or 合计 (repeat for more; added to the "
+        "scheme's input.ignore_columns)",
     )
     run.add_argument(
         "--stop-at-first",
@@ -544,11 +569,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.history_start:
         history = History.start(scheme, args.history_start)
     on_error: OnError = "stop" if args.stop_at_first else "collect"
+    if args.skip_rows is not None and args.skip_rows < 0:
+        print("partyscore: --skip-rows must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    sheet: str | int | None = args.sheet
+    if isinstance(sheet, str) and sheet.isdigit():
+        sheet = int(sheet)
+    table = Layout.of(
+        scheme, sheet=sheet, skip_rows=args.skip_rows, ignore_columns=args.ignore_column
+    )
     order = {str(path): index for index, path in enumerate(args.input)}
 
     def records(layout: _Collector) -> Iterator[Record]:
         for path in args.input:
-            yield from iter_records(path, scheme, layout, encoding=args.encoding)
+            yield from iter_records(path, scheme, layout, encoding=args.encoding, layout=table)
 
     def run(spool: _Spool, spill: str | None) -> _Results:
         layout = _Collector(on_error)

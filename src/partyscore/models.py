@@ -32,6 +32,7 @@ __all__ = [
     "Expr",
     "Honour",
     "Id",
+    "Input",
     "Item",
     "Label",
     "Model",
@@ -457,6 +458,24 @@ class YearEnd(Cited):
     evaluation. Each way says which periods are missing."""
 
 
+class Input(Model):
+    """How a sheet or CSV file of records maps to the scheme (docs/input.md).
+
+    Headers may always be the names (``subject``, ``period``, attribute and item ids) or an
+    attribute's or item's label in any of the scheme's languages; `columns` names other
+    headers (``支部名稱: subject``). `skip_rows` rows above the header (an office title) are
+    skipped, `ignore_columns` are read past (``序号``, ``合计``, ``備註``); columns without a
+    header and without values (what spreadsheets leave) are ignored. Any other column is an
+    error, as is an unknown sheet.
+    """
+
+    sheet: Annotated[str, Field(min_length=1)] | Annotated[int, Field(ge=1)] | None = None
+    """The sheet of a workbook, by name or 1-based position (default: the first)."""
+    skip_rows: int = Field(default=0, ge=0, le=1000)
+    ignore_columns: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    columns: dict[Annotated[str, Field(min_length=1)], str] = Field(default_factory=dict)
+
+
 class Scheme(Model):
     """A whole scheme file."""
 
@@ -482,3 +501,4 @@ class Scheme(Model):
     rewards: list[Reward] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     year_end: YearEnd | None = None
+    input: Input | None = None

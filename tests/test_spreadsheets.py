@@ -1,0 +1,184 @@
+"""Spreadsheets and encodings in: workbooks made here with xlsxwriter, text files in the
+encodings Chinese office software writes. Expected values are the shipped examples' own
+(hand-computed in the golden tests): 開拓隊 totals 55.00 in 2024-Q1 (30 + 25 + 0);
+古樓坪村 is last and at 85 or under in 2024-Q1 (78) and Q2 (81)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import partyscore
+from partyscore import RecordError
+from partyscore.cli import main
+
+xlsxwriter = pytest.importorskip("xlsxwriter")
+
+ROOT = Path(__file__).resolve().parent.parent
+LADDER = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+YONGXI = partyscore.load_scheme(ROOT / "schemes" / "yongxi-red-flag.yaml")
+LADDER_CSV = ROOT / "examples" / "chengzhuang-ladder.csv"
+YONGXI_CSV = ROOT / "examples" / "yongxi-red-flag.csv"
+
+
+def rows_of(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def cell(text: str) -> object:
+    """A CSV cell as a spreadsheet holds it: numbers as numbers, flags as booleans."""
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return text
+    return int(number) if number == number.to_integral_value() else float(text)
+
+
+def workbook(path: Path, sheets: dict[str, Sequence[Sequence[object]]]) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    book.close()
+    return path
+
+
+def outcomes(evaluation: partyscore.Evaluation) -> list[tuple[object, ...]]:
+    return [
+        (r.subject, r.period, dict(r.scores), dict(r.bands), r.action_ids(),
+         [(o.id, o.amount) for o in r.rewards])
+        for r in evaluation.results
+    ]  # fmt: skip
+
+
+def test_the_ladder_example_from_xlsx(tmp_path: Path) -> None:
+    rows = rows_of(LADDER_CSV)
+    book = workbook(
+        tmp_path / "ladder.xlsx", {"2024": [rows[0], *([cell(c) for c in r] for r in rows[1:])]}
+    )
+    from_xlsx = partyscore.evaluate(LADDER, partyscore.read_records(book, LADDER))
+    from_csv = partyscore.evaluate(LADDER, partyscore.read_records(LADDER_CSV, LADDER))
+    assert outcomes(from_xlsx) == outcomes(from_csv)
+    result = from_xlsx.get("開拓隊", "2024-Q1")
+    assert result.scores["total"] == Decimal("55.00")
+    assert result.source == f"{book}[2024]:6"  # the sheet's own row number
+
+
+def test_an_office_sheet_with_a_title_chinese_headers_and_a_total(tmp_path: Path) -> None:
+    rows = rows_of(YONGXI_CSV)
+    labels = {
+        "party_building": "黨組織建設", "poverty_relief": "扶貧工作", "family_planning": "計生工作",
+        "stability": "綜治維穩", "work_safety": "安全生產工作", "civil_affairs": "民政民生",
+        "sanitation": "整髒治亂", "finance_tax": "財政税收", "central_tasks": "鄉黨委中心工作",
+    }  # fmt: skip
+    header = ["序号", *(labels.get(h, h) for h in rows[0]), "合计", None]
+    body = []
+    for number, row in enumerate(rows[1:], start=1):
+        values = [cell(c) for c in row]
+        total = sum(Decimal(c) for c in row[2:])
+        body.append([number, *values, float(total), None])
+    book = workbook(
+        tmp_path / "湧溪.xlsx",
+        {"說明": [["見下頁"]], "考核": [["湧溪鄉村支部考核表", None], header, *body]},
+    )
+    with pytest.raises(RecordError) as caught:
+        partyscore.read_records(book, YONGXI, sheet="考核")
+    codes = sorted({d.code for d in caught.value.diagnostics})
+    # the title row read as the header: no subject column, an unknown one, values unheaded
+    assert codes == ["missing-column", "unheaded-value", "unknown-column"]
+    records = partyscore.read_records(
+        book, YONGXI, sheet=2, skip_rows=1, ignore_columns=["序号", "合计"]
+    )
+    assert len(records) == len(rows) - 1
+    evaluation = partyscore.evaluate(YONGXI, records)
+    assert evaluation.get("古樓坪村", "2024-Q1").action_ids() == ["statement"]
+    assert evaluation.get("古樓坪村", "2024-Q2").action_ids() == ["year_end_ineligible"]
+    assert evaluation.get("古樓坪村", "2024-Q1").scores["total"] == Decimal("78.00")
+
+
+def test_an_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
+    book = workbook(tmp_path / "b.xlsx", {"一季度": [["subject"]], "二季度": [["subject"]]})
+    with pytest.raises(RecordError) as caught:
+        partyscore.read_records(book, YONGXI, sheet="三季度")
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "unknown-sheet"
+    assert problem.message.endswith("(sheets: 一季度, 二季度)")
+    with pytest.raises(RecordError) as caught:
+        partyscore.read_records(book, YONGXI, sheet=3)
+    assert caught.value.diagnostics[0].message == (
+        "there is no sheet 3: the workbook has 2 (一季度, 二季度)"
+    )
+
+
+def test_the_kind_comes_from_the_content(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = rows_of(LADDER_CSV)
+    # a workbook named .CSV is read as a workbook; a CSV named .CSV (Windows) as CSV
+    disguised = workbook(
+        tmp_path / "book.CSV", {"S": [rows[0], *([cell(c) for c in r] for r in rows[1:])]}
+    )
+    upper = tmp_path / "LADDER.CSV"
+    upper.write_bytes(LADDER_CSV.read_bytes())
+    for path in (disguised, upper):
+        assert len(partyscore.read_records(path, LADDER)) == 48
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(LADDER_CSV.read_bytes())
+    with pytest.raises(RecordError) as caught:
+        partyscore.read_records(fake, LADDER)
+    assert caught.value.diagnostics[0].message == (
+        "the file is named .xlsx but is not a workbook (its first bytes are text): if it is "
+        "CSV, name it .csv"
+    )
+    status = main(["evaluate", str(ROOT / "schemes" / "yongxi-red-flag.yaml"), str(disguised),
+                   "--sheet", "nope"])  # fmt: skip
+    assert status == 1
+    assert "there is no sheet 'nope'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+@pytest.mark.parametrize("encoding", ["big5", "gb18030", "utf-16", "utf-8-sig", "utf-8"])
+def test_the_yongxi_example_in_each_encoding(tmp_path: Path, encoding: str) -> None:
+    # the example's village names are in Traditional Chinese, which Big5 and GB18030 hold
+    text = YONGXI_CSV.read_text(encoding="utf-8")
+    path = tmp_path / "villages.csv"
+    path.write_bytes(text.encode(encoding))
+    records = partyscore.read_records(path, YONGXI)
+    assert [r.subject for r in records] == [row[0] for row in rows_of(YONGXI_CSV)[1:]]
+    assert len(records) == 120
+
+
+def test_simplified_names_in_gbk(tmp_path: Path) -> None:
+    text = YONGXI_CSV.read_text(encoding="utf-8").replace("古樓坪村", "古楼坪村")
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(text.encode("gbk"))
+    records = partyscore.read_records(path, YONGXI)
+    assert records[0].subject == "古楼坪村"
+
+
+def test_an_encoding_that_cannot_be_told_is_refused(tmp_path: Path) -> None:
+    # bytes that decode as GB18030 and as Big5, into rare characters either way
+    path = tmp_path / "odd.csv"
+    # F0F0 E8E8: GB2312 level 2 (痧梃) and Big5's less frequent characters (貙鳷)
+    path.write_bytes(b"subject,period\n" + bytes([0xF0, 0xF0, 0xE8, 0xE8]) * 10 + b",2024-Q1\n")
+    with pytest.raises(RecordError) as caught:
+        partyscore.read_records(path, YONGXI)
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "encoding"
+    assert problem.message == (
+        "cannot tell the file's encoding: it is not UTF-8, and neither GB18030 nor Big5 reads "
+        "it as mostly common Chinese characters (GB18030 50%, BIG5 0%); tried UTF-8, UTF-16, "
+        "GB18030 and Big5: save it as UTF-8, or pass --encoding (e.g. gb18030, big5)"
+    )
