@@ -182,3 +182,20 @@ def test_an_encoding_that_cannot_be_told_is_refused(tmp_path: Path) -> None:
         "it as mostly common Chinese characters (GB18030 50%, BIG5 0%); tried UTF-8, UTF-16, "
         "GB18030 and Big5: save it as UTF-8, or pass --encoding (e.g. gb18030, big5)"
     )
+
+
+def test_cells_read_as_the_spreadsheet_shows_them(tmp_path: Path) -> None:
+    # 0.1 + 0.2 is stored as 0.30000000000000004 and shown as 0.3 (15 significant digits)
+    book = workbook(
+        tmp_path / "cells.xlsx",
+        {"S": [["subject", "period", "a"], ["x", 2024, 0.1 + 0.2], ["y", "2024", 19.0]]},
+    )
+    from partyscore._tables import sheet_rows
+
+    label, rows = sheet_rows(book, None)
+    assert label == f"{book}[S]"
+    assert list(rows) == [
+        (1, ["subject", "period", "a"]),
+        (2, ["x", "2024", "0.3"]),
+        (3, ["y", "2024", "19"]),
+    ]

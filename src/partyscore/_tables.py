@@ -289,10 +289,8 @@ def _cell_text(cell: Any) -> str:
     if isinstance(cell, float):
         if cell != cell or cell in (float("inf"), float("-inf")):
             return repr(cell)  # refused as a number later, with the cell named
-        text = format(Decimal(repr(cell)), "f") if cell.is_integer() else format(cell, ".15g")
-        if "e" in text or "E" in text:
-            text = format(Decimal(text), "f")
-        return text.removesuffix(".0") if cell.is_integer() else text
+        text = format(cell, ".15g")  # what the spreadsheet shows: 15 significant digits
+        return format(Decimal(text), "f") if "e" in text else text
     if hasattr(cell, "isoformat"):
         return str(cell.isoformat())
     return str(cell)
