@@ -171,3 +171,15 @@ def test_a_signal_leaves_nothing_behind(
     assert err == message + "\n"
     assert list(out_dir.iterdir()) == []
     assert list(spills.iterdir()) == []
+
+
+def test_bom_for_excel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plain = csv_of_example(capsys)
+    target = tmp_path / "excel.csv"
+    args = ("evaluate", SCHEME, EXAMPLE, "--format", "csv", "--bom", "-o", str(target))
+    assert run(capsys, *args)[0] == 0
+    raw = target.read_bytes()
+    assert raw[:3] == b"\xef\xbb\xbf"  # U+FEFF in UTF-8
+    assert raw[3:].decode("utf-8") == plain
+    status, _, err = run(capsys, "evaluate", SCHEME, EXAMPLE, "--bom")
+    assert (status, err) == (2, "partyscore: --bom goes with --format csv\n")

@@ -266,6 +266,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write to FILE (atomically: it is complete or untouched; '-' is stdout)",
     )
     run.add_argument(
+        "--bom",
+        action="store_true",
+        help="start CSV output with a UTF-8 byte-order mark, so that Excel on Chinese "
+        "Windows opens it as UTF-8 instead of GBK (mojibake)",
+    )
+    run.add_argument(
         "--encoding",
         default="auto",
         help="encoding of a CSV input, e.g. gb18030 or big5 (default: auto: UTF-8 with or "
@@ -505,8 +511,11 @@ def _new_mode() -> int:
 class _Results:
     """Writes batches of results in one format as they come; the table needs them all."""
 
-    def __init__(self, form: str, scheme: CompiledScheme, spool: _Spool, strict: bool) -> None:
+    def __init__(
+        self, form: str, scheme: CompiledScheme, spool: _Spool, strict: bool, bom: bool = False
+    ) -> None:
         self.form = form
+        self.bom = "\ufeff" if bom else ""
         self.scheme = scheme
         self.spool = spool
         self.columns = columns_of(scheme.plan)
@@ -530,7 +539,7 @@ class _Results:
         if not self.started:
             self.started = True
             if self.form == "csv":
-                self.spool.write(csv_header(self.columns))
+                self.spool.write(self.bom + csv_header(self.columns))
             else:
                 self.spool.write(json_head(self.scheme.id, self.scheme.model.version))
         if self.form == "csv":
@@ -549,7 +558,7 @@ class _Results:
             self.spool.write(to_table(evaluation))
         elif self.form == "csv":
             if not self.started:
-                self.spool.write(csv_header(self.columns))
+                self.spool.write(self.bom + csv_header(self.columns))
         else:
             if not self.started:
                 self.spool.write(json_head(model.id, model.version))
@@ -569,6 +578,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.history_start:
         history = History.start(scheme, args.history_start)
     on_error: OnError = "stop" if args.stop_at_first else "collect"
+    if args.bom and args.format != "csv":
+        print("partyscore: --bom goes with --format csv", file=sys.stderr)
+        return EXIT_USAGE
     if args.skip_rows is not None and args.skip_rows < 0:
         print("partyscore: --skip-rows must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
@@ -589,7 +601,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         given = records(layout)
         kind = scheme.model.period
         parts = spilled(given, kind, spill) if spill else given
-        results = _Results(args.format, scheme, spool, args.strict)
+        results = _Results(args.format, scheme, spool, args.strict, args.bom)
         batches = evaluate_stream(
             scheme, parts, on_error=on_error, layout=layout, order=order, history=history
         )
