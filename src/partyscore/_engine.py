@@ -26,7 +26,7 @@ from ._diagnostics import Diagnostic, EvaluationError
 from ._explain import Reasons, Values, places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._history import History, HistoryError, SubjectHistory, year_end_names
-from ._periods import PER_YEAR, Period, in_window
+from ._periods import PER_YEAR, Period, from_ordinal, in_window
 from ._plan import (
     ConditionRule,
     EscalationRule,
@@ -99,13 +99,12 @@ class Engine:
                 ]
             )
         if history.subjects and (
-            next(iter(history.subjects.values())).counts.__len__() != len(self.counted)
+            len(next(iter(history.subjects.values())).counts) != len(self.counted)
         ):
             raise HistoryError(
                 [Diagnostic("<history>", 0, 0, "history-scheme", "the history's rules differ")]
             )
         self.carried = history
-        self.first = self.last = None
         for subject, state in history.subjects.items():
             mine = self.history[subject] = state.copy()
             if mine.year is not None and mine.year_values:
@@ -309,10 +308,8 @@ class Engine:
             self.begin(period, rows)
             carried = self.carried
             if carried is not None and period.ordinal > carried.last.ordinal + 1:
-                after = Period(*_next(carried.last), period.kind)
-                per_year = PER_YEAR[period.kind]
-                year, index = divmod(period.ordinal - 1, per_year)
-                before = Period(year, index + 1, period.kind)
+                after = from_ordinal(carried.last.ordinal + 1, period.kind)
+                before = from_ordinal(period.ordinal - 1, period.kind)
                 missing = f"{after} was" if after == before else f"{after} to {before} were"
                 since = (
                     f"counting starts at {carried.first} (a declared start)"
@@ -577,13 +574,6 @@ _new = object.__new__
 _set = object.__setattr__
 _WITH_CURRENCY = (MoneyRule, RankPrizeRule)
 _ACTIONS = (ConditionRule, EscalationRule)
-
-
-def _next(period: Period) -> tuple[int, int]:
-    """The year and index of the period after `period`."""
-    if period.index == PER_YEAR[period.kind]:
-        return period.year + 1, 1
-    return period.year, period.index + 1
 
 
 def _take(actions: list[Outcome], outcome: Outcome) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._diagnostics import Diagnostic, PartyscoreError
 from ._loader import label, parse_yaml, read_text
 from ._numbers import NumberError, read_number
-from ._periods import Period, parse_period
+from ._periods import Period, from_ordinal, parse_period
 from ._plan import ScoreRule
 from ._render import dumps
 from ._text import clean_text
@@ -123,7 +123,7 @@ class History:
             raise HistoryError(
                 [Diagnostic("--history-start", 0, 0, "history-periods", str(exc))]
             ) from None
-        return cls(scheme, first, _from_ordinal(first.ordinal - 1, kind), {}, declared=True)
+        return cls(scheme, first, from_ordinal(first.ordinal - 1, kind), {}, declared=True)
 
     @property
     def scheme(self) -> str:
@@ -186,7 +186,7 @@ class History:
                 if last != (end.ordinal if rule.consecutive else end.year):
                     continue
                 if rule.consecutive:
-                    counts[rule.id] = {"through": _from_ordinal(last, kind).label, "count": count}
+                    counts[rule.id] = {"through": from_ordinal(last, kind).label, "count": count}
                 else:
                     counts[rule.id] = {"year": last, "count": count}
             entry: dict[str, Any] = {}
@@ -537,13 +537,6 @@ class _Reader:
         except NumberError as exc:
             self.problem(path, "history-value", str(exc))
             return None
-
-
-def _from_ordinal(ordinal: int, kind: str) -> Period:
-    from ._periods import PER_YEAR
-
-    year, index = divmod(ordinal, PER_YEAR[kind])
-    return Period(year, index + 1, kind)
 
 
 def year_end_names(plan: Plan) -> tuple[str, ...]:

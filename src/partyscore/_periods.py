@@ -75,6 +75,13 @@ class Period:
         return self.label
 
 
+def from_ordinal(ordinal: int, kind: str) -> Period:
+    """The period of a running number (`Period.ordinal`): consecutive numbers, consecutive
+    periods, across year ends."""
+    year, index = divmod(ordinal, PER_YEAR[kind])
+    return Period(year, index + 1, kind)
+
+
 def in_window(period: Period, start: date, end: date | None) -> bool:
     """Whether `period` starts within a version's dates (`end` is exclusive, None open)."""
     return period.start >= start and (end is None or period.start < end)
