@@ -727,7 +727,8 @@ def _safe(text: str) -> str:
 def write_csv(results: Sequence[Res], path: str | Path) -> None:
     """Results in the layout of ``partyscore evaluate --format csv``: a column per score, band,
     band field and rank in first-seen order, reward, withheld and action ids joined by ``;``,
-    an amount column per money reward."""
+    an amount column per money reward; rows period by period, in rank order (these schemes
+    have no groups), a period's ties in subject order."""
     scores: dict[str, None] = {}
     bands: dict[str, None] = {}
     values: dict[str, None] = {}
@@ -757,7 +758,7 @@ def write_csv(results: Sequence[Res], path: str | Path) -> None:
                 *scores,
                 *bands,
                 *values,
-                *(f"rank_{r}" for r in ranks),
+                *ranks,
                 "rewards",
                 "withheld",
                 *(f"{m}_amount" for m in money),
@@ -765,7 +766,16 @@ def write_csv(results: Sequence[Res], path: str | Path) -> None:
                 "warnings",
             ]
         )
-        for r in results:
+        blocks = {(r.period, r.kind): n for n, r in reversed(list(enumerate(results)))}
+        listed = sorted(
+            enumerate(results),
+            key=lambda pair: (
+                blocks[(pair[1].period, pair[1].kind)],
+                next(iter(pair[1].ranks.values()), 0),
+                pair[0],
+            ),
+        )
+        for _, r in listed:
             amounts = {reward: amount for reward, amount in r.rewards if amount is not None}
             writer.writerow(
                 [

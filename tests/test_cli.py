@@ -199,17 +199,22 @@ def test_evaluate_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows[0] == [
         "subject", "period", "kind", "group",
         "key", "basic", "innovation", "total", "coefficient",
-        "step", "step_coefficient", "rank_mine_rank",
+        "step", "step_coefficient", "mine_rank",
         "rewards", "withheld", "ladder_pay_amount", "actions", "warnings",
     ]
     assert len(rows) == 1 + 48
+    # Listed as the table lists them: quarter by quarter, each in rank order.
+    listed = [(row[1], int(row[11])) for row in rows[1:]]
+    quarters = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    assert listed == sorted(listed, key=lambda pair: (quarters.index(pair[0]), pair[1]))
+    assert [row[1] for row in rows[1::12]] == quarters
     table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     (first,) = [r for r in table if (r["subject"], r["period"]) == ("綜採一隊", "2024-Q1")]
     assert first == {
         "subject": "綜採一隊", "period": "2024-Q1", "kind": "period", "group": "",
         "key": "44", "basic": "50", "innovation": "6", "total": "100.00",
         "coefficient": "1.00", "step": "step3", "step_coefficient": "1.0",
-        "rank_mine_rank": "2", "rewards": "ladder_pay", "withheld": "",
+        "mine_rank": "2", "rewards": "ladder_pay", "withheld": "",
         "ladder_pay_amount": "3000.00", "actions": "", "warnings": "",
     }
     (last,) = [r for r in table if (r["subject"], r["period"]) == ("開拓隊", "2024-Q1")]

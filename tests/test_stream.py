@@ -155,6 +155,6 @@ def test_csv_header_comes_from_the_scheme(tmp_path, capsys):
     assert status == 0
     assert next(csv.reader(io.StringIO(out))) == [
         "subject", "period", "kind", "group", "key", "basic", "innovation", "total",
-        "coefficient", "step", "step_coefficient", "rank_mine_rank", "rewards", "withheld",
+        "coefficient", "step", "step_coefficient", "mine_rank", "rewards", "withheld",
         "ladder_pay_amount", "actions", "warnings",
     ]  # fmt: skip

@@ -988,6 +988,8 @@ def compile_scheme(
         types=dict(compiler.types),
         year_end_types=year_end_types,
         year_end_missing=scheme.year_end.missing if scheme.year_end else "as_absent",
+        title=scheme.title,
+        subject_label=scheme.subject.label,
     )
     if _lint and not any(d.severity == "error" for d in compiler.problems):
         compiler.problems.extend(Linter(scheme, plan, locator.diag).run())

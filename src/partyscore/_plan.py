@@ -347,6 +347,10 @@ class Plan:
     slots: Mapping[str, int] = field(default_factory=dict)
     year_end_missing: str = "as_absent"
     """What year-end rules do for a subject that misses periods (`models.YearEnd.missing`)."""
+    title: m.Label | None = None
+    """The scheme's title, for headings."""
+    subject_label: m.Label | None = None
+    """What the scheme calls its subjects (``支部``), for headings."""
 
     @property
     def sections(self) -> tuple[SectionRule, ...]:

@@ -11,9 +11,11 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from ._expr import format_value
+from ._i18n import _
 from ._numbers import decimal_text
 from ._plan import MoneyRule, Plan, RankPrizeRule, ScoreRule
 from ._results import Evaluation, Outcome, Result
+from ._words import Words
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -240,36 +242,75 @@ def _columns(evaluation: Evaluation) -> Columns:
     return scores, bands, values, ranks, money
 
 
-def csv_header(columns: Columns) -> str:
-    """The header line of `to_csv`."""
+def listing(results: Iterable[Result]) -> list[Result]:
+    """Results in the order of a public listing (公示), the order of the table, the CSV and
+    the workbook: period by period as evaluated (a year's year-end rows after its last
+    period), then group by group, then by rank (the first ranking), else as evaluated."""
+    block: dict[tuple[str, str], int] = {}
+    keyed = []
+    for index, r in enumerate(results):
+        first = block.setdefault((r.period, r.kind), len(block))
+        keyed.append(((first, r.group or "", next(iter(r.ranks.values()), 0), index), r))
+    keyed.sort(key=lambda pair: pair[0])
+    return [r for _, r in keyed]
+
+
+def header_keys(columns: Columns) -> list[str]:
+    """The column keys of `to_csv` (as its English header names them)."""
     scores, bands, values, ranks, money = columns
+    return [
+        "subject",
+        "period",
+        "kind",
+        "group",
+        *scores,
+        *bands,
+        *values,
+        *ranks,
+        "rewards",
+        "withheld",
+        *(f"{m}_amount" for m in money),
+        "actions",
+        "warnings",
+    ]
+
+
+def header_names(columns: Columns, words: Words) -> list[str]:
+    """The header of `to_csv` in the language in use: ids in English, labels in Chinese."""
+    scores, bands, values, ranks, money = columns
+    fixed = words.column
+    return [
+        fixed("subject"),
+        fixed("period"),
+        fixed("kind"),
+        fixed("group"),
+        *(words.column(k) for k in (*scores, *bands, *values, *ranks)),
+        fixed("rewards"),
+        fixed("withheld"),
+        *(words.amount(m) for m in money),
+        fixed("actions"),
+        fixed("warnings"),
+    ]
+
+
+def csv_header(columns: Columns, words: Words | None = None) -> str:
+    """The header line of `to_csv`."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(
-        [
-            "subject",
-            "period",
-            "kind",
-            "group",
-            *scores,
-            *bands,
-            *values,
-            *(f"rank_{r}" for r in ranks),
-            "rewards",
-            "withheld",
-            *(f"{m}_amount" for m in money),
-            "actions",
-            "warnings",
-        ]
+        header_names(columns, words or Words(None)),
     )
     return out.getvalue()
 
 
-def csv_rows(results: Iterable[Result], columns: Columns) -> str:
-    """The lines of `to_csv` for these results."""
+def csv_rows(results: Iterable[Result], columns: Columns, words: Words | None = None) -> str:
+    """The lines of `to_csv` for these results, in listing order (`listing`)."""
     scores, bands, values, ranks, money = columns
+    words = words or Words(None)
+    english = words.english
+    kind_word = {"period": "period", "year_end": "year_end"} if english else _kinds()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    for r in results:
+    for r in listing(results):
         amounts = {o.id: decimal_text(o.amount) for o in r.rewards if o.amount is not None}
         result_scores, result_bands, result_values, result_ranks = (
             r.scores,
@@ -281,28 +322,35 @@ def csv_rows(results: Iterable[Result], columns: Columns) -> str:
             [
                 _safe(r.subject),
                 r.period,
-                r.kind,
+                kind_word[r.kind],
                 _safe(r.group or ""),
                 *(decimal_text(result_scores[k]) if k in result_scores else "" for k in scores),
-                *(result_bands.get(k, "") for k in bands),
+                *(words.band(k, result_bands[k]) if k in result_bands else "" for k in bands),
                 *(decimal_text(result_values[k]) if k in result_values else "" for k in values),
                 *(str(result_ranks[k]) if k in result_ranks else "" for k in ranks),
-                ";".join(o.id for o in r.rewards),
-                ";".join(o.id for o in r.withheld),
+                _safe(";".join(words.outcome(o) for o in r.rewards)),
+                _safe(";".join(words.outcome(o) for o in r.withheld)),
                 *(amounts.get(k, "") for k in money),
-                ";".join(o.id for o in r.actions),
+                _safe(";".join(words.outcome(o) for o in r.actions)),
                 _safe("\n".join(r.warnings)),
             ]
         )
     return out.getvalue()
 
 
+def _kinds() -> dict[str, str]:
+    return {"period": _("period"), "year_end": _("year end")}
+
+
 def to_csv(evaluation: Evaluation) -> str:
-    """One row per result: identifiers, every score, band, value and rank, the ids of granted
-    rewards, withheld rewards and actions (each joined by ``;``), one amount column per
-    money reward, and the result's warnings (one per line of the cell)."""
+    """One row per result, in listing order (period, group, rank): identifiers, every score,
+    band, value and rank, the granted rewards, withheld rewards and actions (each joined by
+    ``;``), one amount column per money reward, and the result's warnings (one per line of
+    the cell). Headers and names are ids in English and the scheme's labels in Chinese
+    (`partyscore.language`); numbers are never changed."""
     columns = _columns(evaluation)
-    return csv_header(columns) + csv_rows(evaluation.results, columns)
+    words = Words(evaluation.plan)
+    return csv_header(columns, words) + csv_rows(evaluation.results, columns, words)
 
 
 def _printable(text: str) -> str:
@@ -318,30 +366,32 @@ def _width(text: str) -> int:
 
 
 def to_table(evaluation: Evaluation) -> str:
-    """A plain-text table for reading in a terminal, one line per result; a result with
-    warnings is marked ``[!]`` and its warnings follow the table, with the evaluation's."""
-    scores, bands, values, ranks, _ = _columns(evaluation)
-    header = ["subject", "period", "group", *scores, *bands, *values, *ranks, "rewards", "actions"]
+    """A plain-text table for reading in a terminal, one line per result in listing order
+    (period, group, rank), columns named as in `to_csv`; a result with warnings is marked
+    ``[!]`` and its warnings follow the table, with the evaluation's."""
+    scores, bands, values, ranks, _money = _columns(evaluation)
+    words = Words(evaluation.plan)
+    column = words.column
+    header = [
+        column("subject"),
+        column("period"),
+        column("group"),
+        *(column(k) for k in (*scores, *bands, *values, *ranks)),
+        column("rewards"),
+        column("actions"),
+    ]
     rows = [header]
-    # Within each period, list subjects group by group in rank order: a public listing (公示).
-    block: dict[tuple[str, str], int] = {}
-    for index, r in enumerate(evaluation.results):
-        block.setdefault((r.period, r.kind), index)
-
-    def order(r: Result) -> tuple[int, str, int]:
-        return (block[(r.period, r.kind)], r.group or "", next(iter(r.ranks.values()), 0))
-
-    listed = sorted(evaluation.results, key=order)
-    for r in listed:
+    withheld = _("{reward} (withheld)")
+    for r in listing(evaluation.results):
         rewards = ", ".join(
             [
                 *(
-                    f"{o.id} {format_value(o.amount)} {o.currency}"
+                    f"{words.outcome(o)} {format_value(o.amount)} {o.currency}"
                     if o.amount is not None
-                    else o.id
+                    else words.outcome(o)
                     for o in r.rewards
                 ),
-                *(f"{o.id} (withheld)" for o in r.withheld),
+                *(withheld.format(reward=words.outcome(o)) for o in r.withheld),
             ]
         )
         rows.append(
@@ -350,11 +400,11 @@ def to_table(evaluation: Evaluation) -> str:
                 r.period,
                 r.group or "",
                 *(format_value(r.scores[k]) if k in r.scores else "" for k in scores),
-                *(r.bands.get(k, "") for k in bands),
+                *(words.band(k, r.bands[k]) if k in r.bands else "" for k in bands),
                 *(format_value(r.values[k]) if k in r.values else "" for k in values),
                 *(str(r.ranks[k]) if k in r.ranks else "" for k in ranks),
                 rewards or "-",
-                (", ".join(dict.fromkeys(o.id for o in r.actions)) or "-")
+                (", ".join(dict.fromkeys(words.outcome(o) for o in r.actions)) or "-")
                 + (" [!]" if r.warnings else ""),
             ]
         )
@@ -366,5 +416,6 @@ def to_table(evaluation: Evaluation) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    lines.extend(f"warning: {w}" for w in evaluation.warnings)
+    warning = _("warning: {message}")
+    lines.extend(warning.format(message=w) for w in evaluation.warnings)
     return "\n".join(lines) + "\n"

@@ -13,7 +13,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ._numbers import NumberError, read_number
@@ -168,10 +176,19 @@ class Model(BaseModel):
 
 
 class Label(Model):
-    """A bilingual label: Traditional Chinese as in the source, and English."""
+    """A label in Chinese and English: ``zh-Hant`` (Traditional, as in the source documents),
+    ``zh-Hans`` (Simplified) or both, and ``en``. A Chinese form not given is derived from
+    the other with OpenCC where it is shown."""
 
-    zh_hant: str = Field(alias="zh-Hant", min_length=1)
+    zh_hant: str | None = Field(default=None, alias="zh-Hant", min_length=1)
+    zh_hans: str | None = Field(default=None, alias="zh-Hans", min_length=1)
     en: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_chinese(self) -> Label:
+        if self.zh_hant is None and self.zh_hans is None:
+            raise ValueError("a label needs zh-Hans or zh-Hant (or both) as well as en")
+        return self
 
 
 class Cited(Model):
