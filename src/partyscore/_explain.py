@@ -2,7 +2,9 @@
 
 Evaluation keeps, for every record, the value of every name (`Values`) and, for every
 outcome, the rule and its amount or step (`Hit`). The text of `Result.explain` and
-`Outcome.because` is written here, only when someone reads it. This is the English wording.
+`Outcome.because` is written here, only when someone reads it, in the language in use
+(`partyscore.language`): English in the code, translated through the catalogues. Ids,
+numbers and expressions are never translated.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from ._codegen import ROUNDING_MODES, Hit, round_to
 from ._expr import ARITHMETIC, Compiled, describe, format_value
+from ._i18n import _, current, pgettext
 from ._numbers import decimal_text
 from ._plan import (
     BandingRule,
@@ -86,9 +89,31 @@ class Reasons(Explanations):
 
 
 def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st (第1, 第2 in Chinese)."""
+    if current() != "en":
+        return pgettext("ordinal", "{n}th").format(n=n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def period_word(kind: str) -> str:
+    """A period kind as a word (``quarter``; 季度 in Chinese)."""
+    words = {
+        "month": pgettext("period kind", "month"),
+        "bimonth": pgettext("period kind", "bimonth"),
+        "quarter": pgettext("period kind", "quarter"),
+        "half": pgettext("period kind", "half"),
+        "year": pgettext("period kind", "year"),
+    }
+    return words.get(kind, kind)
+
+
+def _order(rule: RankingRule) -> str:
+    return _("descending") if rule.descending else _("ascending")
+
+
+def _ties(ties: str) -> str:
+    return {"dense": _("dense"), "competition": _("competition")}.get(ties, ties)
 
 
 def _number(value: Decimal) -> str:
@@ -118,9 +143,8 @@ def explain(plan: Plan, names: Mapping[str, Any], group: str | None, year: int) 
         elif isinstance(rule, EscalationRule):
             count = int(names[rule.id])
             why = describe(rule.when, names)
-            lines[rule.id] = f"{why} -> {_counted(plan, rule, count, year) if count else ''}"
-            if not count:
-                lines[rule.id] += "does not hold"
+            counted = _counted(plan, rule, count, year) if count else _("does not hold")
+            lines[rule.id] = f"{why} -> {counted}"
     return lines
 
 
@@ -137,11 +161,11 @@ def _section(rule: SectionRule, names: Mapping[str, Any]) -> str:
     ids = [i.id for i in rule.items]
     if rule.veto:
         hit = [i for i in ids if names[i]]
-        return f"veto items set: {', '.join(hit) or 'none'}"
+        return _("veto items set: {items}").format(items=", ".join(hit) or _("none"))
     total = names[f"#raw:{rule.id}"] if rule.cap is not None else names[rule.id]
     why = " + ".join(_number(names[i]) for i in ids) + f" = {_number(total)}"
     if rule.cap is not None and total > rule.cap:
-        why += f", capped at {format_value(rule.cap)}"
+        why += _(", capped at {cap}").format(cap=format_value(rule.cap))
     return why
 
 
@@ -150,8 +174,8 @@ def _score(rule: ScoreRule, names: Mapping[str, Any]) -> str:
     raw = names[f"#raw:{rule.id}"]
     rounded = ""
     if raw != value and rule.rounding is not None:
-        rounded = (
-            f" = {format_value(raw)}, rounded {rule.rounding.mode} to {rule.rounding.places} places"
+        rounded = _(" = {raw}, rounded {mode} to {places} places").format(
+            raw=format_value(raw), mode=rule.rounding.mode, places=rule.rounding.places
         )
     return f"{describe(rule.expr, names)}{rounded} -> {format_value(value)}"
 
@@ -161,11 +185,15 @@ def _banding(rule: BandingRule, names: Mapping[str, Any]) -> str:
     band_id = names[rule.id]
     band = next((b for b in rule.bands if b.id == band_id), None)
     if band is not None:
-        why = f"{rule.score}={format_value(value)} is in {band.id} {band.interval}"
+        why = _("{score}={value} is in {band} {interval}").format(
+            score=rule.score, value=format_value(value), band=band.id, interval=band.interval
+        )
         payload = band.values
     else:
         assert rule.unbanded is not None
-        why = f"{rule.score}={format_value(value)} is in no band: {band_id}"
+        why = _("{score}={value} is in no band: {band}").format(
+            score=rule.score, value=format_value(value), band=band_id
+        )
         payload = rule.unbanded.values
     if payload:
         why += " (" + ", ".join(f"{k}={format_value(v)}" for k, v in payload.items()) + ")"
@@ -173,40 +201,57 @@ def _banding(rule: BandingRule, names: Mapping[str, Any]) -> str:
 
 
 def _ranking(rule: RankingRule, names: Mapping[str, Any], group: str | None) -> str:
-    where = f" in group {group}" if rule.by_group and group is not None else ""
+    where = (
+        _(" in group {group}").format(group=group) if rule.by_group and group is not None else ""
+    )
     tie = names[f"#ties:{rule.id}"]
-    tied = f", tied with {tie - 1} other(s) ({rule.ties})" if tie > 1 else ""
-    return (
-        f"rank {names[rule.id]} of {names[rule.size_name]}{where} by {rule.score}="
-        f"{format_value(names[rule.score])} ({rule.order}){tied}"
+    tied = ""
+    if tie > 1:
+        tied = _(", tied with {others} other(s) ({ties})").format(
+            others=tie - 1, ties=_ties(rule.ties)
+        )
+    return _("rank {rank} of {size}{where} by {score}={value} ({order}){tied}").format(
+        rank=names[rule.id],
+        size=names[rule.size_name],
+        where=where,
+        score=rule.score,
+        value=format_value(names[rule.score]),
+        order=_order(rule),
+        tied=tied,
     )
 
 
 def _counted(plan: Plan, rule: EscalationRule, count: int, year: int) -> str:
     if rule.consecutive:
-        return f"{ordinal(count)} consecutive {plan.period}"
-    return f"{ordinal(count)} time in {year}"
+        return _("{nth} consecutive {period}").format(
+            nth=ordinal(count), period=period_word(plan.period)
+        )
+    return _("{nth} time in {year}").format(nth=ordinal(count), year=year)
 
 
 def places(rule: TopRule, size: int) -> tuple[int, str]:
     """How many places a top reward gives in a group of `size`, and how that was worked out."""
     if rule.count is not None:
         count = int(rule.count)
-        return count, f"count {rule.count_text} = {count}"
+        return count, _("count {count_text} = {count}").format(
+            count_text=rule.count_text, count=count
+        )
     assert rule.share is not None
     assert rule.share_rounding is not None
     with decimal.localcontext(ARITHMETIC):
         exact = rule.share * size
         count = int(exact.quantize(Decimal(1), rounding=ROUNDING_MODES[rule.share_rounding]))
-    return count, (
-        f"{rule.count_text} = {format_value(rule.share)} of {size} = {format_value(exact)}, "
-        f"{rule.share_rounding} -> {count}"
+    return count, _("{share_text} = {share} of {size} = {exact}, {rounding} -> {count}").format(
+        share_text=rule.count_text,
+        share=format_value(rule.share),
+        size=size,
+        exact=format_value(exact),
+        rounding=rule.share_rounding,
+        count=count,
     )
 
 
-def because(
-    plan: Plan, hit: Hit, names: Mapping[str, Any], group: str | None, year: int
-) -> str:
+def because(plan: Plan, hit: Hit, names: Mapping[str, Any], group: str | None, year: int) -> str:
     """Why one outcome happened, with the values its rule read."""
     rule: Rule = hit.rule
     if isinstance(rule, HonourRule):
@@ -220,10 +265,14 @@ def because(
         ranking = rule.ranking
         size = int(names[ranking.size_name])
         count, how = places(rule, size)
-        where = f" in group {group}" if ranking.by_group and group is not None else ""
-        text = (
-            f"rank {names[ranking.id]} of {size}{where} is within the top {count} "
-            f"({how}; ties {rule.ties}d)"
+        where = (
+            _(" in group {group}").format(group=group)
+            if ranking.by_group and group is not None
+            else ""
+        )
+        ties = _("ties included") if rule.ties == "include" else _("ties excluded")
+        text = _("rank {rank} of {size}{where} is within the top {count} ({how}; {ties})").format(
+            rank=names[ranking.id], size=size, where=where, count=count, how=how, ties=ties
         )
         return _joined(text, _when(rule.when, names))
     if isinstance(rule, RankPrizeRule):
@@ -238,9 +287,10 @@ def because(
     assert hit.step is not None
     step = rule.steps[hit.step - 1]
     count = int(names[rule.id])
-    text = (
-        f"{describe(rule.when, names)}; {_counted(plan, rule, count, year)} "
-        f"(step from {ordinal(step.at)})"
+    text = _("{when}; {counted} (step from {nth})").format(
+        when=describe(rule.when, names),
+        counted=_counted(plan, rule, count, year),
+        nth=ordinal(step.at),
     )
     if step.when is not None:
         text += f"; {describe(step.when, names)}"
@@ -271,18 +321,30 @@ def prize_how(rule: RankPrizeRule, names: Mapping[str, Any]) -> str:
             last = first + tied - 1
             pool = prize_pool(rule, first, tied, band)
             amount = prize_amount(rule, rank, first, tied, band)
-            how = (
-                f"{tied} tied at rank {rank} split places {first}-{last}: "
-                f"{format_value(pool)} / {tied} = {format_value(amount)}"
+            how = _(
+                "{tied} tied at rank {rank} split places {first}-{last}: {pool} / {tied} = {amount}"
+            ).format(
+                tied=tied,
+                rank=rank,
+                first=first,
+                last=last,
+                pool=format_value(pool),
+                amount=format_value(amount),
             )
             left = pool - amount * tied
             if left:  # say what the declared rounding keeps back; never hide it
-                how += (
-                    f" each, {format_value(left)} {rule.currency} of the pool "
-                    f"not paid out ({rule.rounding.mode} to {rule.rounding.places} places)"
+                how += _(
+                    " each, {left} {currency} of the pool not paid out ({mode} to {places} places)"
+                ).format(
+                    left=format_value(left),
+                    currency=rule.currency,
+                    mode=rule.rounding.mode,
+                    places=rule.rounding.places,
                 )
             return how
-    how = f"rank {rank} with {rule.banding.id} band {band}"
+    how = _("rank {rank} with {banding} band {band}").format(
+        rank=rank, banding=rule.banding.id, band=band
+    )
     if tied > 1:
-        how += f" (tied with {tied - 1}, shared)"
+        how += _(" (tied with {others}, shared)").format(others=tied - 1)
     return how

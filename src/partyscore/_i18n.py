@@ -45,7 +45,7 @@ def check_lang(lang: str) -> Lang:
     """
     if lang not in LANGS:
         raise LanguageError(f"unknown language {lang!r}: choose one of {', '.join(LANGS)}")
-    return cast(Lang, lang)
+    return lang
 
 
 @contextlib.contextmanager

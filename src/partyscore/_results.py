@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from ._i18n import current
 from .models import Label
 
 
@@ -85,11 +86,15 @@ class Outcome:
         return self._own()
 
     def _own(self) -> str:
-        """The `because` of this outcome's own rule."""
+        """The `because` of this outcome's own rule, in the language in use (English is
+        kept once written; another language is written each time it is read)."""
+        reasons = self._reasons
+        if reasons is None:
+            return self._because or ""
+        if current() != "en":
+            return reasons.because(self._hit)
         if self._because is None:
-            reasons = self._reasons
-            self._because = reasons.because(self._hit) if reasons is not None else ""
-            self._reasons = self._hit = None
+            self._because = reasons.because(self._hit)
         return self._because
 
     def _key(self) -> tuple[Any, ...]:
@@ -126,6 +131,8 @@ class Explanations(Mapping[str, str]):
         return {}
 
     def _all(self) -> dict[str, str]:
+        if current() != "en":  # another language: written each time it is read
+            return self._write()
         if self._lines is None:
             self._lines = self._write()
         return self._lines

@@ -21,6 +21,7 @@ from ._compile import CompiledScheme, iter_scheme_files, load_scheme
 from ._diagnostics import Diagnostic, PartyscoreError, SchemeError
 from ._engine import PeriodResults
 from ._history import History
+from ._i18n import LANGS, N_, _, check_lang, lang_from_env, language, ngettext
 from ._records import OnError, Record, _Collector, iter_records
 from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, result_json, to_table
 from ._results import Evaluation, Result
@@ -41,7 +42,7 @@ __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report
 
-_MAIN_HELP = """\
+_MAIN_HELP = N_("""\
 Scoring schemes for party members and branches, as validated YAML, evaluated exactly.
 
 commands:
@@ -56,9 +57,9 @@ examples:
   partyscore test schemes
 
 Run 'partyscore COMMAND --help' for the options of a command.
-"""
+""")
 
-_VALIDATE_HELP = """\
+_VALIDATE_HELP = N_("""\
 Check scheme files: YAML syntax, the format's keys and types, names, expressions, bands
 and references, then lint them: gaps between bands, bands, rewards and actions that can
 never apply, item maxima that do not add up to caps and declared totals, unused items and
@@ -75,9 +76,9 @@ examples:
   partyscore validate schemes
   partyscore validate --strict schemes/yongxi-red-flag.yaml my-scheme.yaml
   partyscore validate --format json schemes > diagnostics.json
-"""
+""")
 
-_SCHEMA_HELP = """\
+_SCHEMA_HELP = N_("""\
 Print the JSON Schema of the scheme format (draft 2020-12), generated from the models. Point
 an editor at it with a first line such as
 
@@ -88,9 +89,9 @@ The schema checks shape only; 'partyscore validate' also checks names and expres
 examples:
   partyscore schema > schema/partyscore.schema.json
   partyscore schema --output schema/partyscore.schema.json
-"""
+""")
 
-_EVALUATE_HELP = """\
+_EVALUATE_HELP = N_("""\
 Apply SCHEME to the records in INPUT (one file, or several read together as one set, e.g.
 one per quarter) and print the results.
 
@@ -132,10 +133,10 @@ examples:
       --history-out history-2024-Q1.json
   partyscore evaluate SCHEME 2024-Q2.csv --history-in history-2024-Q1.json \\
       --history-out history-2024-Q2.json --strict
-"""
+""")
 
 
-_TEST_HELP = """\
+_TEST_HELP = N_("""\
 Run scheme tests: the cases in NAME.test.yaml beside each scheme NAME.yaml. Each case gives
 records and the results (scores, bands, ranks, rewards, actions) or the error they must
 produce; see docs/scheme-tests.md for the format. PATH is a folder (searched for
@@ -167,7 +168,7 @@ examples:
   partyscore test schemes --min-coverage 100    # fail below full coverage
   partyscore test schemes --format json > report.json
   partyscore test schemes --mutate              # every changed threshold fails a case
-"""
+""")
 
 
 def _percent(text: str) -> Decimal:
@@ -182,148 +183,188 @@ def _percent(text: str) -> Decimal:
 
 def _parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="partyscore", description=_MAIN_HELP, formatter_class=raw)
+    parser = argparse.ArgumentParser(
+        prog="partyscore", description=_(_MAIN_HELP), formatter_class=raw
+    )
     parser.add_argument("--version", action="version", version=f"partyscore {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    for where in (parser, common):  # before or after the command's name
+        where.add_argument(
+            "--lang",
+            choices=LANGS,
+            default=argparse.SUPPRESS,
+            help=_(
+                "language of messages, tables, workbooks and reports (default: the "
+                "locale's, zh_CN giving zh-Hans and zh_TW zh-Hant; JSON and CSV output "
+                "default to en)"
+            ),
+        )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser(
-        "validate", help="check scheme files", description=_VALIDATE_HELP, formatter_class=raw
+        "validate",
+        help=_("check scheme files"),
+        description=_(_VALIDATE_HELP),
+        formatter_class=raw,
+        parents=[common],
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="scheme files or folders")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help=_("scheme files or folders"))
     validate.add_argument(
-        "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
+        "--strict", action="store_true", help=_("treat warnings as errors (exit 1 on any)")
     )
     validate.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text lines (default) or a JSON list of diagnostics",
+        help=_("text lines (default) or a JSON list of diagnostics"),
     )
 
     schema = commands.add_parser(
         "schema",
-        help="print the JSON Schema of scheme files",
-        description=_SCHEMA_HELP,
+        help=_("print the JSON Schema of scheme files"),
+        description=_(_SCHEMA_HELP),
         formatter_class=raw,
+        parents=[common],
     )
-    schema.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    schema.add_argument("--output", "-o", metavar="FILE", help=_("write to FILE instead of stdout"))
 
     test = commands.add_parser(
-        "test", help="run scheme tests with coverage", description=_TEST_HELP, formatter_class=raw
+        "test",
+        help=_("run scheme tests with coverage"),
+        description=_(_TEST_HELP),
+        formatter_class=raw,
+        parents=[common],
     )
     test.add_argument(
         "paths",
         nargs="*",
         metavar="PATH",
         default=["schemes"],
-        help="test files, scheme files or folders (default: schemes)",
+        help=_("test files, scheme files or folders (default: schemes)"),
     )
     test.add_argument(
-        "--coverage", action="store_true", help="list the items no case reached, per scheme"
+        "--coverage", action="store_true", help=_("list the items no case reached, per scheme")
     )
     test.add_argument(
         "--min-coverage",
         type=_percent,
         metavar="PERCENT",
-        help="exit 1 when coverage over all schemes is below PERCENT",
+        help=_("exit 1 when coverage over all schemes is below PERCENT"),
     )
     test.add_argument(
         "--mutate",
         action="store_true",
-        help="also check that the cases notice a changed threshold: change one value or "
-        "operator of the scheme at a time and expect a case to fail",
+        help=_(
+            "also check that the cases notice a changed threshold: change one value or "
+            "operator of the scheme at a time and expect a case to fail"
+        ),
     )
     test.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text (default) or a JSON report",
+        help=_("text (default) or a JSON report"),
     )
 
     run = commands.add_parser(
         "evaluate",
-        help="apply a scheme to records",
-        description=_EVALUATE_HELP,
+        help=_("apply a scheme to records"),
+        description=_(_EVALUATE_HELP),
         formatter_class=raw,
+        parents=[common],
     )
-    run.add_argument("scheme", metavar="SCHEME", help="a scheme file")
+    run.add_argument("scheme", metavar="SCHEME", help=_("a scheme file"))
     run.add_argument(
         "input",
         nargs="+",
         metavar="INPUT",
-        help="records: .csv, .json, .yaml or .yml files, read together as one set",
+        help=_("records: .csv, .json, .yaml or .yml files, read together as one set"),
     )
     run.add_argument(
         "--format",
         choices=("table", "json", "csv"),
         default="table",
-        help="output format (default: table)",
+        help=_("output format (default: table)"),
     )
     run.add_argument(
         "--output",
         "-o",
         metavar="FILE",
-        help="write to FILE (atomically: it is complete or untouched; '-' is stdout)",
+        help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
     )
     run.add_argument(
         "--bom",
         action="store_true",
-        help="start CSV output with a UTF-8 byte-order mark, so that Excel on Chinese "
-        "Windows opens it as UTF-8 instead of GBK (mojibake)",
+        help=_(
+            "start CSV output with a UTF-8 byte-order mark, so that Excel on Chinese "
+            "Windows opens it as UTF-8 instead of GBK (mojibake)"
+        ),
     )
     run.add_argument(
         "--encoding",
         default="auto",
-        help="encoding of a CSV input, e.g. gb18030 or big5 (default: auto: UTF-8 with or "
-        "without BOM, UTF-16, GB18030 or Big5, found from the bytes; refused when unsure)",
+        help=_(
+            "encoding of a CSV input, e.g. gb18030 or big5 (default: auto: UTF-8 with or "
+            "without BOM, UTF-16, GB18030 or Big5, found from the bytes; refused when unsure)"
+        ),
     )
     run.add_argument(
         "--sheet",
         metavar="NAME|N",
-        help="the sheet of a workbook input, by name or 1-based position (default: the "
-        "scheme's input.sheet, else the first)",
+        help=_(
+            "the sheet of a workbook input, by name or 1-based position (default: the "
+            "scheme's input.sheet, else the first)"
+        ),
     )
     run.add_argument(
         "--skip-rows",
         type=int,
         metavar="N",
-        help="rows above the header to skip, e.g. an office title row (default: the "
-        "scheme's input.skip_rows, else 0)",
+        help=_(
+            "rows above the header to skip, e.g. an office title row (default: the "
+            "scheme's input.skip_rows, else 0)"
+        ),
     )
     run.add_argument(
         "--ignore-column",
         action="append",
         default=[],
         metavar="HEADER",
-        help="a column to read past, e.g. 序号 or 合计 (repeat for more; added to the "
-        "scheme's input.ignore_columns)",
+        help=_(
+            "a column to read past, e.g. 序号 or 合计 (repeat for more; added to the "
+            "scheme's input.ignore_columns)"
+        ),
     )
     run.add_argument(
         "--stop-at-first",
         action="store_true",
-        help="report only the first bad record instead of all of them",
+        help=_("report only the first bad record instead of all of them"),
     )
     run.add_argument(
         "--history-in",
         metavar="FILE",
-        help="go on from the history an earlier run wrote with --history-out",
+        help=_("go on from the history an earlier run wrote with --history-out"),
     )
     run.add_argument(
         "--history-start",
         metavar="PERIOD",
-        help="declare that history rules count from PERIOD (e.g. 2024-Q1): earlier periods "
-        "are taken as none; instead of --history-in",
+        help=_(
+            "declare that history rules count from PERIOD (e.g. 2024-Q1): earlier periods "
+            "are taken as none; instead of --history-in"
+        ),
     )
     run.add_argument(
         "--history-out",
         metavar="FILE",
-        help="write the history this run leaves (counts, the year's values), for the next run",
+        help=_("write the history this run leaves (counts, the year's values), for the next run"),
     )
     run.add_argument(
         "--strict",
         action="store_true",
-        help="refuse (exit 1, nothing written) a result with a warning, e.g. a count that "
-        "may lack earlier periods",
+        help=_(
+            "refuse (exit 1, nothing written) a result with a warning, e.g. a count that "
+            "may lack earlier periods"
+        ),
     )
     return parser
 
@@ -331,7 +372,7 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(paths: Sequence[str], *, strict: bool, form: str) -> int:
     files = list(iter_scheme_files(paths))
     if not files:
-        print("partyscore: no scheme files found in " + ", ".join(paths), file=sys.stderr)
+        _say(_("no scheme files found in {paths}").format(paths=", ".join(paths)))
         return EXIT_INVALID
     found: list[Diagnostic] = []
     failed = 0
@@ -357,21 +398,24 @@ def _validate(paths: Sequence[str], *, strict: bool, form: str) -> int:
         for diagnostic in found:
             print(diagnostic.render())
     warnings = sum(1 for d in found if d.severity == "warning")
-    print(
-        f"{len(files) - failed} of {len(files)} scheme files valid"
-        + (f"; {warnings} warning(s)" if warnings else "")
-        + (" (--strict: warnings count as errors)" if strict and warnings else ""),
-        file=sys.stderr,
+    summary = _("{valid} of {files} scheme files valid").format(
+        valid=len(files) - failed, files=len(files)
     )
+    if warnings:
+        summary += _("; {count} warning(s)").format(count=warnings)
+    if strict and warnings:
+        summary += _(" (--strict: warnings count as errors)")
+    print(summary, file=sys.stderr)
     return EXIT_INVALID if failed else EXIT_OK
 
 
 def _test(args: argparse.Namespace) -> int:
     files = find_test_files(args.paths)
     if not files:
-        print(
-            "partyscore: no scheme test files (*.test.yaml) found in " + ", ".join(args.paths),
-            file=sys.stderr,
+        _say(
+            _("no scheme test files (*.test.yaml) found in {paths}").format(
+                paths=", ".join(args.paths)
+            )
         )
         return EXIT_INVALID
     report = run_tests(args.paths)
@@ -393,11 +437,12 @@ def _test(args: argparse.Namespace) -> int:
         for mutation in mutations:
             sys.stdout.write(mutation.render())
     if args.mutate and not report.ok:
-        print("partyscore: mutation run skipped: some cases fail as they are", file=sys.stderr)
+        _say(_("mutation run skipped: some cases fail as they are"))
     if not enough:
-        print(
-            f"partyscore: coverage {coverage.percent}% is below --min-coverage {args.min_coverage}",
-            file=sys.stderr,
+        _say(
+            _("coverage {percent}% is below --min-coverage {minimum}").format(
+                percent=coverage.percent, minimum=args.min_coverage
+            )
         )
     return EXIT_OK if report.ok and enough and mutated else EXIT_INVALID
 
@@ -445,7 +490,7 @@ class _Spool:
             except FileNotFoundError:
                 found = None
             if found is not None and stat.S_ISDIR(found.st_mode):
-                raise OutputError(f"cannot write {self.path}: it is a folder")
+                raise OutputError(_("cannot write {path}: it is a folder").format(path=self.path))
             if found is not None and not stat.S_ISREG(found.st_mode):
                 self.stream = real
             else:
@@ -568,10 +613,11 @@ class _Results:
 def _evaluate(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     if args.history_in and args.history_start:
-        print(
-            "partyscore: give --history-in or --history-start, not both: a history carried "
-            "in already says where its counts start",
-            file=sys.stderr,
+        _say(
+            _(
+                "give --history-in or --history-start, not both: a history carried in "
+                "already says where its counts start"
+            )
         )
         return EXIT_USAGE
     history = History.read(args.history_in, scheme) if args.history_in else None
@@ -579,10 +625,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         history = History.start(scheme, args.history_start)
     on_error: OnError = "stop" if args.stop_at_first else "collect"
     if args.bom and args.format != "csv":
-        print("partyscore: --bom goes with --format csv", file=sys.stderr)
+        _say(_("--bom goes with --format csv"))
         return EXIT_USAGE
     if args.skip_rows is not None and args.skip_rows < 0:
-        print("partyscore: --skip-rows must be 0 or more", file=sys.stderr)
+        _say(_("--skip-rows must be 0 or more"))
         return EXIT_USAGE
     sheet: str | int | None = args.sheet
     if isinstance(sheet, str) and sheet.isdigit():
@@ -610,7 +656,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         results.finish()
         return results
 
-    target = args.output or "the output"
+    target = args.output or _("the output")
     try:
         with contextlib.ExitStack() as stack:
             spool = stack.enter_context(_Spool(args.output))
@@ -624,19 +670,20 @@ def _evaluate(args: argparse.Namespace) -> int:
             if results.refused:
                 for r in results.refused:
                     for warning in r.warnings:
-                        print(f"error: {r.subject} {r.period}: {warning}", file=sys.stderr)
-                print(
-                    f"partyscore: {len(results.refused)} result(s) with warnings, refused by "
-                    "--strict; nothing was written",
-                    file=sys.stderr,
+                        message = f"{r.subject} {r.period}: {warning}"
+                        print(_("error: {message}").format(message=message), file=sys.stderr)
+                _say(
+                    _(
+                        "{count} result(s) with warnings, refused by --strict; nothing was written"
+                    ).format(count=len(results.refused))
                 )
                 return EXIT_INVALID
             if saved is not None:
                 if results.history is None:
-                    print(
-                        f"partyscore: no history to write to {args.history_out}: the input "
-                        "has no records",
-                        file=sys.stderr,
+                    _say(
+                        _("no history to write to {path}: the input has no records").format(
+                            path=args.history_out
+                        )
                     )
                     return EXIT_INVALID
                 saved.write(results.history.to_json())
@@ -645,18 +692,78 @@ def _evaluate(args: argparse.Namespace) -> int:
                 target = args.history_out
                 saved.commit()
     except OSError as exc:
-        print(f"partyscore: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
         return EXIT_INVALID
     if args.format != "table" or args.output:  # the table already ends with its warnings
         for warning in results.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(_("warning: {message}").format(message=warning), file=sys.stderr)
     return EXIT_OK
 
 
+def _asked_lang(argv: Sequence[str]) -> str | None:
+    """The --lang of the command line, read before the parser (its help is translated)."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        if value in LANGS:
+            return value
+    return None
+
+
+_MACHINE_FORMATS = ("json", "csv")
+
+# argparse's own words, translated with partyscore's (argparse looks up `_` when it speaks).
+_ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("unrecognized arguments: %s"),
+    N_("expected one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"),
+)
+
+
+@contextlib.contextmanager
+def _argparse_words() -> Iterator[None]:
+    """argparse speaking the language in use while the command line is parsed."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _, ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run the command line; return the exit status.
+
+    Messages are in the language of --lang, else of the locale (`lang_from_env`); the
+    output of ``--format json`` and ``--format csv`` is in English unless --lang is given.
+    """
+    given = list(sys.argv[1:] if argv is None else argv)
+    asked = _asked_lang(given)
+    with language(asked or lang_from_env()), _argparse_words():
+        parser = _parser()
+        args = parser.parse_args(given)
+    lang = getattr(args, "lang", None) or (
+        "en" if getattr(args, "format", None) in _MACHINE_FORMATS else lang_from_env()
+    )
+    with language(check_lang(lang)):
+        return _run(parser, args)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -678,19 +785,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.render(), file=sys.stderr)
         return EXIT_INVALID
     except OutputError as exc:
-        print(f"partyscore: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_INVALID
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        print("partyscore: interrupted; nothing was written", file=sys.stderr)
+        _say(_("interrupted; nothing was written"))
         return EXIT_INTERRUPTED
     except _Terminated:
-        print("partyscore: terminated; nothing was written", file=sys.stderr)
+        _say(_("terminated; nothing was written"))
         return EXIT_TERMINATED
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _say(message: str) -> None:
+    """One line on stderr, as ``partyscore: message``."""
+    print(f"partyscore: {message}", file=sys.stderr)
 
 
 class _Terminated(BaseException):
