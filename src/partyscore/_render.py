@@ -222,7 +222,8 @@ def columns_of(plan: Plan) -> Columns:
     )
 
 
-def _columns(evaluation: Evaluation) -> Columns:
+def result_columns(evaluation: Evaluation) -> Columns:
+    """The columns of an evaluation's results: from its plan, else from the results."""
     if evaluation.plan is not None:
         return columns_of(evaluation.plan)
     scores: list[str] = []
@@ -348,7 +349,7 @@ def to_csv(evaluation: Evaluation) -> str:
     ``;``), one amount column per money reward, and the result's warnings (one per line of
     the cell). Headers and names are ids in English and the scheme's labels in Chinese
     (`partyscore.language`); numbers are never changed."""
-    columns = _columns(evaluation)
+    columns = result_columns(evaluation)
     words = Words(evaluation.plan)
     return csv_header(columns, words) + csv_rows(evaluation.results, columns, words)
 
@@ -369,7 +370,7 @@ def to_table(evaluation: Evaluation) -> str:
     """A plain-text table for reading in a terminal, one line per result in listing order
     (period, group, rank), columns named as in `to_csv`; a result with warnings is marked
     ``[!]`` and its warnings follow the table, with the evaluation's."""
-    scores, bands, values, ranks, _money = _columns(evaluation)
+    scores, bands, values, ranks, _money = result_columns(evaluation)
     words = Words(evaluation.plan)
     column = words.column
     header = [
