@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from . import __version__
 from ._compile import CompiledScheme, iter_scheme_files, load_scheme
@@ -135,6 +136,37 @@ examples:
       --history-out history-2024-Q2.json --strict
 """)
 
+
+_REPORT_HELP = N_("""\
+Evaluate SCHEME on INPUT (read as 'partyscore evaluate' reads it) and write a public notice
+(公示) as one self-contained HTML file: for each period (or the one --period names), the
+scheme's title, the listing in rank order per group with scores, bands, prizes, red flags
+and actions, the rules applied with the source sentences they encode, a bar chart of the
+ranking and the distribution of scores, and the year-end summary where the scheme has one.
+It needs no network, prints on A4 (the browser's Print, or headless Chromium's PDF), and is
+written in the language of --lang (zh-Hans, zh-Hant or en; default: the locale's).
+
+exit status: 0 on success, 1 for an invalid scheme, bad records or an evaluation error,
+2 for a usage error.
+
+examples:
+  partyscore report schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv \\
+      --lang zh-Hans --output notice.html
+  partyscore report SCHEME INPUT --period 2024-Q2 --output 2024-Q2.html
+""")
+
+_TEMPLATE_HELP = N_("""\
+Write an empty input sheet for SCHEME: a header row naming the subject, the period, the
+scheme's attributes and every item by its label in the language of --lang (headers are read
+back by label or id), and an example row marked as such, which must be replaced or deleted
+(it is refused if left in). The workbook also checks each item's range as it is typed (data
+validation of its minimum and maximum) and lists every column with its id and range on a
+second sheet.
+
+examples:
+  partyscore template schemes/chengzhuang-ladder.yaml --lang zh-Hans --output 2024-Q1.xlsx
+  partyscore template schemes/yongxi-red-flag.yaml --format csv --output records.csv
+""")
 
 _TEST_HELP = N_("""\
 Run scheme tests: the cases in NAME.test.yaml beside each scheme NAME.yaml. Each case gives
@@ -266,25 +298,91 @@ def _parser() -> argparse.ArgumentParser:
         help=_("text (default) or a JSON report"),
     )
 
-    run = commands.add_parser(
-        "evaluate",
-        help=_("apply a scheme to records"),
-        description=_(_EVALUATE_HELP),
-        formatter_class=raw,
-        parents=[common],
-    )
-    run.add_argument("scheme", metavar="SCHEME", help=_("a scheme file"))
-    run.add_argument(
+    records = argparse.ArgumentParser(add_help=False)
+    records.add_argument("scheme", metavar="SCHEME", help=_("a scheme file"))
+    records.add_argument(
         "input",
         nargs="+",
         metavar="INPUT",
         help=_("records: .csv, .json, .yaml or .yml files, read together as one set"),
     )
+    records.add_argument(
+        "--encoding",
+        default="auto",
+        help=_(
+            "encoding of a CSV input, e.g. gb18030 or big5 (default: auto: UTF-8 with or "
+            "without BOM, UTF-16, GB18030 or Big5, found from the bytes; refused when unsure)"
+        ),
+    )
+    records.add_argument(
+        "--sheet",
+        metavar="NAME|N",
+        help=_(
+            "the sheet of a workbook input, by name or 1-based position (default: the "
+            "scheme's input.sheet, else the first)"
+        ),
+    )
+    records.add_argument(
+        "--skip-rows",
+        type=int,
+        metavar="N",
+        help=_(
+            "rows above the header to skip, e.g. an office title row (default: the "
+            "scheme's input.skip_rows, else 0)"
+        ),
+    )
+    records.add_argument(
+        "--ignore-column",
+        action="append",
+        default=[],
+        metavar="HEADER",
+        help=_(
+            "a column to read past, e.g. 序号 or 合计 (repeat for more; added to the "
+            "scheme's input.ignore_columns)"
+        ),
+    )
+    records.add_argument(
+        "--stop-at-first",
+        action="store_true",
+        help=_("report only the first bad record instead of all of them"),
+    )
+    records.add_argument(
+        "--history-in",
+        metavar="FILE",
+        help=_("go on from the history an earlier run wrote with --history-out"),
+    )
+    records.add_argument(
+        "--history-start",
+        metavar="PERIOD",
+        help=_(
+            "declare that history rules count from PERIOD (e.g. 2024-Q1): earlier periods "
+            "are taken as none; instead of --history-in"
+        ),
+    )
+    records.add_argument(
+        "--strict",
+        action="store_true",
+        help=_(
+            "refuse (exit 1, nothing written) a result with a warning, e.g. a count that "
+            "may lack earlier periods"
+        ),
+    )
+
+    run = commands.add_parser(
+        "evaluate",
+        help=_("apply a scheme to records"),
+        description=_(_EVALUATE_HELP),
+        formatter_class=raw,
+        parents=[common, records],
+    )
     run.add_argument(
         "--format",
-        choices=("table", "json", "csv"),
+        choices=("table", "json", "csv", "xlsx"),
         default="table",
-        help=_("output format (default: table)"),
+        help=_(
+            "output format (default: table); xlsx writes a workbook (results and explanations) "
+            "and needs --output"
+        ),
     )
     run.add_argument(
         "--output",
@@ -301,70 +399,51 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     run.add_argument(
-        "--encoding",
-        default="auto",
-        help=_(
-            "encoding of a CSV input, e.g. gb18030 or big5 (default: auto: UTF-8 with or "
-            "without BOM, UTF-16, GB18030 or Big5, found from the bytes; refused when unsure)"
-        ),
-    )
-    run.add_argument(
-        "--sheet",
-        metavar="NAME|N",
-        help=_(
-            "the sheet of a workbook input, by name or 1-based position (default: the "
-            "scheme's input.sheet, else the first)"
-        ),
-    )
-    run.add_argument(
-        "--skip-rows",
-        type=int,
-        metavar="N",
-        help=_(
-            "rows above the header to skip, e.g. an office title row (default: the "
-            "scheme's input.skip_rows, else 0)"
-        ),
-    )
-    run.add_argument(
-        "--ignore-column",
-        action="append",
-        default=[],
-        metavar="HEADER",
-        help=_(
-            "a column to read past, e.g. 序号 or 合计 (repeat for more; added to the "
-            "scheme's input.ignore_columns)"
-        ),
-    )
-    run.add_argument(
-        "--stop-at-first",
-        action="store_true",
-        help=_("report only the first bad record instead of all of them"),
-    )
-    run.add_argument(
-        "--history-in",
-        metavar="FILE",
-        help=_("go on from the history an earlier run wrote with --history-out"),
-    )
-    run.add_argument(
-        "--history-start",
-        metavar="PERIOD",
-        help=_(
-            "declare that history rules count from PERIOD (e.g. 2024-Q1): earlier periods "
-            "are taken as none; instead of --history-in"
-        ),
-    )
-    run.add_argument(
         "--history-out",
         metavar="FILE",
         help=_("write the history this run leaves (counts, the year's values), for the next run"),
     )
-    run.add_argument(
-        "--strict",
-        action="store_true",
-        help=_(
-            "refuse (exit 1, nothing written) a result with a warning, e.g. a count that "
-            "may lack earlier periods"
-        ),
+
+    report = commands.add_parser(
+        "report",
+        help=_("write a printable public notice (HTML) of the results"),
+        description=_(_REPORT_HELP),
+        formatter_class=raw,
+        parents=[common, records],
+    )
+    report.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help=_("the period to list, e.g. 2024-Q2 (default: every period, one after another)"),
+    )
+    report.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        required=True,
+        help=_("the HTML file to write ('-' is stdout)"),
+    )
+
+    template = commands.add_parser(
+        "template",
+        help=_("write an empty input sheet for a scheme"),
+        description=_(_TEMPLATE_HELP),
+        formatter_class=raw,
+        parents=[common],
+    )
+    template.add_argument("scheme", metavar="SCHEME", help=_("a scheme file"))
+    template.add_argument(
+        "--format",
+        choices=("xlsx", "csv"),
+        default="xlsx",
+        help=_("xlsx (default: with data validation of item ranges) or csv"),
+    )
+    template.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        required=True,
+        help=_("the file to write ('-' is stdout)"),
     )
     return parser
 
@@ -456,6 +535,29 @@ def _schema(output: str | None) -> int:
     return EXIT_OK
 
 
+def _template(args: argparse.Namespace) -> int:
+    from ._template import template_csv, template_xlsx
+
+    scheme = load_scheme(args.scheme)
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        _say(_("--format xlsx writes a workbook: give --output FILE.xlsx (or pipe it)"))
+        return EXIT_USAGE
+    try:
+        with _Spool(args.output) as spool:
+            if args.format == "csv":
+                spool.write(template_csv(scheme))
+            else:
+                book = io.BytesIO()
+                template_xlsx(scheme, book)
+                spool.write_bytes(book.getvalue())
+            spool.commit()
+    except OSError as exc:
+        target = args.output or _("the output")
+        _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def _write_atomic(path: str, text: str) -> None:
     with _Spool(path) as spool:
         spool.write(text)
@@ -479,7 +581,7 @@ class _Spool:
         self.stream: Path | None = None  # a FIFO or device to write into
         self.mode = 0o644
         self.tmp: str | None = None
-        self.handle: TextIO | None = None
+        self.handle: BinaryIO | None = None
         self.closing = contextlib.ExitStack()
 
     def __enter__(self) -> _Spool:
@@ -502,12 +604,17 @@ class _Spool:
             )
         else:
             fd, self.tmp = tempfile.mkstemp(prefix="partyscore-", suffix=".out")
-        self.handle = self.closing.enter_context(os.fdopen(fd, "w", encoding="utf-8", newline=""))
+        self.handle = self.closing.enter_context(os.fdopen(fd, "wb"))
         return self
 
     def write(self, text: str) -> None:
+        """Write text, as UTF-8."""
         assert self.handle is not None
-        self.handle.write(text)
+        self.handle.write(text.encode("utf-8"))
+
+    def write_bytes(self, data: bytes) -> None:
+        assert self.handle is not None
+        self.handle.write(data)
 
     def restart(self) -> None:
         """Drop everything written so far."""
@@ -528,12 +635,13 @@ class _Spool:
             self.tmp = None
             return
         self.closing.close()
-        with open(self.tmp, encoding="utf-8", newline="") as spooled:
+        with open(self.tmp, "rb") as spooled:
             if self.stream is None:
-                shutil.copyfileobj(spooled, sys.stdout)
                 sys.stdout.flush()
+                shutil.copyfileobj(spooled, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
             else:
-                with open(self.stream, "w", encoding="utf-8", newline="") as out:
+                with open(self.stream, "wb") as out:
                     shutil.copyfileobj(spooled, out)
 
     def __exit__(self, *exc: object) -> None:
@@ -557,9 +665,16 @@ class _Results:
     """Writes batches of results in one format as they come; the table needs them all."""
 
     def __init__(
-        self, form: str, scheme: CompiledScheme, spool: _Spool, strict: bool, bom: bool = False
+        self,
+        form: str,
+        scheme: CompiledScheme,
+        spool: _Spool,
+        strict: bool,
+        bom: bool = False,
+        period: str | None = None,
     ) -> None:
         self.form = form
+        self.period = period
         self.bom = "\ufeff" if bom else ""
         self.scheme = scheme
         self.spool = spool
@@ -578,7 +693,7 @@ class _Results:
             self.history = batch.history
         if self.strict and batch.warnings:
             self.refused.extend(r for r in batch if r.warnings)
-        if self.form == "table":
+        if self.form in _WHOLE_FORMS:
             self.kept.extend(batch)
             return
         if not self.started:
@@ -596,11 +711,22 @@ class _Results:
 
     def finish(self) -> None:
         model = self.scheme.model
-        if self.form == "table":
+        if self.form in _WHOLE_FORMS:
             evaluation = Evaluation(
                 model.id, model.version, tuple(self.kept), tuple(self.warnings), self.scheme.plan
             )
-            self.spool.write(to_table(evaluation))
+            if self.form == "table":
+                self.spool.write(to_table(evaluation))
+            elif self.form == "xlsx":
+                from ._xlsx import write_xlsx
+
+                book = io.BytesIO()
+                write_xlsx(evaluation, book)
+                self.spool.write_bytes(book.getvalue())
+            else:
+                from ._report import report_html
+
+                self.spool.write(report_html(self.scheme, evaluation, self.period))
         elif self.form == "csv":
             if not self.started:
                 self.spool.write(self.bom + csv_header(self.columns))
@@ -610,7 +736,17 @@ class _Results:
             self.spool.write(json_tail(self.warnings, self.count > 0))
 
 
+_WHOLE_FORMS = ("table", "xlsx", "report")  # written once every result is known
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    """``evaluate`` and ``report``: read, evaluate period by period, write."""
+    form = "report" if args.command == "report" else args.format
+    bom = getattr(args, "bom", False)
+    history_out = getattr(args, "history_out", None)
+    if form == "xlsx" and args.output is None and sys.stdout.isatty():
+        _say(_("--format xlsx writes a workbook: give --output FILE.xlsx (or pipe it)"))
+        return EXIT_USAGE
     scheme = load_scheme(args.scheme)
     if args.history_in and args.history_start:
         _say(
@@ -624,7 +760,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.history_start:
         history = History.start(scheme, args.history_start)
     on_error: OnError = "stop" if args.stop_at_first else "collect"
-    if args.bom and args.format != "csv":
+    if bom and form != "csv":
         _say(_("--bom goes with --format csv"))
         return EXIT_USAGE
     if args.skip_rows is not None and args.skip_rows < 0:
@@ -647,7 +783,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         given = records(layout)
         kind = scheme.model.period
         parts = spilled(given, kind, spill) if spill else given
-        results = _Results(args.format, scheme, spool, args.strict, args.bom)
+        period = getattr(args, "period", None)
+        results = _Results(form, scheme, spool, args.strict, bom, period)
         batches = evaluate_stream(
             scheme, parts, on_error=on_error, layout=layout, order=order, history=history
         )
@@ -660,7 +797,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     try:
         with contextlib.ExitStack() as stack:
             spool = stack.enter_context(_Spool(args.output))
-            saved = stack.enter_context(_Spool(args.history_out)) if args.history_out else None
+            saved = stack.enter_context(_Spool(history_out)) if history_out else None
             try:
                 results = run(spool, None)
             except OutOfOrder:
@@ -682,19 +819,19 @@ def _evaluate(args: argparse.Namespace) -> int:
                 if results.history is None:
                     _say(
                         _("no history to write to {path}: the input has no records").format(
-                            path=args.history_out
+                            path=history_out
                         )
                     )
                     return EXIT_INVALID
                 saved.write(results.history.to_json())
             spool.commit()
             if saved is not None:
-                target = args.history_out
+                target = history_out
                 saved.commit()
     except OSError as exc:
         _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
         return EXIT_INVALID
-    if args.format != "table" or args.output:  # the table already ends with its warnings
+    if form != "table" or args.output:  # the table already ends with its warnings
         for warning in results.warnings:
             print(_("warning: {message}").format(message=warning), file=sys.stderr)
     return EXIT_OK
@@ -780,6 +917,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _schema(args.output)
         if args.command == "test":
             return _test(args)
+        if args.command == "template":
+            return _template(args)
         return _evaluate(args)
     except PartyscoreError as exc:
         print(exc.render(), file=sys.stderr)
