@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from . import __version__
 from ._compile import CompiledScheme, iter_scheme_files, load_scheme
@@ -739,6 +739,48 @@ class _Results:
 _WHOLE_FORMS = ("table", "xlsx", "report")  # written once every result is known
 
 
+class _Progress:
+    """A progress line on stderr (tqdm) while records are read and evaluated, when stderr is
+    a terminal and the 'progress' extra is installed; otherwise nothing at all."""
+
+    def __init__(self, bar: Any = None) -> None:
+        self.bar = bar
+
+    @classmethod
+    @contextlib.contextmanager
+    def on_stderr(cls) -> Iterator[_Progress]:
+        bar = None
+        if sys.stderr.isatty() and os.environ.get("PARTYSCORE_PROGRESS", "auto") != "off":
+            try:
+                from tqdm import tqdm
+            except ImportError:  # the 'progress' extra is not installed: no bar
+                pass
+            else:
+                bar = tqdm(unit=" " + _("records"), file=sys.stderr, leave=False, mininterval=0.2)
+        progress = cls(bar)
+        try:
+            yield progress
+        finally:
+            progress.close()
+
+    def reading(self, path: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description_str(_("reading {path}").format(path=Path(path).name))
+
+    def tick(self) -> None:
+        if self.bar is not None:
+            self.bar.update()
+
+    def evaluated(self, period: str, count: int) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(_("{period} evaluated").format(period=period))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     """``evaluate`` and ``report``: read, evaluate period by period, write."""
     form = "report" if args.command == "report" else args.format
@@ -774,13 +816,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     order = {str(path): index for index, path in enumerate(args.input)}
 
-    def records(layout: _Collector) -> Iterator[Record]:
+    def records(layout: _Collector, bar: _Progress) -> Iterator[Record]:
         for path in args.input:
-            yield from iter_records(path, scheme, layout, encoding=args.encoding, layout=table)
+            bar.reading(path)
+            for record in iter_records(
+                path, scheme, layout, encoding=args.encoding, layout=table
+            ):
+                bar.tick()
+                yield record
 
     def run(spool: _Spool, spill: str | None) -> _Results:
         layout = _Collector(on_error)
-        given = records(layout)
+        bar = stack.enter_context(_Progress.on_stderr())
+        given = records(layout, bar)
         kind = scheme.model.period
         parts = spilled(given, kind, spill) if spill else given
         period = getattr(args, "period", None)
@@ -789,7 +837,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             scheme, parts, on_error=on_error, layout=layout, order=order, history=history
         )
         for batch in batches:
+            bar.evaluated(batch.period, len(batch))
             results.add(batch)
+        bar.close()
         results.finish()
         return results
 
