@@ -12,8 +12,11 @@ def emitted_codes() -> set[str]:
     codes = set()
     for path in (ROOT / "src" / "partyscore").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        # codes are the kebab-case string passed next to a message
-        codes.update(re.findall(r'"([a-z]+(?:-[a-z]+)+)",\s*\n?\s*f?"', text))
+        # codes are the kebab-case string passed next to a message, which may be marked for
+        # translation (`_("...")`) and follow a TRANSLATORS comment
+        codes.update(
+            re.findall(r'"([a-z]+(?:-[a-z]+)+)",\s*(?:#[^\n]*\n\s*)*(?:N?_\(\s*)?f?"', text)
+        )
         codes.update(re.findall(r'PydanticCustomError\(\s*"([a-z-]+)"', text))
     return codes
 

@@ -35,6 +35,7 @@ from ._expr import (
     enum,
     suggest,
 )
+from ._i18n import N_, _
 from ._lint import Linter
 from ._loader import Document, PathKey, parse_yaml, read_text
 from ._locate import Locator, pydantic_diagnostics
@@ -111,7 +112,8 @@ class _Compiler:
         self.loc = locator
         self.problems: list[Diagnostic] = []
         self.types: dict[str, Type] = {}
-        self.defined_at: dict[str, str] = {}
+        self.defined_at: dict[str, tuple[str, dict[str, str]]] = {}
+        """What defines each name: a message marked with `N_` and its fields."""
         self.items: dict[str, ItemPlan] = {}
         self.planned: list[PeriodRule] = []
         self.built: dict[str, Rule] = {}
@@ -120,15 +122,22 @@ class _Compiler:
         self.problems.append(self.loc.diag(path, code, message, **kw))
 
     def define(self, name: str, type_: Type, path: PathT, what: str) -> None:
+        """Define `name`; `what` says what it is, a message marked with `N_` with
+        ``{place}`` for its key path."""
         if name in self.types or name in self.defined_at:
+            message, fields = self.defined_at[name]
             self.error(
                 (*path, "id") if path and isinstance(path[-1], int) else path,
                 "duplicate-name",
-                f"the name {name!r} is already used by {self.defined_at[name]}",
+                # TRANSLATORS: {definition} says what uses the name and where, as in
+                # "item at sections[a].items[a1]"
+                _("the name {name!r} is already used by {definition}").format(
+                    name=name, definition=_(message).format(**fields)
+                ),
             )
             return
         self.types[name] = type_
-        self.defined_at[name] = f"{what} at {self.loc.label(path) or name}"
+        self.defined_at[name] = (what, {"place": self.loc.label(path) or name})
 
     def expr(
         self,
@@ -163,9 +172,11 @@ class _Compiler:
             self.warn(
                 path,
                 "expr-comment",
-                f"the expression is followed by the comment {rest.strip()!r}, which YAML "
-                "does not read as part of it; quote the expression if '#' belongs to it, or "
-                "put the comment on a line of its own",
+                _(
+                    "the expression is followed by the comment {comment!r}, which YAML does not "
+                    "read as part of it; quote the expression if '#' belongs to it, or put the "
+                    "comment on a line of its own"
+                ).format(comment=rest.strip()),
             )
 
     def warn(self, path: PathT, code: str, message: str) -> None:
@@ -179,8 +190,10 @@ class _Compiler:
             self.error(
                 ("effective", "end"),
                 "empty-window",
-                f"the scheme ends on {window.end} before it starts on {window.start}: no "
-                "period would be evaluated ('end' is the first day it no longer applies)",
+                _(
+                    "the scheme ends on {end} before it starts on {start}: no period would be "
+                    "evaluated ('end' is the first day it no longer applies)"
+                ).format(end=window.end, start=window.start),
             )
 
     def input(self) -> None:
@@ -195,15 +208,20 @@ class _Compiler:
                 self.error(
                     ("input", "columns", header),
                     "unknown-name",
-                    f"the column {header!r} is mapped to {name!r}, which is not subject, "
-                    "period, an attribute or an item" + suggest(name, names),
+                    _(
+                        "the column {header!r} is mapped to {name!r}, which is not subject, "
+                        "period, an attribute or an item"
+                    ).format(header=header, name=name)
+                    + suggest(name, names),
                 )
         for index, header in enumerate(given.ignore_columns):
             if header in names:
                 self.error(
                     ("input", "ignore_columns", index),
                     "ignored-name",
-                    f"{header!r} is one of the scheme's columns; it cannot be ignored",
+                    _("{header!r} is one of the scheme's columns; it cannot be ignored").format(
+                        header=header
+                    ),
                 )
 
     def attributes(self) -> None:
@@ -212,33 +230,37 @@ class _Compiler:
             path: PathT = ("subject", "attributes", name)
             if attr.type == "enum":
                 if not attr.values:
-                    self.error(path, "enum-values", "an enum attribute needs 'values'")
+                    self.error(path, "enum-values", _("an enum attribute needs 'values'"))
                     continue
                 if len(set(attr.values)) != len(attr.values):
-                    self.error((*path, "values"), "duplicate-value", "enum values repeat")
-                self.define(name, enum(attr.values), path, "attribute")
+                    self.error((*path, "values"), "duplicate-value", _("enum values repeat"))
+                self.define(name, enum(attr.values), path, N_("attribute at {place}"))
             elif attr.values is not None:
-                self.error((*path, "values"), "enum-values", "only enum attributes take 'values'")
+                message = _("only enum attributes take 'values'")
+                self.error((*path, "values"), "enum-values", message)
             elif attr.type == "bool":
-                self.define(name, BOOL, path, "attribute")
+                self.define(name, BOOL, path, N_("attribute at {place}"))
             elif attr.type == "number":
-                self.define(name, NUMBER, path, "attribute")
+                self.define(name, NUMBER, path, N_("attribute at {place}"))
             else:
-                self.defined_at[name] = f"text attribute {name!r} (not usable in expressions)"
+                self.defined_at[name] = (
+                    N_("text attribute {name!r} (not usable in expressions)"),
+                    {"name": name},
+                )
             self.check_default(name, attr, path)
             if (attr.min is not None or attr.max is not None) and attr.type != "number":
                 self.error(
                     (*path, "min" if attr.min is not None else "max"),
                     "bad-range",
-                    "only number attributes take min and max",
+                    _("only number attributes take min and max"),
                 )
             elif attr.min is not None and attr.max is not None and attr.min > attr.max:
-                self.error((*path, "min"), "bad-range", f"min {attr.min} is above max {attr.max}")
+                self.error((*path, "min"), "bad-range", _min_above_max(attr.min, attr.max))
         if subject.group is not None and subject.group not in subject.attributes:
             self.error(
                 ("subject", "group"),
                 "unknown-attribute",
-                f"the group key {subject.group!r} is not an attribute"
+                _("the group key {group!r} is not an attribute").format(group=subject.group)
                 + suggest(subject.group, list(subject.attributes)),
                 about=subject.group,
             )
@@ -257,7 +279,10 @@ class _Compiler:
             self.error(
                 (*path, "default"),
                 "bad-default",
-                f"the default {default!r} is not a valid {attr.type} value for {name!r}",
+                # TRANSLATORS: {type} is the attribute's type: enum, bool, number or text
+                _("the default {default!r} is not a valid {type} value for {name!r}").format(
+                    default=default, type=attr.type, name=name
+                ),
             )
 
     def parameters(self) -> None:
@@ -267,7 +292,7 @@ class _Compiler:
                 self.error(
                     path,
                     "parameter-shape",
-                    "give either 'value' or 'by' with 'values'",
+                    _("give either 'value' or 'by' with 'values'"),
                     missing="value" if param.value is None else None,
                 )
             elif param.by is not None:
@@ -283,19 +308,20 @@ class _Compiler:
                         self.error(
                             (*path, "values"),
                             "parameter-missing-value",
-                            f"no value for {param.by} = {missing!r}",
+                            _("no value for {attribute} = {value!r}").format(
+                                attribute=param.by, value=missing
+                            ),
                         )
                     for extra in sorted(given - wanted):
                         self.error(
                             (*path, "values", extra),
                             "unknown-value",
-                            f"{extra!r} is not a value of {param.by}"
-                            + suggest(extra, sorted(wanted)),
+                            _not_a_value(extra, param.by) + suggest(extra, sorted(wanted)),
                             key=True,
                         )
             elif param.values is not None:
-                self.error((*path, "values"), "parameter-shape", "'values' needs 'by'")
-            self.define(name, NUMBER, path, "parameter")
+                self.error((*path, "values"), "parameter-shape", _("'values' needs 'by'"))
+            self.define(name, NUMBER, path, N_("parameter at {place}"))
 
     def sections(self) -> None:
         reward_ids = {r.id for r in self.s.rewards}
@@ -309,7 +335,7 @@ class _Compiler:
                     self.error(
                         (*ipath, "id"),
                         "duplicate-name",
-                        f"the item {item.id!r} is already defined",
+                        _("the item {item!r} is already defined").format(item=item.id),
                     )
                     continue
                 self.items[item.id] = ItemPlan(
@@ -326,32 +352,42 @@ class _Compiler:
                     model=item,
                 )
                 if scored:
-                    self.define(item.id, BOOL if item.type == "flag" else NUMBER, ipath, "item")
+                    self.define(
+                        item.id,
+                        BOOL if item.type == "flag" else NUMBER,
+                        ipath,
+                        N_("item at {place}"),
+                    )
                 else:
-                    self.defined_at[item.id] = f"unscored item at {self.loc.label(ipath)}"
+                    place = self.loc.label(ipath)
+                    self.defined_at[item.id] = (N_("unscored item at {place}"), {"place": place})
             if section.kind == "veto":
                 if section.blocks is None:
-                    self.error(path, "veto-blocks", "a veto section must say what it 'blocks'")
+                    message = _("a veto section must say what it 'blocks'")
+                    self.error(path, "veto-blocks", message)
                 elif isinstance(section.blocks, list):
                     for bi, rid in enumerate(section.blocks):
                         if rid not in reward_ids:
                             self.error(
                                 (*path, "blocks", bi),
                                 "unknown-reward",
-                                f"unknown reward {rid!r}" + suggest(rid, sorted(reward_ids)),
+                                _("unknown reward {reward!r}").format(reward=rid)
+                                + suggest(rid, sorted(reward_ids)),
                                 about=rid,
                             )
                 if section.cap is not None:
-                    self.error((*path, "cap"), "veto-cap", "a veto section has no cap")
+                    self.error((*path, "cap"), "veto-cap", _("a veto section has no cap"))
             elif section.blocks is not None:
-                self.error((*path, "blocks"), "veto-blocks", "only veto sections block rewards")
+                message = _("only veto sections block rewards")
+                self.error((*path, "blocks"), "veto-blocks", message)
             if section.cap is not None and section.cap <= 0:
-                self.error((*path, "cap"), "bad-cap", "a cap must be positive")
+                self.error((*path, "cap"), "bad-cap", _("a cap must be positive"))
             if section.kind == "unscored":
-                self.defined_at[section.id] = f"unscored section at {self.loc.label(path)}"
+                place = self.loc.label(path)
+                self.defined_at[section.id] = (N_("unscored section at {place}"), {"place": place})
                 continue
             type_ = BOOL if section.kind == "veto" else NUMBER
-            self.define(section.id, type_, path, "section")
+            self.define(section.id, type_, path, N_("section at {place}"))
             if section.blocks == "all":
                 blocks: tuple[str, ...] = tuple(r.id for r in self.s.rewards)
             else:
@@ -373,27 +409,30 @@ class _Compiler:
         """Why `name` cannot select values: it is no attribute, or not an enum one."""
         attributes = self.s.subject.attributes
         if name in attributes:
-            return f"{name!r} is a {attributes[name].type} attribute; this needs an enum attribute"
-        return f"unknown attribute {name!r}" + suggest(name, list(attributes))
+            # TRANSLATORS: {type} is the attribute's type: bool, number or text
+            return _("{name!r} is a {type} attribute; this needs an enum attribute").format(
+                name=name, type=attributes[name].type
+            )
+        return _("unknown attribute {name!r}").format(name=name) + suggest(name, list(attributes))
 
     def check_item(self, section: m.Section, item: m.Item, path: PathT) -> None:
         if section.kind == "veto" and item.type != "flag":
-            self.error((*path, "type"), "veto-item", "veto items are flags: set type: flag")
+            self.error((*path, "type"), "veto-item", _("veto items are flags: set type: flag"))
             return
         if item.type == "points":
             if item.max is None:
                 self.error(
                     path,
                     "missing-key",
-                    "missing required key 'max' (points items need one)",
+                    _("missing required key 'max' (points items need one)"),
                     missing="max",
                 )
             elif item.max <= item.min:
-                self.error(
-                    (*path, "max"), "bad-range", f"max {item.max} is not above min {item.min}"
-                )
+                message = _("max {max} is not above min {min}").format(max=item.max, min=item.min)
+                self.error((*path, "max"), "bad-range", message)
         elif item.max is not None:
-            self.error((*path, "max"), "flag-max", "flag items take true/false and have no max")
+            message = _("flag items take true/false and have no max")
+            self.error((*path, "max"), "flag-max", message)
         for attr_name, values in (item.applies_to or {}).items():
             attr = self.s.subject.attributes.get(attr_name)
             if attr is None or attr.type != "enum":
@@ -410,34 +449,33 @@ class _Compiler:
                     self.error(
                         (*path, "applies_to", attr_name, vi),
                         "unknown-value",
-                        f"{value!r} is not a value of {attr_name}"
-                        + suggest(value, attr.values or []),
+                        _not_a_value(value, attr_name) + suggest(value, attr.values or []),
                     )
 
     def scores(self) -> None:
         for i, score in enumerate(self.s.scores):
-            self.define(score.id, NUMBER, ("scores", i), "score")
+            self.define(score.id, NUMBER, ("scores", i), N_("score at {place}"))
         for band_i, banding in enumerate(self.s.bands):
             path: PathT = ("bands", band_i)
             ids = [b.id for b in banding.bands]
             if isinstance(banding.unbanded, m.Unbanded):
                 ids.append(banding.unbanded.id)
-            self.define(banding.id, enum(ids), path, "banding")
+            self.define(banding.id, enum(ids), path, N_("banding at {place}"))
             for fi, name in enumerate(banding.fields):
-                self.define(name, NUMBER, (*path, "fields", fi), "band field")
+                self.define(name, NUMBER, (*path, "fields", fi), N_("band field at {place}"))
         for i, ranking in enumerate(self.s.rankings):
             path = ("rankings", i)
-            self.define(ranking.id, NUMBER, path, "ranking")
-            self.define(f"{ranking.id}_size", NUMBER, path, "ranking size")
-            self.define(f"{ranking.id}_last", BOOL, path, "ranking last place")
+            self.define(ranking.id, NUMBER, path, N_("ranking at {place}"))
+            self.define(f"{ranking.id}_size", NUMBER, path, N_("ranking size at {place}"))
+            self.define(f"{ranking.id}_last", BOOL, path, N_("ranking last place at {place}"))
         for i, reward in enumerate(self.s.rewards):
-            self.define(reward.id, BOOL, ("rewards", i), "reward")
+            self.define(reward.id, BOOL, ("rewards", i), N_("reward at {place}"))
         for i, action in enumerate(self.s.actions):
             self.define(
                 action.id,
                 NUMBER if action.kind == "escalation" else BOOL,
                 ("actions", i),
-                "action rule",
+                N_("action rule at {place}"),
             )
 
     # -- rules --------------------------------------------------------------------------
@@ -447,7 +485,7 @@ class _Compiler:
             path: PathT = ("scores", i)
             compiled = self.expr(score.expr, (*path, "expr"), NUMBER)
             if score.min is not None and score.max is not None and score.min > score.max:
-                self.error((*path, "min"), "bad-range", f"min {score.min} is above max {score.max}")
+                self.error((*path, "min"), "bad-range", _min_above_max(score.min, score.max))
             if compiled is not None:
                 self.add(self.score_rule(score, path, compiled))
         for i, banding in enumerate(self.s.bands):
@@ -457,7 +495,7 @@ class _Compiler:
             self.numeric_name(ranking.score, (*path, "score"))
             if ranking.within == "group" and self.s.subject.group is None:
                 self.error(
-                    (*path, "within"), "no-group", "ranking within a group needs subject.group"
+                    (*path, "within"), "no-group", _("ranking within a group needs subject.group")
                 )
             self.add(
                 RankingRule(
@@ -509,11 +547,15 @@ class _Compiler:
             self.error(
                 path,
                 "unknown-name",
-                f"unknown name {name!r}" + suggest(name, list(self.types)),
+                _("unknown name {name!r}").format(name=name) + suggest(name, list(self.types)),
                 about=name,
             )
         elif self.types[name] != NUMBER:
-            self.error(path, "expr-type", f"{name!r} is a {self.types[name]}, not a number")
+            # TRANSLATORS: {type} is a type of the expression language: bool, enum, ...
+            message = _("{name!r} is a {type}, not a number").format(
+                name=name, type=self.types[name]
+            )
+            self.error(path, "expr-type", message)
 
     def banding(self, banding: m.Banding, path: PathT) -> None:
         self.numeric_name(banding.score, (*path, "score"))
@@ -523,23 +565,23 @@ class _Compiler:
         for bi, band in enumerate(banding.bands):
             bpath = (*path, "bands", bi)
             if band.id in seen:
-                self.error((*bpath, "id"), "duplicate-name", f"the band {band.id!r} repeats")
+                self.error((*bpath, "id"), "duplicate-name", _band_repeats(band.id))
             seen.add(band.id)
             if band.at_least is not None and band.above is not None:
-                self.error(bpath, "band-bounds", "give 'at_least' or 'above', not both")
+                self.error(bpath, "band-bounds", _("give 'at_least' or 'above', not both"))
             elif band.at_most is not None and band.below is not None:
-                self.error(bpath, "band-bounds", "give 'at_most' or 'below', not both")
+                self.error(bpath, "band-bounds", _("give 'at_most' or 'below', not both"))
             elif is_empty(band):
-                self.error(bpath, "band-empty", f"the band {interval(band)} contains no score")
+                # TRANSLATORS: {interval} is a band's interval, as in [60, 50)
+                message = _("the band {interval} contains no score").format(interval=interval(band))
+                self.error(bpath, "band-empty", message)
             else:
                 bands.append((band, bpath))
             self.payload(band.values, wanted, bpath)
         if isinstance(banding.unbanded, m.Unbanded):
             upath = (*path, "unbanded")
             if banding.unbanded.id in seen:
-                self.error(
-                    (*upath, "id"), "duplicate-name", f"the band {banding.unbanded.id!r} repeats"
-                )
+                self.error((*upath, "id"), "duplicate-name", _band_repeats(banding.unbanded.id))
             self.payload(banding.unbanded.values, wanted, upath)
         ordered = sorted(bands, key=lambda b: lower_key(b[0]))
         # One sweep: each band is compared with the earlier band that reaches highest, so
@@ -550,7 +592,14 @@ class _Compiler:
                 self.error(
                     bpath,
                     "band-overlap",
-                    f"{band.id} {interval(band)} overlaps {reaching.id} {interval(reaching)}",
+                    # TRANSLATORS: {band} and {other} are band ids, each followed by its
+                    # interval, as in [60, 80)
+                    _("{band} {interval} overlaps {other} {other_interval}").format(
+                        band=band.id,
+                        interval=interval(band),
+                        other=reaching.id,
+                        other_interval=interval(reaching),
+                    ),
                 )
             if reaching is None or upper_key(band) > upper_key(reaching):
                 reaching = band
@@ -585,12 +634,14 @@ class _Compiler:
 
     def payload(self, values: dict[str, Decimal], wanted: set[str], path: PathT) -> None:
         for name in sorted(wanted - set(values)):
-            self.error(path, "band-payload", f"missing value for field {name!r}")
+            message = _("missing value for field {field!r}").format(field=name)
+            self.error(path, "band-payload", message)
         for name in sorted(set(values) - wanted):
             self.error(
                 (*path, "values", name),
                 "band-payload",
-                f"{name!r} is not a field of this banding" + suggest(name, sorted(wanted)),
+                _("{field!r} is not a field of this banding").format(field=name)
+                + suggest(name, sorted(wanted)),
                 key=True,
             )
 
@@ -604,7 +655,11 @@ class _Compiler:
                 self.error(
                     path,
                     "not-constant",
-                    f"{name!r} differs by {by}; a count or share needs one value",
+                    # TRANSLATORS: {parameter} is a parameter, {attribute} the attribute
+                    # its values depend on
+                    _(
+                        "{parameter!r} differs by {attribute}; a count or share needs one value"
+                    ).format(parameter=name, attribute=by),
                 )
                 return None
         if compiled is None:
@@ -618,16 +673,27 @@ class _Compiler:
                 value = Evaluator()(compiled, values)
         except decimal.DecimalException as exc:
             if divides_by_zero(exc):
-                self.error(path, "division-by-zero", f"{text} divides by zero")
+                message = _("{expression} divides by zero").format(expression=text)
+                self.error(path, "division-by-zero", message)
             else:
-                self.error(path, "not-constant", f"{text} cannot be worked out: {exc!r}")
+                # TRANSLATORS: {error} is Python's description of the arithmetic failure
+                message = _("{expression} cannot be worked out: {error!r}").format(
+                    expression=text, error=exc
+                )
+                self.error(path, "not-constant", message)
             return None
         key = path[-1]
         if key == "count" and (value < 0 or value != value.to_integral_value()):
-            self.error(path, "bad-count", f"the count {text} = {value} is not a whole number >= 0")
+            message = _("the count {expression} = {value} is not a whole number >= 0").format(
+                expression=text, value=value
+            )
+            self.error(path, "bad-count", message)
             return None
         if key == "share" and not 0 <= value <= 1:
-            self.error(path, "bad-count", f"the share {text} = {value} is not between 0 and 1")
+            message = _("the share {expression} = {value} is not between 0 and 1").format(
+                expression=text, value=value
+            )
+            self.error(path, "bad-count", message)
             return None
         return compiled, value
 
@@ -654,14 +720,17 @@ class _Compiler:
             ranking = self.ranking_ref(reward.ranking, (*path, "ranking"))
             worked: tuple[Compiled, Decimal] | None = None
             if (reward.count is None) == (reward.share is None):
-                self.error(path, "top-shape", "give either 'count' or 'share'")
+                self.error(path, "top-shape", _("give either 'count' or 'share'"))
             elif reward.share is not None:
                 worked = self.constant(reward.share, (*path, "share"))
                 if reward.share_rounding is None:
                     self.error(
                         path,
                         "missing-key",
-                        "missing required key 'share_rounding' (how share x size becomes a count)",
+                        _(
+                            "missing required key 'share_rounding' (how share x size becomes a "
+                            "count)"
+                        ),
                         missing="share_rounding",
                     )
             else:
@@ -702,7 +771,7 @@ class _Compiler:
                 self.error(
                     (*path, "banding"),
                     "unknown-banding",
-                    f"unknown banding {reward.banding!r}"
+                    _("unknown banding {banding!r}").format(banding=reward.banding)
                     + suggest(reward.banding, [b.id for b in self.s.bands]),
                     about=reward.banding,
                 )
@@ -715,7 +784,9 @@ class _Compiler:
                         self.error(
                             (*path, "prizes", pi, "amounts", band_id),
                             "unknown-band",
-                            f"{band_id!r} is not a band of {banding.id}"
+                            _("{band!r} is not a band of {banding}").format(
+                                band=band_id, banding=banding.id
+                            )
                             + suggest(band_id, band_ids),
                             key=True,
                             about=band_id,
@@ -723,15 +794,18 @@ class _Compiler:
         ranks = [p.rank for p in reward.prizes]
         if len(set(ranks)) != len(ranks):
             ok = False
-            self.error((*path, "prizes"), "duplicate-rank", "a rank appears twice in prizes")
+            self.error((*path, "prizes"), "duplicate-rank", _("a rank appears twice in prizes"))
         if reward.ties == "split" and reward.rounding.mode not in NEVER_UP:
             ok = False
             self.error(
                 (*path, "rounding", "mode"),
                 "split-rounding",
-                f"a split prize rounded {reward.rounding.mode} can pay more than the places it "
-                "pools (200 among 3 rounded half_up is 3 x 66.67 = 200.01): use mode down "
-                "(or floor), so that what rounding keeps back is never negative",
+                # TRANSLATORS: {mode} is a rounding mode (half_up, ceiling, ...)
+                _(
+                    "a split prize rounded {mode} can pay more than the places it pools (200 "
+                    "among 3 rounded half_up is 3 x 66.67 = 200.01): use mode down (or floor), "
+                    "so that what rounding keeps back is never negative"
+                ).format(mode=reward.rounding.mode),
             )
         if ok and ranking is not None and isinstance(banding, BandingRule) and not failed:
             self.add(
@@ -750,7 +824,7 @@ class _Compiler:
     def ranking_ref(self, name: str, path: PathT) -> RankingRule | None:
         known = [r.id for r in self.s.rankings]
         if name not in known:
-            message = f"unknown ranking {name!r}" + suggest(name, known)
+            message = _("unknown ranking {ranking!r}").format(ranking=name) + suggest(name, known)
             self.error(path, "unknown-ranking", message, about=name)
             return None
         found = self.built.get(name)
@@ -778,7 +852,7 @@ class _Compiler:
             self.error(
                 (*path, "steps"),
                 "step-order",
-                "steps must be in increasing order of 'at', each 'at' once",
+                _("steps must be in increasing order of 'at', each 'at' once"),
             )
         steps: list[StepPlan] = []
         for si, step in enumerate(action.steps):
@@ -820,7 +894,8 @@ class _Compiler:
         }
         for i, rule in enumerate(nodes):
             if i in {provider.get(n) for n in rule.reads} and not isinstance(rule, BandingRule):
-                self.error(rule.path, "cycle", f"{rule.id!r} refers to itself")
+                message = _("{rule!r} refers to itself").format(rule=rule.id)
+                self.error(rule.path, "cycle", message)
         waiting = {i: len(d) for i, d in deps.items()}
         users: dict[int, list[int]] = {i: [] for i in deps}
         for i, d in deps.items():
@@ -848,7 +923,7 @@ class _Compiler:
             self.error(
                 nodes[min(stuck)].path,
                 "cycle",
-                f"these rules depend on each other in a cycle: {names}",
+                _("these rules depend on each other in a cycle: {rules}").format(rules=names),
             )
         return tuple(nodes[i] for i in order)
 
@@ -878,7 +953,9 @@ class _Compiler:
                 self.error(
                     (*path, "id"),
                     "duplicate-name",
-                    f"the name {score.id!r} is already used by a per-period rule",
+                    _("the name {name!r} is already used by a per-period rule").format(
+                        name=score.id
+                    ),
                 )
             names[score.id] = NUMBER
             if compiled:
@@ -898,7 +975,8 @@ class _Compiler:
 
             when = compiled_key("when", BOOL)
             if rule.id in names:
-                self.error((*path, "id"), "duplicate-name", f"the name {rule.id!r} is already used")
+                message = _("the name {name!r} is already used").format(name=rule.id)
+                self.error((*path, "id"), "duplicate-name", message)
             names[rule.id] = BOOL
             common: dict[str, Any] = {"id": rule.id, "path": path, "model": rule, "year_end": True}
             if isinstance(rule, m.Money):
@@ -924,6 +1002,18 @@ class _Compiler:
                     )
                 )
         return tuple(rules)
+
+
+def _min_above_max(low: Decimal, high: Decimal) -> str:
+    return _("min {min} is above max {max}").format(min=low, max=high)
+
+
+def _not_a_value(value: str, attribute: str) -> str:
+    return _("{value!r} is not a value of {attribute}").format(value=value, attribute=attribute)
+
+
+def _band_repeats(band: str) -> str:
+    return _("the band {band!r} repeats").format(band=band)
 
 
 def _band_plan(band: m.Band, path: PathT) -> BandPlan:
@@ -1015,7 +1105,10 @@ def load_scheme_text(text: str, *, file: str = "<text>") -> CompiledScheme:
     locator = Locator(file, document)
     if not isinstance(document.data, dict):
         raise SchemeError(
-            [*problems, locator.diag((), "not-a-mapping", "a scheme file must be a YAML mapping")]
+            [
+                *problems,
+                locator.diag((), "not-a-mapping", _("a scheme file must be a YAML mapping")),
+            ]
         )
     # A value the loader refused is None here; later stages would only repeat the complaint,
     # at its own place or as its parent's "missing required key".

@@ -26,6 +26,7 @@ from ._diagnostics import Diagnostic, EvaluationError
 from ._explain import Reasons, Values, places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._history import History, HistoryError, SubjectHistory, year_end_names
+from ._i18n import _
 from ._periods import PER_YEAR, Period, from_ordinal, in_window
 from ._plan import (
     ConditionRule,
@@ -92,9 +93,19 @@ class Engine:
                         0,
                         0,
                         "history-scheme",
-                        f"this history belongs to scheme {history.scheme!r} version "
-                        f"{history.version} ({history.first.kind}s), not to {model.id!r} "
-                        f"version {model.version} ({model.period}s)",
+                        # TRANSLATORS: {kind} and {own_kind} are the schemes' period kinds
+                        # (month, quarter, ...), made plural in English by the 's' after them
+                        _(
+                            "this history belongs to scheme {scheme!r} version {version!r} "
+                            "({kind}s), not to {own_scheme!r} version {own_version} ({own_kind}s)"
+                        ).format(
+                            scheme=history.scheme,
+                            version=history.version,
+                            kind=history.first.kind,
+                            own_scheme=model.id,
+                            own_version=model.version,
+                            own_kind=model.period,
+                        ),
                     )
                 ]
             )
@@ -102,7 +113,7 @@ class Engine:
             len(next(iter(history.subjects.values())).counts) != len(self.counted)
         ):
             raise HistoryError(
-                [Diagnostic("<history>", 0, 0, "history-scheme", "the history's rules differ")]
+                [Diagnostic("<history>", 0, 0, "history-scheme", _("the history's rules differ"))]
             )
         self.carried = history
         for subject, state in history.subjects.items():
@@ -215,7 +226,7 @@ class Engine:
         for v in records:
             v[slot] = False
         for members in self.groups(rule.ranking, records):
-            count, _ = places(rule, len(members))
+            count = places(rule, len(members))[0]
             ordered = sorted(members, key=lambda v: v[rank_slot])
             chosen: list[list[Any]] = []
             if count > 0:
@@ -310,17 +321,30 @@ class Engine:
             if carried is not None and period.ordinal > carried.last.ordinal + 1:
                 after = from_ordinal(carried.last.ordinal + 1, period.kind)
                 before = from_ordinal(period.ordinal - 1, period.kind)
-                missing = f"{after} was" if after == before else f"{after} to {before} were"
-                since = (
-                    f"counting starts at {carried.first} (a declared start)"
-                    if carried.declared and carried.last < carried.first
-                    else f"the history carried in ends at {carried.last}"
-                )
-                runs = any(r.consecutive for r, _, _ in self.counted)
-                gap = (
-                    f"{since} and the records start at {period}: {missing} not evaluated"
-                    + (", so runs of consecutive periods start again" if runs else "")
-                )
+                if after == before:
+                    missing = _("{period} was not evaluated").format(period=after)
+                else:
+                    missing = _("{first} to {last} were not evaluated").format(
+                        first=after, last=before
+                    )
+                if carried.declared and carried.last < carried.first:
+                    since = _("counting starts at {first} (a declared start)").format(
+                        first=carried.first
+                    )
+                else:
+                    since = _("the history carried in ends at {last}").format(last=carried.last)
+                if any(r.consecutive for r, _slot, _top in self.counted):
+                    # TRANSLATORS: {since} says where the history ends ("the history carried
+                    # in ends at 2024-Q1"), {missing} which periods were not evaluated
+                    gap = _(
+                        "{since} and the records start at {period}: {missing}, so runs of "
+                        "consecutive periods start again"
+                    )
+                else:
+                    # TRANSLATORS: {since} says where the history ends ("the history carried
+                    # in ends at 2024-Q1"), {missing} which periods were not evaluated
+                    gap = _("{since} and the records start at {period}: {missing}")
+                gap = gap.format(since=since, period=period, missing=missing)
         self.last = period
         closes_year = following is None or following.year != period.year
         # A year whose last period the input does not reach is still running: its year end
@@ -339,9 +363,17 @@ class Engine:
         if carried is not None and period <= carried.last:
             row = min(rows, key=lambda r: (r.file, r.line)) if rows else None
             if carried.declared and carried.last.ordinal < carried.first.ordinal:
-                covers = f"declares that counting starts at {carried.first}"
+                message = _(
+                    "the records for {period} are not after the history carried in, which "
+                    "declares that counting starts at {first}: give each period once, either in "
+                    "the records or in the history"
+                )
             else:
-                covers = f"covers {carried.first} to {carried.last}"
+                message = _(
+                    "the records for {period} are not after the history carried in, which "
+                    "covers {first} to {last}: give each period once, either in the records or "
+                    "in the history"
+                )
             raise HistoryError(
                 [
                     Diagnostic(
@@ -349,9 +381,7 @@ class Engine:
                         row.line if row is not None else 0,
                         0,
                         "history-overlap",
-                        f"the records for {period} are not after the history carried "
-                        f"in, which {covers}: give each period once, either in the "
-                        "records or in the history",
+                        message.format(period=period, first=carried.first, last=carried.last),
                         "period",
                     )
                 ]
@@ -380,28 +410,49 @@ class Engine:
         first = self.first
         assert first is not None
         found: list[str] = []
-        known = (
-            f"the history carried in starts at {first}"
-            if self.carried is not None
-            else f"{first} is the first period of the input and no history was carried in"
-        )
         for rule, slot, top in self.counted:
             count = v[slot]
             if not count or (top is not None and count >= top):
                 continue
             if rule.consecutive:
                 if period.ordinal - int(count) + 1 == first.ordinal:
+                    # TRANSLATORS: {rule} is an escalation rule id; {known} says where what
+                    # is known starts ("the history carried in starts at 2024-Q1")
+                    message = _(
+                        "{rule}: counted {count} in a row from {first} on, but {known}; with "
+                        "earlier periods the count may be higher"
+                    )
                     found.append(
-                        f"{rule.id}: counted {count} in a row from {first} on, but {known}; "
-                        f"with earlier periods the count may be higher"
+                        message.format(rule=rule.id, count=count, first=first, known=self.known())
                     )
             elif period.year == first.year and first != self.periods_in(first.year)[0]:
                 before = [p.label for p in self.periods_in(first.year) if p < first]
+                # TRANSLATORS: {rule} is an escalation rule id; {known} says where what is
+                # known starts ("the history carried in starts at 2024-Q1"); {periods} lists
+                # the year's periods before {first}
+                message = _(
+                    "{rule}: counted {count} in {year} from {first} on, but {known}; with "
+                    "{periods} the count may be higher"
+                )
                 found.append(
-                    f"{rule.id}: counted {count} in {period.year} from {first} on, but {known}; "
-                    f"with {', '.join(before)} the count may be higher"
+                    message.format(
+                        rule=rule.id,
+                        count=count,
+                        year=period.year,
+                        first=first,
+                        known=self.known(),
+                        periods=", ".join(before),
+                    )
                 )
         return tuple(found)
+
+    def known(self) -> str:
+        """Where what history rules know starts, for a warning of `short_counts`."""
+        if self.carried is not None:
+            return _("the history carried in starts at {first}").format(first=self.first)
+        return _("{first} is the first period of the input and no history was carried in").format(
+            first=self.first
+        )
 
     def _batch(
         self, period: Period, rows: list[Row], closes_year: bool, year_over: bool
@@ -424,9 +475,13 @@ class Engine:
         if has_year_end and closes_year:
             subjects = sorted(self.in_year.pop(period.year, ()))
             if not year_over:
+                # TRANSLATORS: {kind} is the scheme's period kind (month, quarter, ...)
+                message = _(
+                    "{year}: year-end rules not applied: the input ends at {period}, before the "
+                    "last {kind} of the year"
+                )
                 warnings.append(
-                    f"{period.year}: year-end rules not applied: the input ends at {period}, "
-                    f"before the last {self.plan.period} of the year"
+                    message.format(year=period.year, period=period, kind=self.plan.period)
                 )
                 subjects = []
             results.extend(self.close(period.year, subjects, warnings))
@@ -495,19 +550,28 @@ class Engine:
         notes: tuple[str, ...] = ()
         if missing:
             gaps = ", ".join(p.label for p in missing)
-            have = f"{len(kept)} of {len(every)} {plan.period}s present"
+            # TRANSLATORS: {kind} is the scheme's period kind (month, quarter, ...), made
+            # plural in English by the 's' after it
+            have = _("{present} of {total} {kind}s present").format(
+                present=len(kept), total=len(every), kind=plan.period
+            )
             policy = plan.year_end_missing
             if policy == "error":
                 raise _missing_periods(kept[-1][0], year, gaps, have)
             if policy == "skip":
-                return None, (
-                    f"{subject} {year}: no year-end result: no record for {gaps} ({have}; "
+                # TRANSLATORS: {periods} lists the periods missing; {present} says how many
+                # are there ("2 of 4 quarters present")
+                skipped = _(
+                    "no year-end result: no record for {periods} ({present}; "
                     "year_end.missing: skip)"
-                )
-            note = (
-                f"no record for {gaps} ({have}): year-end rules applied to the periods present "
-                "(year_end.missing: as_absent)"
-            )
+                ).format(periods=gaps, present=have)
+                return None, f"{subject} {year}: {skipped}"
+            # TRANSLATORS: {periods} lists the periods missing; {present} says how many are
+            # there ("2 of 4 quarters present")
+            note = _(
+                "no record for {periods} ({present}): year-end rules applied to the periods "
+                "present (year_end.missing: as_absent)"
+            ).format(periods=gaps, present=have)
             notes = (note,)
             warning = f"{subject} {year}: {note}"
         last: Row = kept[-1][0]
@@ -518,7 +582,7 @@ class Engine:
             position = {p: i for i, p in enumerate(every)}
             for name in self.year_end_flags:
                 full = [False] * len(every)
-                for (row, _), value in zip(kept, env[name], strict=True):
+                for (row, _values), value in zip(kept, env[name], strict=True):
                     full[position[row.period]] = value
                 env[name] = tuple(full)
         slots, values = self.slots, last.values
@@ -629,8 +693,12 @@ def _missing_periods(row: Row, year: int, gaps: str, have: str) -> EvaluationErr
                 row.line,
                 0,
                 "missing-periods",
-                f"subject {row.subject!r}, {year}: the year-end rules need every period and "
-                f"there is no record for {gaps} ({have}; year_end.missing: error)",
+                # TRANSLATORS: {periods} lists the periods missing; {present} says how many
+                # are there ("2 of 4 quarters present")
+                _(
+                    "subject {subject!r}, {year}: the year-end rules need every period and "
+                    "there is no record for {periods} ({present}; year_end.missing: error)"
+                ).format(subject=row.subject, year=year, periods=gaps, present=have),
                 keys=("year_end", "missing"),
                 subject=row.subject,
             )
@@ -646,38 +714,54 @@ def _failure(row: Row, failure: RuleFailure, names: Mapping[str, Any]) -> Evalua
     value = failure.value
     if failure.what == "decimal":
         assert failure.error is not None
-        if divides_by_zero(failure.error):
-            code, what = "division-by-zero", "division by zero"  # x / 0 and 0 / 0
+        if divides_by_zero(failure.error):  # x / 0 and 0 / 0
+            code = "division-by-zero"
+            # TRANSLATORS: {expression} is the expression with the values it read
+            message = _("{rule}: division by zero in {expression}").format(
+                rule=rule.id, expression=seen
+            )
         else:
-            code, what = "arithmetic", type(failure.error).__name__
-        message = f"{rule.id}: {what} in {seen}"
+            code = "arithmetic"
+            # TRANSLATORS: {error} names the failure (Overflow, InvalidOperation);
+            # {expression} is the expression with the values it read
+            message = _("{rule}: {error} in {expression}").format(
+                rule=rule.id, error=type(failure.error).__name__, expression=seen
+            )
     elif failure.what == "runaway":
-        code, message = "arithmetic", f"{rule.id}: the result is beyond 10^15 in {seen}"
+        code = "arithmetic"
+        # TRANSLATORS: {expression} is the expression with the values it read
+        message = _("{rule}: the result is beyond 10^15 in {expression}").format(
+            rule=rule.id, expression=seen
+        )
     elif failure.what == "range":
         assert isinstance(rule, ScoreRule)
         assert value is not None
         code = "score-out-of-range"
-        message = (
-            f"{rule.id} = {format_value(value)} is outside its declared range "
-            f"{rule.min}..{rule.max} ({seen})"
+        # TRANSLATORS: {expression} is the expression with the values it read
+        message = _(
+            "{rule} = {value} is outside its declared range {min}..{max} ({expression})"
+        ).format(
+            rule=rule.id, value=format_value(value), min=rule.min, max=rule.max, expression=seen
         )
     elif failure.what == "unbanded":
         assert value is not None
         score = getattr(rule, "score", "")
         code = "unbanded"
-        message = (
-            f"{score} = {format_value(value)} is in no band of {rule.id} and the banding says "
-            "unbanded: error"
-        )
+        message = _(
+            "{score} = {value} is in no band of {banding} and the banding says unbanded: error"
+        ).format(score=score, value=format_value(value), banding=rule.id)
     elif failure.what == "negative":
         assert value is not None
         code = "negative-amount"
-        message = f"{rule.id}: the amount {format_value(value)} is negative"
+        message = _("{rule}: the amount {value} is negative").format(
+            rule=rule.id, value=format_value(value)
+        )
     else:
         assert value is not None
         code = "amount-too-large"
-        message = (
-            f"{rule.id}: the amount {format_value(value)} is above the limit of 10^12 ({seen})"
+        # TRANSLATORS: {expression} is the expression with the values it read
+        message = _("{rule}: the amount {value} is above the limit of 10^12 ({expression})").format(
+            rule=rule.id, value=format_value(value), expression=seen
         )
     return EvaluationError(
         [
@@ -686,7 +770,10 @@ def _failure(row: Row, failure: RuleFailure, names: Mapping[str, Any]) -> Evalua
                 row.line,
                 0,
                 code,
-                f"subject {row.subject!r}, {row.period}: {message}",
+                # TRANSLATORS: {problem} is what failed, as in "total: division by zero in ..."
+                _("subject {subject!r}, {period}: {problem}").format(
+                    subject=row.subject, period=row.period, problem=message
+                ),
                 keys=(rule.id, failure.key) if failure.key else (rule.id,),
                 subject=row.subject,
             )

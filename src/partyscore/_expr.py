@@ -31,6 +31,7 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
+from ._i18n import N_, _
 from ._numbers import beyond_limits, decimal_text
 
 _ASSIGN = re.compile(r"(?<![=!<>])=(?!=)")
@@ -151,24 +152,24 @@ _OP_TEXT = {
     ast.IsNot: "is not",
 }
 _NODE_TEXT = {
-    ast.Attribute: "attribute access ('.')",
-    ast.Subscript: "subscripts ('[...]')",
-    ast.JoinedStr: "f-strings",
-    ast.Lambda: "lambdas",
+    ast.Attribute: N_("attribute access ('.')"),
+    ast.Subscript: N_("subscripts ('[...]')"),
+    ast.JoinedStr: N_("f-strings"),
+    ast.Lambda: N_("lambdas"),
     ast.NamedExpr: "':='",
-    ast.List: "lists",
-    ast.Tuple: "tuples",
-    ast.Dict: "dicts",
-    ast.Set: "sets",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.Starred: "'*' unpacking",
+    ast.List: N_("lists"),
+    ast.Tuple: N_("tuples"),
+    ast.Dict: N_("dicts"),
+    ast.Set: N_("sets"),
+    ast.ListComp: N_("comprehensions"),
+    ast.SetComp: N_("comprehensions"),
+    ast.DictComp: N_("comprehensions"),
+    ast.GeneratorExp: N_("comprehensions"),
+    ast.Starred: N_("'*' unpacking"),
     ast.Await: "await",
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
-    ast.Slice: "slices",
+    ast.Slice: N_("slices"),
 }
 
 
@@ -202,7 +203,7 @@ def suggest(name: str, known: Sequence[str]) -> str:
     """A 'did you mean' tail for an unknown name, or an empty string."""
     same_but_case = [k for k in known if k.lower() == name.lower() and k != name]
     close = same_but_case or difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return _("; did you mean {name!r}?").format(name=close[0]) if close else ""
 
 
 class _Checker:
@@ -223,27 +224,39 @@ class _Checker:
         if isinstance(node, ast.UnaryOp):
             operand = self.check(node.operand)
             if isinstance(node.op, ast.Not):
-                self.expect(node.operand, operand, BOOL, "'not' needs true/false")
+                self.expect(node.operand, operand, BOOL, N_("'not' needs true/false, got {type}"))
                 return BOOL
             if type(node.op) not in _OPERATORS:
-                raise self.fail(node, f"the operator {_OP_TEXT[type(node.op)]!r} is not allowed")
-            self.expect(node.operand, operand, NUMBER, "unary minus needs a number")
+                raise self.fail(
+                    node,
+                    _("the operator {operator!r} is not allowed").format(
+                        operator=_OP_TEXT[type(node.op)]
+                    ),
+                )
+            self.expect(node.operand, operand, NUMBER, N_("unary minus needs a number, got {type}"))
             return NUMBER
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _OPERATORS:
                 raise self.fail(
                     node,
-                    f"the operator {_OP_TEXT.get(type(node.op), '?')!r} is not allowed; "
-                    "use + - * / only",
+                    _("the operator {operator!r} is not allowed; use + - * / only").format(
+                        operator=_OP_TEXT.get(type(node.op), "?")
+                    ),
                 )
             for side in (node.left, node.right):
-                self.expect(side, self.check(side), NUMBER, "arithmetic needs numbers")
+                self.expect(
+                    side, self.check(side), NUMBER, N_("arithmetic needs numbers, got {type}")
+                )
             return NUMBER
         if isinstance(node, ast.BoolOp):
             word = "and" if isinstance(node.op, ast.And) else "or"
             for value in node.values:
                 self.expect(
-                    value, self.check(value), BOOL, f"'{word}' needs true/false on both sides"
+                    value,
+                    self.check(value),
+                    BOOL,
+                    N_("'{operator}' needs true/false on both sides, got {type}"),
+                    operator=word,
                 )
             return BOOL
         if isinstance(node, ast.Compare):
@@ -253,24 +266,31 @@ class _Checker:
                 node.test,
                 self.check(node.test),
                 BOOL,
-                "the condition after 'if' must be true/false",
+                N_("the condition after 'if' must be true/false, got {type}"),
             )
             body, other = self.check(node.body), self.check(node.orelse)
             if body != other:
                 raise self.fail(
                     node,
-                    f"both branches of 'if ... else' must have one type, not {body} and {other}",
+                    _(
+                        "both branches of 'if ... else' must have one type, not {first} and "
+                        "{second}"
+                    ).format(first=body, second=other),
                     "expr-type",
                 )
             return body
         if isinstance(node, ast.Call):
             return self.call(node)
         what = _NODE_TEXT.get(type(node), type(node).__name__)
-        raise self.fail(node, f"{what} may not be used in expressions")
+        # TRANSLATORS: {construct} is a kind of Python syntax, such as "lambdas" or "yield"
+        message = _("{construct} may not be used in expressions").format(construct=_(what))
+        raise self.fail(node, message)
 
-    def expect(self, node: ast.AST, got: Type, want: Type, message: str) -> None:
+    def expect(self, node: ast.AST, got: Type, want: Type, message: str, /, **fields: str) -> None:
+        """Fail unless `got` is `want`: `message` is a message marked with `N_`, translated
+        only on failure, with ``{type}`` for the type `got` and `fields` for the rest."""
         if got.name != want.name:
-            raise self.fail(node, f"{message}, got {got}", "expr-type")
+            raise self.fail(node, _(message).format(type=got, **fields), "expr-type")
 
     def constant(self, node: ast.Constant) -> Type:
         value = node.value
@@ -281,31 +301,43 @@ class _Checker:
         if isinstance(value, int | float):
             segment = ast.get_source_segment(self.text, node) or repr(value)
             if not _DECIMAL_LITERAL.fullmatch(segment):
-                raise self.fail(node, f"write {segment} as a decimal number (digits 0-9)")
+                raise self.fail(
+                    node,
+                    _("write {number} as a decimal number (digits 0-9)").format(number=segment),
+                )
             number = Decimal(segment)  # exact: 0.7 is 7/10, not a float
             node.value = number  # type: ignore[assignment]
-            problem = beyond_limits(number)
+            shown = segment if len(segment) <= 40 else segment[:37] + "..."
+            problem = beyond_limits(number, shown)
             if problem:
-                shown = segment if len(segment) <= 40 else segment[:37] + "..."
-                raise self.fail(node, f"{shown} {problem}")
+                raise self.fail(node, problem)
             return NUMBER
         if isinstance(value, str):
             raise self.fail(
-                node, 'a string may only be compared with an enum name, as in stage == "full"'
+                node, _('a string may only be compared with an enum name, as in stage == "full"')
             )
-        raise self.fail(node, f"the literal {value!r} is not allowed")
+        raise self.fail(node, _("the literal {value!r} is not allowed").format(value=value))
 
     def name(self, node: ast.Name) -> Type:
         if node.id not in self.names:
             if node.id in self.functions:
                 raise self.fail(
-                    node, f"{node.id} is a function: call it, as in {node.id}(a, b)", "expr-type"
+                    node,
+                    _("{function} is a function: call it, as in {function}(a, b)").format(
+                        function=node.id
+                    ),
+                    "expr-type",
                 )
             if node.id in ("true", "false"):
                 literal = node.id.capitalize()
-                raise self.fail(node, f"write {literal} for the boolean", "expr-unknown-name")
+                raise self.fail(
+                    node,
+                    _("write {literal} for the boolean").format(literal=literal),
+                    "expr-unknown-name",
+                )
             hint = suggest(node.id, [*self.names, *self.functions])
-            failure = self.fail(node, f"unknown name {node.id!r}{hint}", "expr-unknown-name")
+            message = _("unknown name {name!r}").format(name=node.id) + hint
+            failure = self.fail(node, message, "expr-unknown-name")
             failure.about = node.id
             raise failure
         if node.id not in self.used:
@@ -321,21 +353,24 @@ class _Checker:
             if type(op) not in _OPERATORS:
                 raise self.fail(
                     node,
-                    f"the operator {_OP_TEXT[type(op)]!r} is not allowed; "
-                    "compare with == != < <= > >=",
+                    _(
+                        "the operator {operator!r} is not allowed; compare with == != < <= > >="
+                    ).format(operator=_OP_TEXT[type(op)]),
                 )
             lt, rt = self.operand(left, right), self.operand(right, left)
             if lt.name == "enum" or rt.name == "enum" or lt.name == "bool" or rt.name == "bool":
                 if not isinstance(op, ast.Eq | ast.NotEq):
                     raise self.fail(
                         node,
-                        f"only == and != compare {lt if lt.name != 'number' else rt} values",
+                        _("only == and != compare {type} values").format(
+                            type=lt if lt.name != "number" else rt
+                        ),
                         "expr-type",
                     )
                 if lt.name != rt.name:
-                    raise self.fail(node, f"cannot compare {lt} with {rt}", "expr-type")
+                    raise self.fail(node, _cannot_compare(lt, rt), "expr-type")
             elif lt != NUMBER or rt != NUMBER:
-                raise self.fail(node, f"cannot compare {lt} with {rt}", "expr-type")
+                raise self.fail(node, _cannot_compare(lt, rt), "expr-type")
         return BOOL
 
     def membership(self, node: ast.Compare, left: ast.expr, right: ast.expr) -> None:
@@ -343,21 +378,25 @@ class _Checker:
         if len(node.ops) != 1 or not isinstance(right, ast.Tuple):
             raise self.fail(
                 node,
-                "'in' takes an enum name and a tuple of its values, as in "
-                'stage in ("activist", "full")',
+                _(
+                    "'in' takes an enum name and a tuple of its values, as in "
+                    'stage in ("activist", "full")'
+                ),
                 "expr-type",
             )
         left_type = self.check(left)
         if left_type.name != "enum":
             raise self.fail(
-                left, f"'in' needs an enum name on the left, got {left_type}", "expr-type"
+                left,
+                _("'in' needs an enum name on the left, got {type}").format(type=left_type),
+                "expr-type",
             )
         if not right.elts:
-            raise self.fail(right, "the tuple after 'in' is empty", "expr-type")
+            raise self.fail(right, _("the tuple after 'in' is empty"), "expr-type")
         for element in right.elts:
             if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
                 raise self.fail(
-                    element, "the tuple after 'in' holds only quoted enum values", "expr-type"
+                    element, _("the tuple after 'in' holds only quoted enum values"), "expr-type"
                 )
             self.operand(element, left)
 
@@ -370,13 +409,16 @@ class _Checker:
             )
             if other_type is None or other_type.name != "enum":
                 raise self.fail(
-                    node, "a string may only be compared with an enum name", "expr-type"
+                    node, _("a string may only be compared with an enum name"), "expr-type"
                 )
             if node.value not in other_type.values:
                 hint = suggest(node.value, other_type.values)
                 raise self.fail(
                     node,
-                    f"{node.value!r} is not one of {', '.join(other_type.values)}{hint}",
+                    _("{value!r} is not one of {values}").format(
+                        value=node.value, values=", ".join(other_type.values)
+                    )
+                    + hint,
                     "expr-unknown-value",
                 )
             return other_type
@@ -384,27 +426,42 @@ class _Checker:
 
     def call(self, node: ast.Call) -> Type:
         if not isinstance(node.func, ast.Name):
-            raise self.fail(node, "only the listed functions may be called")
+            raise self.fail(node, _("only the listed functions may be called"))
         name = node.func.id
         if name not in self.functions:
             hint = suggest(name, list(self.functions))
-            raise self.fail(node, f"unknown function {name!r}{hint}", "expr-unknown-name")
+            message = _("unknown function {function!r}").format(function=name) + hint
+            raise self.fail(node, message, "expr-unknown-name")
         if node.keywords:
-            raise self.fail(node, "keyword arguments are not allowed")
+            raise self.fail(node, _("keyword arguments are not allowed"))
         args = [self.check(a) for a in node.args]
         if self.functions is SERIES_FUNCTIONS:
             if len(args) != 1:
-                raise self.fail(node, f"{name}() takes one series")
+                raise self.fail(node, _("{function}() takes one series").format(function=name))
             want = BOOL_SERIES if name in ("count", "streak") else NUMBER_SERIES
-            self.expect(node.args[0], args[0], want, f"{name}() needs a {want}")
+            self.expect(
+                node.args[0],
+                args[0],
+                want,
+                # TRANSLATORS: {want} and {type} are types: number series, bool series, ...
+                N_("{function}() needs a {want}, got {type}"),
+                function=name,
+                want=str(want),
+            )
             return NUMBER
         if name == "abs" and len(args) != 1:
-            raise self.fail(node, "abs() takes one number")
+            raise self.fail(node, _("abs() takes one number"))
         if name in ("min", "max") and len(args) < 2:
-            raise self.fail(node, f"{name}() takes two or more numbers")
+            raise self.fail(node, _("{function}() takes two or more numbers").format(function=name))
         for arg_node, arg in zip(node.args, args, strict=True):
-            self.expect(arg_node, arg, NUMBER, f"{name}() needs numbers")
+            self.expect(
+                arg_node, arg, NUMBER, N_("{function}() needs numbers, got {type}"), function=name
+            )
         return NUMBER
+
+
+def _cannot_compare(left: Type, right: Type) -> str:
+    return _("cannot compare {left} with {right}").format(left=left, right=right)
 
 
 def _glued(source: str) -> None:
@@ -418,8 +475,9 @@ def _glued(source: str) -> None:
         glued = before.end == after.start
         if glued and before.type == tokenize.NUMBER and after.type == tokenize.NAME:
             raise ExprError(
-                f"the number {before.string} is written against {after.string!r}: put a "
-                "space between them",
+                _(
+                    "the number {number} is written against {name!r}: put a space between them"
+                ).format(number=before.string, name=after.string),
                 "expr-syntax",
                 after.start[1] + 1,
             )
@@ -438,12 +496,15 @@ def compile_expr(
         ExprError: with a message, a stable code and the column of the problem.
     """
     if len(text) > MAX_LENGTH:
-        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters", "expr-too-long")
+        raise ExprError(
+            _("the expression is longer than {limit} characters").format(limit=MAX_LENGTH),
+            "expr-too-long",
+        )
     source = text.strip()
     if not source:
-        raise ExprError("the expression is empty", "expr-syntax")
+        raise ExprError(_("the expression is empty"), "expr-syntax")
     if "\n" in source or ";" in source:
-        raise ExprError("an expression is one line with no ';'", "expr-syntax")
+        raise ExprError(_("an expression is one line with no ';'"), "expr-syntax")
     _glued(source)
     try:
         with warnings.catch_warnings():
@@ -453,24 +514,40 @@ def compile_expr(
         assign = _ASSIGN.search(source)
         if assign:
             raise ExprError(
-                "'=' assigns; use '==' to compare", "expr-syntax", assign.start() + 1
+                _("'=' assigns; use '==' to compare"), "expr-syntax", assign.start() + 1
             ) from None
+        # Python's own message (English), with partyscore's advice for a lone '='
         message = (exc.msg or "invalid syntax").replace(
-            "Maybe you meant '==' or ':=' instead of '='?", "use '==' to compare"
+            "Maybe you meant '==' or ':=' instead of '='?", _("use '==' to compare")
         )
-        raise ExprError(f"syntax error: {message}", "expr-syntax", exc.offset or 1) from None
+        raise ExprError(
+            # TRANSLATORS: {message} is Python's own description of the error, in English
+            _("syntax error: {message}").format(message=message),
+            "expr-syntax",
+            exc.offset or 1,
+        ) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ExprError("the expression is too deeply nested", "expr-too-complex") from None
+        raise ExprError(_("the expression is too deeply nested"), "expr-too-complex") from None
     for count, _node in enumerate(ast.walk(tree), start=1):
         if count > MAX_NODES:
-            raise ExprError(f"the expression has more than {MAX_NODES} parts", "expr-too-complex")
+            raise ExprError(
+                _("the expression has more than {limit} parts").format(limit=MAX_NODES),
+                "expr-too-complex",
+            )
     if _depth(tree.body) > MAX_DEPTH:
-        raise ExprError(f"the expression nests more than {MAX_DEPTH} levels", "expr-too-complex")
+        raise ExprError(
+            _("the expression nests more than {limit} levels").format(limit=MAX_DEPTH),
+            "expr-too-complex",
+        )
     checker = _Checker(source, names, series)
     got = checker.check(tree.body)
     if got.name != want.name:
-        what = "a condition (true/false)" if want == BOOL else f"a {want}"
-        raise ExprError(f"expected {what}, but the expression gives {got}", "expr-type")
+        if want == BOOL:
+            message = _("expected a condition (true/false), but the expression gives {type}")
+        else:
+            # TRANSLATORS: {want} and {type} are types: number, bool, enum, ...
+            message = _("expected a {want}, but the expression gives {type}")
+        raise ExprError(message.format(want=want, type=got), "expr-type")
     return Compiled(source, tree.body, got, tuple(checker.used))
 
 
@@ -502,7 +579,11 @@ class Evaluator:
 def describe(expr: Compiled, names: Mapping[str, Any]) -> str:
     """``total < 60 or key < 35 with total=55.00, key=38`` - the expression and what it saw."""
     seen = ", ".join(f"{n}={format_value(names[n])}" for n in expr.names if n in names)
-    return f"{expr.text} with {seen}" if seen else expr.text
+    if not seen:
+        return expr.text
+    # TRANSLATORS: {expression} is a scheme expression, {values} the values it read, as in
+    # "total < 60 or key < 35 with total=55.00, key=38"
+    return _("{expression} with {values}").format(expression=expr.text, values=seen)
 
 
 def format_value(value: Any) -> str:

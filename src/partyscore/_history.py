@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Diagnostic, PartyscoreError
+from ._i18n import _
 from ._loader import label, parse_yaml, read_text
 from ._numbers import NumberError, read_number
 from ._periods import Period, from_ordinal, parse_period
@@ -225,7 +226,7 @@ class History:
                 scheme, version or period kind, an unknown rule or value name, a bad value.
         """
         text, problem = read_text(
-            path, max_bytes=MAX_HISTORY_BYTES, too_large="; is it a history file?"
+            path, max_bytes=MAX_HISTORY_BYTES, too_large=_("; is it a history file?")
         )
         if problem is not None:
             raise HistoryError([problem])
@@ -238,14 +239,16 @@ class History:
         try:
             data = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
+            # TRANSLATORS: {reason} is Python's own description of the JSON error, in English
+            message = _("not JSON: {reason}").format(reason=exc.msg)
             raise HistoryError(
-                [Diagnostic(file, exc.lineno, exc.colno, "history-json", f"not JSON: {exc.msg}")]
+                [Diagnostic(file, exc.lineno, exc.colno, "history-json", message)]
             ) from None
         except _Duplicate as exc:
-            message = f"duplicate key {exc.key!r}"
+            message = _("duplicate key {key!r}").format(key=exc.key)
             raise HistoryError([Diagnostic(file, 0, 0, "history-json", message)]) from None
         except RecursionError:
-            message = "not a history file: nested too deeply"
+            message = _("not a history file: nested too deeply")
             raise HistoryError([Diagnostic(file, 0, 0, "history-json", message)]) from None
         reader = _Reader(file, scheme)
         history = reader.history(data)
@@ -292,7 +295,7 @@ class _Reader:
     def diagnostics(self, text: str, data: Any) -> list[Diagnostic]:
         document = None
         if len(text) <= _LOCATE_BYTES:
-            document, _ = parse_yaml(text, self.file, max_nodes=len(text) + 10)
+            document, _problems = parse_yaml(text, self.file, max_nodes=len(text) + 10)
         found = []
         for path, code, message in self.problems:
             line, column = document.position(path) if document is not None else (0, 0)
@@ -301,24 +304,27 @@ class _Reader:
 
     def history(self, data: Any) -> History | None:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            self.problem((), "history-format", f'not a history file: expected "format": "{FORMAT}"')
+            message = _('not a history file: expected "format": "{format}"').format(format=FORMAT)
+            self.problem((), "history-format", message)
             return None
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             self.problem(
                 ("format_version",),
                 "history-format",
-                f"history format {version!r} is not supported; this partyscore reads format "
-                f"{FORMAT_VERSION}",
+                _(
+                    "history format {version!r} is not supported; this partyscore reads format "
+                    "{supported}"
+                ).format(version=version, supported=FORMAT_VERSION),
             )
             return None
         known = {"format", "format_version", "scheme", "version", "period"}
         known |= {"first_period", "declared_start", "last_period", "subjects"}
         for key in data:
             if key not in known:
-                self.problem((key,), "unknown-key", f"unknown key {key!r}")
+                self.problem((key,), "unknown-key", _unknown_key(key))
         for key in sorted(known - set(data) - {"declared_start"}):  # that one may be left out
-            self.problem((), "missing-key", f"missing required key {key!r}")
+            self.problem((), "missing-key", _missing_key(key))
         if self.problems:
             return None
         model = self.scheme.model
@@ -328,23 +334,34 @@ class _Reader:
             self.problem(
                 ("scheme",),
                 "history-scheme",
-                f"this history belongs to scheme {theirs[0]!r} version {theirs[1]!r} "
-                f"({theirs[2]}s), not to {mine[0]!r} version {mine[1]} ({mine[2]}s)",
+                # TRANSLATORS: {kind} and {own_kind} are the schemes' period kinds (month,
+                # quarter, ...), made plural in English by the 's' after them
+                _(
+                    "this history belongs to scheme {scheme!r} version {version!r} ({kind}s), "
+                    "not to {own_scheme!r} version {own_version} ({own_kind}s)"
+                ).format(
+                    scheme=theirs[0],
+                    version=theirs[1],
+                    kind=theirs[2],
+                    own_scheme=mine[0],
+                    own_version=mine[1],
+                    own_kind=mine[2],
+                ),
             )
             return None
         first = self.period(("first_period",), data["first_period"])
         last = self.period(("last_period",), data["last_period"])
         declared = data.get("declared_start", False)
         if type(declared) is not bool:
-            message = f"expected true or false, got {declared!r}"
-            self.problem(("declared_start",), "history-value", message)
+            self.problem(("declared_start",), "history-value", _not_a_flag(declared))
         empty = 1 if declared is True else 0  # a declared start may carry no period yet
         if first is not None and last is not None and first.ordinal > last.ordinal + empty:
-            self.problem(("first_period",), "history-periods", f"{first} is after {last}")
+            message = _("{period} is after {last}").format(period=first, last=last)
+            self.problem(("first_period",), "history-periods", message)
         subjects_data = data["subjects"]
         subjects: dict[str, SubjectHistory] = {}
         if not isinstance(subjects_data, dict):
-            self.problem(("subjects",), "dict-type", "expected a mapping of subject ids")
+            self.problem(("subjects",), "dict-type", _("expected a mapping of subject ids"))
         elif last is not None:
             for subject, entry in subjects_data.items():
                 state = self.subject(("subjects", subject), subject, entry, last)
@@ -358,7 +375,8 @@ class _Reader:
 
     def period(self, path: PathKey, value: Any) -> Period | None:
         if not isinstance(value, str):
-            self.problem(path, "history-periods", f"expected a period label, got {value!r}")
+            message = _("expected a period label, got {value!r}").format(value=value)
+            self.problem(path, "history-periods", message)
             return None
         try:
             return parse_period(value, self.kind)
@@ -368,15 +386,16 @@ class _Reader:
 
     def mapping(self, path: PathKey, value: Any, keys: set[str], needed: set[str]) -> bool:
         if not isinstance(value, dict):
-            self.problem(path, "dict-type", f"expected a mapping, got {value!r}")
+            message = _("expected a mapping, got {value!r}").format(value=value)
+            self.problem(path, "dict-type", message)
             return False
         ok = True
         for key in value:
             if key not in keys:
-                self.problem((*path, key), "unknown-key", f"unknown key {key!r}")
+                self.problem((*path, key), "unknown-key", _unknown_key(key))
                 ok = False
         for key in sorted(needed - set(value)):
-            self.problem(path, "missing-key", f"missing required key {key!r}")
+            self.problem(path, "missing-key", _missing_key(key))
             ok = False
         return ok
 
@@ -385,9 +404,10 @@ class _Reader:
     ) -> SubjectHistory | None:
         try:
             if clean_text(subject) != subject or not subject:
-                raise ValueError("a subject id is written stripped and in Unicode NFC")
+                raise ValueError(_("a subject id is written stripped and in Unicode NFC"))
         except ValueError as exc:
-            self.problem(path, "history-subject", f"subject {subject!r}: {exc}")
+            message = _("subject {subject!r}: {problem}").format(subject=subject, problem=exc)
+            self.problem(path, "history-subject", message)
             return None
         if not self.mapping(path, entry, {"counts", "year"}, set()):
             return None
@@ -410,9 +430,8 @@ class _Reader:
             return None
         count = value["count"]
         if type(count) is not int or count < 1:
-            self.problem(
-                (*path, "count"), "history-value", f"expected a count of 1 or more, got {count!r}"
-            )
+            message = _("expected a count of 1 or more, got {count!r}").format(count=count)
+            self.problem((*path, "count"), "history-value", message)
             return None
         if rule.consecutive:
             period = self.period((*path, "through"), value["through"])
@@ -422,15 +441,13 @@ class _Reader:
                 self.problem(
                     (*path, "through"),
                     "history-periods",
-                    f"{period} is after the last period {last}",
+                    _("{period} is after the last period {last}").format(period=period, last=last),
                 )
                 return None
             return (period.ordinal, count)
         year = value["year"]
         if type(year) is not int or not 1 <= year <= last.year:
-            self.problem(
-                (*path, "year"), "history-value", f"expected a year up to {last.year}, got {year!r}"
-            )
+            self.problem((*path, "year"), "history-value", _not_a_year(year, last))
             return None
         return (year, count)
 
@@ -444,9 +461,7 @@ class _Reader:
             return
         year = value["year"]
         if type(year) is not int or not 1 <= year <= last.year:
-            self.problem(
-                (*path, "year"), "history-value", f"expected a year up to {last.year}, got {year!r}"
-            )
+            self.problem((*path, "year"), "history-value", _not_a_year(year, last))
             return
         plan, program = self.plan, self.program
         slots = program.slots
@@ -462,13 +477,19 @@ class _Reader:
                     {parameter.value} if parameter.by is None else set(parameter.values.values())
                 )
                 if number is not None and number not in possible:
-                    shown = " or ".join(sorted(str(p) for p in possible))
-                    self.problem(where, "history-value", f"{number} is not {name} ({shown})")
+                    # TRANSLATORS: joins the values a parameter may have, as in "80 or 85"
+                    shown = _(" or ").join(sorted(str(p) for p in possible))
+                    # TRANSLATORS: {parameter} is a parameter name, {values} its possible values
+                    message = _("{number} is not {parameter} ({values})").format(
+                        number=number, parameter=name, values=shown
+                    )
+                    self.problem(where, "history-value", message)
                 elif number is not None:
                     values[slots[name]] = number
         periods = value["periods"]
         if not isinstance(periods, list) or not periods:
-            self.problem((*path, "periods"), "list-type", "expected a list of one or more periods")
+            message = _("expected a list of one or more periods")
+            self.problem((*path, "periods"), "list-type", message)
             return
         names = year_end_names(plan)
         types = plan.types
@@ -488,16 +509,18 @@ class _Reader:
                 self.problem(
                     (*here, "period"),
                     "history-periods",
-                    f"{period} is not a later period of {year} up to {last}",
+                    _("{period} is not a later period of {year} up to {last}").format(
+                        period=period, year=year, last=last
+                    ),
                 )
                 continue
             before = period
             group = item.get("group")
             source = item["source"]
             if (group is not None and not isinstance(group, str)) or not isinstance(source, str):
-                self.problem(here, "history-value", "'group' and 'source' are text")
+                self.problem(here, "history-value", _("'group' and 'source' are text"))
                 continue
-            file, _, line = source.rpartition(":")
+            file, _colon, line = source.rpartition(":")
             given = item["values"]
             if not self.mapping((*here, "values"), given, set(names), set(names)):
                 continue
@@ -506,11 +529,7 @@ class _Reader:
                 raw = given[name]
                 if types[name].name == "bool":
                     if type(raw) is not bool:
-                        self.problem(
-                            (*here, "values", name),
-                            "history-value",
-                            f"expected true or false, got {raw!r}",
-                        )
+                        self.problem((*here, "values", name), "history-value", _not_a_flag(raw))
                     row_values.append(raw)
                 else:
                     number = self.number((*here, "values", name), raw)
@@ -521,8 +540,12 @@ class _Reader:
                         self.problem(
                             (*here, "values", name),
                             "history-value",
-                            f"{name} = {number} is outside its declared range "
-                            f"{'' if low is None else low}..{'' if high is None else high}",
+                            # TRANSLATORS: {range} is as in 0..100 (an end may be missing)
+                            _("{name} = {number} is outside its declared range {range}").format(
+                                name=name,
+                                number=number,
+                                range=_declared_range(low, high),
+                            ),
                         )
                     row_values.append(number)
             row = Row(
@@ -537,6 +560,26 @@ class _Reader:
         except NumberError as exc:
             self.problem(path, "history-value", str(exc))
             return None
+
+
+def _unknown_key(key: str) -> str:
+    return _("unknown key {key!r}").format(key=key)
+
+
+def _missing_key(key: str) -> str:
+    return _("missing required key {key!r}").format(key=key)
+
+
+def _not_a_flag(value: Any) -> str:
+    return _("expected true or false, got {value!r}").format(value=value)
+
+
+def _not_a_year(year: Any, last: Period) -> str:
+    return _("expected a year up to {last}, got {year!r}").format(last=last.year, year=year)
+
+
+def _declared_range(low: Decimal | None, high: Decimal | None) -> str:
+    return f"{'' if low is None else low}..{'' if high is None else high}"
 
 
 def year_end_names(plan: Plan) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from decimal import Decimal
 from . import models as m
 from ._diagnostics import Diagnostic, Severity
 from ._expr import Compiled
+from ._i18n import _
 from ._plan import (
     BandingRule,
     BandPlan,
@@ -96,7 +97,9 @@ class Linter:
                     self.warn(
                         step.path,
                         "rule-unreachable",
-                        f"step {step.action} never applies: {step.when.text} never holds",
+                        _("step {action} never applies: {condition} never holds").format(
+                            action=step.action, condition=step.when.text
+                        ),
                     )
 
     # -- rules ------------------------------------------------------------------------
@@ -113,19 +116,30 @@ class Linter:
         """Compare a score's declared `end` ("min"/"max") with what its parts can reach."""
         beyond = reach > bound if end == "max" else reach < bound
         if beyond:
-            side = "above" if end == "max" else "below"
+            if end == "max":
+                message = _(
+                    "{name} can reach {reach}, above its declared max {bound}: "
+                    "an evaluation would fail"
+                )
+            else:
+                message = _(
+                    "{name} can reach {reach}, below its declared min {bound}: "
+                    "an evaluation would fail"
+                )
             self.warn(
                 path,
                 "score-range",
-                f"{name} can reach {_plain(reach)}, {side} its "
-                f"declared {end} {_plain(bound)}: an evaluation would fail",
+                message.format(name=name, reach=_plain(reach), bound=_plain(bound)),
             )
         elif reach != bound:
-            most = "at most" if end == "max" else "at least"
+            if end == "max":
+                message = _("{name} declares max {bound} but its parts reach at most {reach}")
+            else:
+                message = _("{name} declares min {bound} but its parts reach at least {reach}")
             self.warn(
                 path,
                 "score-range",
-                f"{name} declares {end} {_plain(bound)} but its parts reach {most} {_plain(reach)}",
+                message.format(name=name, reach=_plain(reach), bound=_plain(bound)),
             )
 
     def banding(self, rule: BandingRule) -> None:
@@ -136,7 +150,10 @@ class Linter:
                 self.warn(
                     band.path,
                     "band-unreachable",
-                    f"{band.id} {band.interval} is never reached: {rule.score} lies in {reach}",
+                    # TRANSLATORS: {interval} and {reach} are intervals such as [60, 80)
+                    _("{band} {interval} is never reached: {score} lies in {reach}").format(
+                        band=band.id, interval=band.interval, score=rule.score, reach=reach
+                    ),
                 )
         self.beyond(rule)
         gaps = list(_gaps(rule.bands, reach, step))
@@ -145,8 +162,10 @@ class Linter:
                 self.warn(
                     (*rule.path, "bands"),
                     "band-gap",
-                    f"{rule.score} in {gap} falls in no band of {rule.id} and "
-                    "unbanded is error: an evaluation would fail",
+                    _(
+                        "{score} in {gap} falls in no band of {banding} and "
+                        "unbanded is error: an evaluation would fail"
+                    ).format(score=rule.score, gap=gap, banding=rule.id),
                     key=True,
                 )
         if rule.monotone:
@@ -165,15 +184,23 @@ class Linter:
                 self.warn(
                     band.path,
                     "band-beyond-range",
-                    f"{band.id} {band.interval} reaches past {score.id}'s declared max "
-                    f"{_plain(score.max)}",
+                    _("{band} {interval} reaches past {score}'s declared max {bound}").format(
+                        band=band.id,
+                        interval=band.interval,
+                        score=score.id,
+                        bound=_plain(score.max),
+                    ),
                 )
             if score.min is not None and band.lo.is_finite() and band.lo < score.min:
                 self.warn(
                     band.path,
                     "band-beyond-range",
-                    f"{band.id} {band.interval} reaches below {score.id}'s declared min "
-                    f"{_plain(score.min)}",
+                    _("{band} {interval} reaches below {score}'s declared min {bound}").format(
+                        band=band.id,
+                        interval=band.interval,
+                        score=score.id,
+                        bound=_plain(score.min),
+                    ),
                 )
 
     def monotone(self, rule: BandingRule, gaps: list[Gap]) -> None:
@@ -182,16 +209,26 @@ class Linter:
         if rule.unbanded is not None:
             steps += [(gap[0], rule.unbanded) for gap in gaps]
         steps.sort(key=lambda step: step[0])
-        for (_, low), (_, high) in itertools.pairwise(steps):
+        for (_start, low), (_next, high) in itertools.pairwise(steps):
             for name in rule.fields:
                 falls = name in low.values and name in high.values
                 if falls and high.values[name] < low.values[name]:
                     self.warn(
                         high.path,
                         "not-monotone",
-                        f"{rule.id} is declared monotone, but {name} falls from "
-                        f"{_plain(low.values[name])} in {low.id} to "
-                        f"{_plain(high.values[name])} in {high.id}",
+                        # TRANSLATORS: {field} is a banding field; {low_band} and
+                        # {high_band} are band ids, {low} and {high} their values of it
+                        _(
+                            "{banding} is declared monotone, but {field} falls from "
+                            "{low} in {low_band} to {high} in {high_band}"
+                        ).format(
+                            banding=rule.id,
+                            field=name,
+                            low=_plain(low.values[name]),
+                            low_band=low.id,
+                            high=_plain(high.values[name]),
+                            high_band=high.id,
+                        ),
                         "error",
                     )
 
@@ -199,14 +236,22 @@ class Linter:
         if expr is None:
             return
         if self.ranges.truth(expr.tree, series=series) is Truth.NEVER:
+            in_range = _("{name} in {range}")
             ranges = ", ".join(
-                f"{n} in {self.ranges.of[n]}" for n in expr.names if n in self.ranges.of
+                in_range.format(name=n, range=self.ranges.of[n])
+                for n in expr.names
+                if n in self.ranges.of
             )
+            if ranges:
+                # TRANSLATORS: {ranges} lists the names the condition reads with their
+                # ranges, as in "total in [0, 100], key in [0, 50]"
+                message = _("{rule} never applies: {condition} cannot hold ({ranges})")
+            else:
+                message = _("{rule} never applies: {condition} cannot hold")
             self.warn(
                 (*rule.path, key),
                 "rule-unreachable",
-                f"{rule.id} never applies: {expr.text} cannot hold"
-                + (f" ({ranges})" if ranges else ""),
+                message.format(rule=rule.id, condition=expr.text, ranges=ranges),
             )
 
     # -- whole-scheme checks ------------------------------------------------------------
@@ -221,16 +266,18 @@ class Linter:
                 self.warn(
                     path,
                     "cap-mismatch",
-                    f"the items of {section.id} add up to "
-                    f"{_plain(total)}, below its cap {_plain(section.cap)}",
+                    _("the items of {section} add up to {total}, below its cap {cap}").format(
+                        section=section.id, total=_plain(total), cap=_plain(section.cap)
+                    ),
                 )
             elif total > section.cap and section.kind != "bonus":
                 self.warn(
                     path,
                     "cap-mismatch",
-                    f"the items of {section.id} add up to "
-                    f"{_plain(total)}, above its cap {_plain(section.cap)} (mark a "
-                    "section kind: bonus when its cap is meant to cut)",
+                    _(
+                        "the items of {section} add up to {total}, above its cap {cap} (mark a "
+                        "section kind: bonus when its cap is meant to cut)"
+                    ).format(section=section.id, total=_plain(total), cap=_plain(section.cap)),
                 )
 
     def unused(self) -> None:
@@ -254,19 +301,24 @@ class Linter:
                     self.warn(
                         ("sections", index, "items", item_index),
                         "unused-item",
-                        f"no rule reads {declared.id} or its section {section.id}",
+                        _("no rule reads {item} or its section {section}").format(
+                            item=declared.id, section=section.id
+                        ),
                     )
         for name in self.plan.parameters:
             if name not in read:
                 self.warn(
-                    ("parameters", name), "unused-parameter", f"no rule reads {name}", key=True
+                    ("parameters", name),
+                    "unused-parameter",
+                    _("no rule reads {parameter}").format(parameter=name),
+                    key=True,
                 )
         for name in self.plan.attributes:
             if name not in read:
                 self.warn(
                     ("subject", "attributes", name),
                     "unused-attribute",
-                    f"no rule reads the attribute {name}",
+                    _("no rule reads the attribute {attribute}").format(attribute=name),
                     key=True,
                 )
 

@@ -26,6 +26,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ._diagnostics import Diagnostic
+from ._i18n import _
 
 PathKey = tuple[str | int, ...]
 
@@ -207,7 +208,7 @@ class _Converter:
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         if id(node) in self.explicit or node.tag not in _ALLOWED_COLLECTION_TAGS:
-            self.problem(node, path, "yaml-tag", f"the tag {_short(node.tag)!r} is not allowed")
+            self.problem(node, path, "yaml-tag", _tag_refused(node.tag))
             return None
         if isinstance(node, SequenceNode):
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
@@ -219,10 +220,10 @@ class _Converter:
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self.problem(key_node, path, "yaml-key", "a mapping key must be a plain string")
+                self.problem(key_node, path, "yaml-key", _("a mapping key must be a plain string"))
                 continue
             if key_node.tag == _TAG + "merge":
-                self.problem(key_node, path, "yaml-merge", "merge keys ('<<') are not supported")
+                self.problem(key_node, path, "yaml-merge", _("merge keys ('<<') are not supported"))
                 continue
             key = key_node.value
             line = key_node.start_mark.line + 1
@@ -231,7 +232,9 @@ class _Converter:
                     key_node,
                     (*path, key),
                     "duplicate-key",
-                    f"duplicate key {key!r} (first defined on line {first_seen[key]})",
+                    _("duplicate key {key!r} (first defined on line {line})").format(
+                        key=key, line=first_seen[key]
+                    ),
                 )
                 continue
             first_seen[key] = line
@@ -248,7 +251,7 @@ class _Converter:
         if id(node) in self.explicit:
             if node.tag == _TAG + "str":
                 return text
-            self.problem(node, path, "yaml-tag", f"the tag {_short(node.tag)!r} is not allowed")
+            self.problem(node, path, "yaml-tag", _tag_refused(node.tag))
             return None
         if node.style is not None:
             return text
@@ -259,7 +262,8 @@ class _Converter:
         if text in _FALSE:
             return False
         if text in _NON_FINITE:
-            self.problem(node, path, "non-finite-number", f"{text!r} is not a finite number")
+            message = _("{number!r} is not a finite number").format(number=text)
+            self.problem(node, path, "non-finite-number", message)
             return None
         leading_zero = _LEADING_ZERO.fullmatch(text)
         if leading_zero:
@@ -268,9 +272,12 @@ class _Converter:
                 node,
                 path,
                 "ambiguous-number",
-                f"{text!r} has a leading zero (octal in YAML 1.1); "
-                f"write {sign if sign == '-' else ''}{digits.lstrip('0') or '0'} "
-                "or quote it as a string",
+                _(
+                    "{number!r} has a leading zero (octal in YAML 1.1); write {plain} or quote "
+                    "it as a string"
+                ).format(
+                    number=text, plain=f"{sign if sign == '-' else ''}{digits.lstrip('0') or '0'}"
+                ),
             )
             return None
         if _INT.fullmatch(text):
@@ -295,6 +302,10 @@ def _short(tag: str) -> str:
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
+def _tag_refused(tag: str) -> str:
+    return _("the tag {tag!r} is not allowed").format(tag=_short(tag))
+
+
 def _at(file: str, mark: Any, code: str, message: str) -> Diagnostic:
     return Diagnostic(file, mark.line + 1, mark.column + 1, code, message)
 
@@ -312,22 +323,27 @@ def parse_yaml(
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        message = f"the character #x{exc.character:04x} is not allowed in YAML"
+        # TRANSLATORS: {character} is a character code, as in #x0007
+        message = _("the character {character} is not allowed in YAML").format(
+            character=f"#x{exc.character:04x}"
+        )
         return None, [Diagnostic(file, line, column, "yaml-character", message)]
     try:
         node = loader.get_single_node()
     except _TooDeep as exc:
-        message = f"the document is nested more than {MAX_DEPTH} levels deep"
+        message = _too_deep()
         return None, [_at(file, exc.mark, "yaml-too-deep", message)]
     except _TooLarge as exc:
-        message = f"the document has more than {max_nodes} nodes"
+        message = _("the document has more than {limit} nodes").format(limit=max_nodes)
         return None, [_at(file, exc.mark, "yaml-too-large", message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = ": ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        # PyYAML's own words (English), or partyscore's
+        message = ": ".join(p for p in (exc.context, exc.problem) if p) or _("invalid YAML")
         if "expected a single document" in message:
-            code, message = "yaml-multiple-documents", "a file must hold exactly one YAML document"
+            code = "yaml-multiple-documents"
+            message = _("a file must hold exactly one YAML document")
         else:
             code = "yaml-syntax"
         return None, [Diagnostic(file, line, column, code, message)]
@@ -336,17 +352,20 @@ def parse_yaml(
     finally:
         loader.dispose()
     if node is None:
-        return None, [Diagnostic(file, 1, 1, "empty-document", "the file holds no YAML document")]
+        message = _("the file holds no YAML document")
+        return None, [Diagnostic(file, 1, 1, "empty-document", message)]
     # Aliases may repeat what was read, but only by MAX_NODES more nodes, whatever the file's
     # own limit: a few anchors cannot expand into millions of values.
     converter = _Converter(file, loader.explicit, min(max_nodes, loader.composed + MAX_NODES))
     try:
         data = converter.convert(node, (), 0)
     except _TooLarge as exc:
-        message = f"the document expands to more than {converter.max_nodes} nodes"
+        message = _("the document expands to more than {limit} nodes").format(
+            limit=converter.max_nodes
+        )
         return None, [_at(file, exc.mark, "yaml-too-large", message)]
     except _TooDeep as exc:
-        message = f"the document is nested more than {MAX_DEPTH} levels deep"
+        message = _too_deep()
         return None, [_at(file, exc.mark, "yaml-too-deep", message)]
     problems = [
         Diagnostic(d.file, d.line, d.column, d.code, d.message, label(data, path), keys=path)
@@ -356,6 +375,10 @@ def parse_yaml(
         data, file, text.splitlines(), converter.values, converter.keys, converter.scalars
     )
     return document, problems
+
+
+def _too_deep() -> str:
+    return _("the document is nested more than {limit} levels deep").format(limit=MAX_DEPTH)
 
 
 def read_text(
@@ -386,9 +409,9 @@ def _refused(path: str | Path, max_bytes: int, too_large: str) -> Diagnostic | N
     """
     name = str(path)
     if Path(path).exists() and not Path(path).is_file():
-        return Diagnostic(name, 0, 0, "unreadable", "not a regular file")
+        return Diagnostic(name, 0, 0, "unreadable", _("not a regular file"))
     if Path(path).stat().st_size > max_bytes:
-        message = f"the file is larger than {max_bytes} bytes{too_large}"
+        message = _("the file is larger than {limit} bytes").format(limit=max_bytes) + too_large
         return Diagnostic(name, 0, 0, "file-too-large", message)
     return None
 
@@ -420,9 +443,9 @@ def read_lines(
     except OSError as exc:
         return None, Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))
     except LookupError:
-        return None, Diagnostic(name, 0, 0, "encoding", f"unknown encoding {encoding!r}")
+        return None, Diagnostic(name, 0, 0, "encoding", _unknown_encoding(encoding))
     if utf8 and (head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head)):
-        _, problem = decode(head, name, encoding)  # says it is UTF-16
+        _text, problem = decode(head, name, encoding)  # says it is UTF-16
         return None, problem
     return _lines(path, name, encoding, decoder), None
 
@@ -445,8 +468,9 @@ def _lines(path: str | Path, name: str, encoding: str, decoder: Any) -> Iterator
                 text = decoder.decode(chunk, final=not chunk)
             except (UnicodeError, LookupError):
                 # Say what is wrong exactly as for the whole file (rare: read it again).
-                _, problem = decode(Path(path).read_bytes(), name, encoding)
-                changed = Diagnostic(name, 0, 0, "encoding", "the file changed while it was read")
+                _text, problem = decode(Path(path).read_bytes(), name, encoding)
+                message = _("the file changed while it was read")
+                changed = Diagnostic(name, 0, 0, "encoding", message)
                 raise DecodeError(problem or changed) from None
             if first and text:
                 text, first = text.lstrip("\ufeff"), False
@@ -474,28 +498,42 @@ def decode(raw: bytes, file: str, encoding: str = "utf-8") -> tuple[str | None, 
     """
     utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
     if utf8 and (raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(raw)):
-        return None, Diagnostic(
-            file, 0, 0, "encoding", "the file is UTF-16; save it as UTF-8 or pass --encoding utf-16"
-        )
+        message = _("the file is UTF-16; save it as UTF-8 or pass --encoding utf-16")
+        return None, Diagnostic(file, 0, 0, "encoding", message)
     try:
         text = raw.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        message = f"the file is not valid {'UTF-8' if utf8 else encoding} (byte {exc.start})"
         if utf8:
             from ._tables import detect_encoding
 
-            found, _ = detect_encoding(raw)
+            found = detect_encoding(raw)[0]
             if found in ("gb18030", "big5"):
-                message += (
-                    f"; it reads as {found.upper()}: save it as UTF-8, or pass --encoding {found}"
-                )
+                # TRANSLATORS: {byte} is the offset of the first bad byte; {name} is the
+                # encoding the file reads as (GB18030, BIG5), {encoding} its option value
+                message = _(
+                    "the file is not valid UTF-8 (byte {byte}); it reads as {name}: save it as "
+                    "UTF-8, or pass --encoding {encoding}"
+                ).format(byte=exc.start, name=found.upper(), encoding=found)
             else:
-                message += "; save it as UTF-8, or pass --encoding with the file's encoding"
+                # TRANSLATORS: {byte} is the offset of the first bad byte
+                message = _(
+                    "the file is not valid UTF-8 (byte {byte}); save it as UTF-8, or pass "
+                    "--encoding with the file's encoding"
+                ).format(byte=exc.start)
+        else:
+            # TRANSLATORS: {byte} is the offset of the first bad byte
+            message = _("the file is not valid {encoding} (byte {byte})").format(
+                encoding=encoding, byte=exc.start
+            )
         return None, Diagnostic(file, line, 0, "encoding", message)
     except (LookupError, UnicodeError):  # an unknown name, or a codec that decodes nothing
-        return None, Diagnostic(file, 0, 0, "encoding", f"unknown encoding {encoding!r}")
+        return None, Diagnostic(file, 0, 0, "encoding", _unknown_encoding(encoding))
     return text.lstrip("\ufeff"), None
+
+
+def _unknown_encoding(encoding: str) -> str:
+    return _("unknown encoding {encoding!r}").format(encoding=encoding)
 
 
 def _looks_utf16(raw: bytes) -> bool:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from . import models as m
 from ._diagnostics import Diagnostic, Severity
 from ._expr import suggest
+from ._i18n import _
 from ._loader import Document, PathKey, label
 
 
@@ -97,27 +98,31 @@ def pydantic_diagnostics(
         kind = err["type"]
         if kind == "missing":
             name = str(loc[-1])
-            message = f"missing required key {name!r}"
+            message = _("missing required key {key!r}").format(key=name)
             result.append(locator.diag(path, "missing-key", message, missing=name))
             continue
         if kind == "extra_forbidden":
             name = str(loc[-1])
             hint = suggest(name, keys_at(root, loc))
-            result.append(
-                locator.diag(path, "unknown-key", f"unknown key {name!r}{hint}", key=True)
-            )
+            message = _("unknown key {key!r}").format(key=name) + hint
+            result.append(locator.diag(path, "unknown-key", message, key=True))
             continue
         if path in seen:
             continue  # one message per place: a union reports each member's complaint
         seen.add(path)
         if kind == "union_tag_not_found":
-            message = "missing 'kind'"
             tags = err.get("ctx", {}).get("expected_tags")
             if tags:
-                message += f": one of {tags}"
+                # TRANSLATORS: {kinds} lists the kinds allowed, as in 'honour', 'money'
+                message = _("missing 'kind': one of {kinds}").format(kinds=tags)
+            else:
+                message = _("missing 'kind'")
         elif kind == "union_tag_invalid":
             ctx = err.get("ctx", {})
-            message = f"unknown kind {ctx.get('tag')!r}: expected one of {ctx.get('expected_tags')}"
+            # TRANSLATORS: {kinds} lists the kinds allowed, as in 'honour', 'money'
+            message = _("unknown kind {kind!r}: expected one of {kinds}").format(
+                kind=ctx.get("tag"), kinds=ctx.get("expected_tags")
+            )
         else:
             message = err["msg"].removeprefix("Value error, ")
             if kind.startswith("literal_error") and isinstance(err.get("input"), str):
@@ -125,11 +130,15 @@ def pydantic_diagnostics(
                 options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
                 message += suggest(err["input"], options)
             elif kind in ("bool_type", "string_type", "int_type") and "input" in err:
-                message += f", got {err['input']!r}"
+                # TRANSLATORS: {problem} is Pydantic's own message, in English
+                message = _("{problem}, got {value!r}").format(problem=message, value=err["input"])
             elif kind in ("model_type", "dict_type", "list_type"):
                 # Pydantic names its classes here; say what the file should hold instead.
-                what = "a list" if kind == "list_type" else "a mapping"
-                message = f"expected {what}, got {err.get('input')!r}"
+                if kind == "list_type":
+                    message = _("expected a list, got {value!r}")
+                else:
+                    message = _("expected a mapping, got {value!r}")
+                message = message.format(value=err.get("input"))
         result.append(locator.diag(path, kind.replace("_", "-"), message))
     return result
 

@@ -12,6 +12,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from ._i18n import _
+
 MAX_ABS = Decimal(10) ** 12
 """Largest magnitude of any number read (points, bounds, money, parameters)."""
 MAX_PLACES = 10
@@ -37,24 +39,29 @@ def read_number(value: Any, *, text: bool = True) -> Decimal:
         NumberError: saying what was given and why it is not accepted.
     """
     if isinstance(value, bool):
-        raise NumberError(f"expected a number, got {str(value).lower()}")
+        # TRANSLATORS: {value} is true or false
+        raise NumberError(_("expected a number, got {value}").format(value=str(value).lower()))
     if isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, float):
         number = Decimal(repr(value))
     elif isinstance(value, str) and not text:
-        raise NumberError(f"expected a number, got the string {value!r}")
+        raise NumberError(_("expected a number, got the string {value!r}").format(value=value))
     elif isinstance(value, str):
         if not _TEXT.fullmatch(value.strip()):
-            raise NumberError(f"{value!r} is not a number (write digits 0-9, e.g. 85 or 92.5)")
+            raise NumberError(
+                _("{value!r} is not a number (write digits 0-9, e.g. 85 or 92.5)").format(
+                    value=value
+                )
+            )
         number = Decimal(value.strip())
     else:
-        raise NumberError(f"expected a number, got {value!r}")
-    problem = beyond_limits(number)
-    if problem == "is not a finite number":
-        raise NumberError(f"{_shown(repr(value))} {problem}")
+        raise NumberError(_("expected a number, got {value!r}").format(value=value))
+    if not number.is_finite():
+        raise NumberError(_not_finite(_shown(repr(value))))
+    problem = beyond_limits(number, _shown(str(value)))
     if problem:
-        raise NumberError(f"{_shown(str(value))} {problem}", "number-range")
+        raise NumberError(problem, "number-range")
     return number
 
 
@@ -63,24 +70,33 @@ def decimal_text(value: Decimal) -> str:
     return f"{value:f}" if value or not value.is_signed() else f"{value.copy_abs():f}"
 
 
-def beyond_limits(number: Decimal) -> str | None:
-    """Why `number` breaks the limits (not finite, over 10^12, over 10 places), or None.
+def beyond_limits(number: Decimal, shown: str) -> str | None:
+    """Why `number`, written `shown` in the message, breaks the limits (not finite, over
+    10^12, over 10 places), or None.
 
     Works without decimal arithmetic, so no exponent, however large, can overflow here.
     """
     if not number.is_finite():
-        return "is not a finite number"
+        return _not_finite(shown)
     if number and (
         number.adjusted() > 12 or (number.adjusted() == 12 and number.copy_abs() > MAX_ABS)
     ):
-        return "is outside the allowed range (at most 10^12 in magnitude)"
-    _, digits, exponent = number.as_tuple()
+        return _("{number} is outside the allowed range (at most 10^12 in magnitude)").format(
+            number=shown
+        )
+    _sign, digits, exponent = number.as_tuple()
     if isinstance(exponent, int) and exponent < -MAX_PLACES:  # rare: look at trailing zeros
         written = "".join(map(str, digits))
         trailing_zeros = len(written) - len(written.rstrip("0")) if written.strip("0") else 0
         if exponent + trailing_zeros < -MAX_PLACES:
-            return f"has more than {MAX_PLACES} decimal places"
+            return _("{number} has more than {places} decimal places").format(
+                number=shown, places=MAX_PLACES
+            )
     return None
+
+
+def _not_finite(shown: str) -> str:
+    return _("{number} is not a finite number").format(number=shown)
 
 
 def _shown(text: str) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from ._i18n import _
+
 PeriodKind = Literal["month", "bimonth", "quarter", "half", "year"]
 
 PER_YEAR: dict[str, int] = {"month": 12, "bimonth": 6, "quarter": 4, "half": 2, "year": 1}
@@ -103,9 +105,13 @@ def parse_period(text: str, kind: str) -> Period:
     """
     match = _PATTERNS[kind].fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"{text!r} is not a {kind} label; expected e.g. {EXAMPLE[kind]!r}")
+        # TRANSLATORS: {kind} is the scheme's period kind: month, bimonth, quarter, half, year
+        message = _("{text!r} is not a {kind} label; expected e.g. {example!r}")
+        raise ValueError(message.format(text=text, kind=kind, example=EXAMPLE[kind]))
     year = int(match.group(1))
     index = int(match.group(2)) if kind != "year" else 1
     if not 1 <= index <= PER_YEAR[kind] or year < 1:
-        raise ValueError(f"{text!r} is not a {kind} label; the index must be 1 to {PER_YEAR[kind]}")
+        # TRANSLATORS: {kind} is the scheme's period kind: month, bimonth, quarter, half, year
+        message = _("{text!r} is not a {kind} label; the index must be 1 to {count}")
+        raise ValueError(message.format(text=text, kind=kind, count=PER_YEAR[kind]))
     return Period(year, index, kind)

@@ -387,7 +387,7 @@ def to_table(evaluation: Evaluation) -> str:
         rewards = ", ".join(
             [
                 *(
-                    f"{words.outcome(o)} {format_value(o.amount)} {o.currency}"
+                    f"{words.outcome(o)} {words.money(format_value(o.amount), o.currency)}"
                     if o.amount is not None
                     else words.outcome(o)
                     for o in r.rewards

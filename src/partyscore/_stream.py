@@ -26,6 +26,7 @@ from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._engine import Engine, PeriodResults
 from ._history import History
+from ._i18n import _
 from ._periods import Period, parse_period
 from ._records import OnError, Record, RowChecker, _Collector
 
@@ -53,8 +54,10 @@ class OutOfOrder(Exception):
             self.line,
             0,
             "period-order",
-            f"a record for {self.period} comes after records for {self.after}: with "
-            "ordered=True records must come period by period, in order",
+            _(
+                "a record for {period} comes after records for {after}: with ordered=True "
+                "records must come period by period, in order"
+            ).format(period=self.period, after=self.after),
             "period",
         )
 

@@ -10,6 +10,7 @@ from datetime import date
 
 from ._compile import MAX_SCHEME_BYTES, CompiledScheme
 from ._diagnostics import Diagnostic
+from ._i18n import _
 from ._loader import parse_yaml, read_text
 
 __all__ = ["version_problems"]
@@ -22,15 +23,19 @@ def _window(scheme: CompiledScheme) -> tuple[date, date | None]:
 
 def _shown(scheme: CompiledScheme) -> str:
     start, end = _window(scheme)
-    return f"{start} to {end}" if end is not None else f"{start} on"
+    if end is None:
+        # TRANSLATORS: an open-ended effective window, as in "2024-01-01 on"
+        return _("{start} on").format(start=start)
+    # TRANSLATORS: an effective window; {end} is the first day it no longer applies
+    return _("{start} to {end}").format(start=start, end=end)
 
 
 def _at(scheme: CompiledScheme, key: str) -> tuple[int, int]:
     """Where `key` stands in the scheme's file (0, 0 when it cannot be read again)."""
-    text, _ = read_text(scheme.file, max_bytes=MAX_SCHEME_BYTES)
+    text, _problem = read_text(scheme.file, max_bytes=MAX_SCHEME_BYTES)
     if text is None:
         return 0, 0
-    document, _ = parse_yaml(text, scheme.file)
+    document, _problems = parse_yaml(text, scheme.file)
     return document.position((key,), key=True) if document is not None else (0, 0)
 
 
@@ -54,8 +59,10 @@ def version_problems(schemes: Sequence[CompiledScheme]) -> list[Diagnostic]:
                             line,
                             column,
                             "duplicate-version",
-                            f"version {later.model.version} of {later.id!r} is also "
-                            f"{earlier.file}",
+                            # TRANSLATORS: {file} is the other scheme file with this version
+                            _("version {version} of {scheme!r} is also {file}").format(
+                                version=later.model.version, scheme=later.id, file=earlier.file
+                            ),
                             "version",
                             keys=("version",),
                         )
@@ -69,10 +76,21 @@ def version_problems(schemes: Sequence[CompiledScheme]) -> list[Diagnostic]:
                             line,
                             column,
                             "overlapping-versions",
-                            f"version {later.model.version} of {later.id!r} ({_shown(later)}) "
-                            f"overlaps version {earlier.model.version} in {earlier.file} "
-                            f"({_shown(earlier)}): a period would be scored by both; end the "
-                            "earlier one where the later starts",
+                            # TRANSLATORS: {window} and {other_window} are date ranges,
+                            # as in "2024-01-01 to 2025-01-01"
+                            _(
+                                "version {version} of {scheme!r} ({window}) overlaps version "
+                                "{other_version} in {other_file} ({other_window}): a period "
+                                "would be scored by both; end the earlier one where the later "
+                                "starts"
+                            ).format(
+                                version=later.model.version,
+                                scheme=later.id,
+                                window=_shown(later),
+                                other_version=earlier.model.version,
+                                other_file=earlier.file,
+                                other_window=_shown(earlier),
+                            ),
                             "effective",
                             keys=("effective",),
                         )

@@ -30,6 +30,10 @@ def _fixed(key: str) -> str:
     return words[key]
 
 
+def _currencies() -> dict[str, str]:
+    return {"CNY": pgettext("currency", "CNY")}
+
+
 class Words:
     """Names of a scheme's columns and values, in the language in use when asked.
 
@@ -85,6 +89,15 @@ class Words:
         if self.english:
             return outcome.id
         return label_text(outcome.label, outcome.id)
+
+    def money(self, amount: str, currency: str | None) -> str:
+        """An amount with its currency as text: ``600.00 CNY``; 600.00元 in Chinese."""
+        if currency is None:
+            return amount
+        if self.english:
+            return f"{amount} {currency}"
+        name = _currencies().get(currency, currency)
+        return _("{amount} {currency}").format(amount=amount, currency=name)
 
     def title(self, fallback: str) -> str:
         """The scheme's title."""

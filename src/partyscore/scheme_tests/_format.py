@@ -21,6 +21,7 @@ from .. import models as m
 from .._compile import CompiledScheme, iter_scheme_files, load_scheme
 from .._diagnostics import Diagnostic, PartyscoreError, SchemeError, sort_diagnostics
 from .._expr import suggest
+from .._i18n import N_, _
 from .._loader import Document, PathKey, parse_yaml, read_text
 from .._locate import Locator, pydantic_diagnostics
 from .._plan import ConditionRule, HonourRule, MoneyRule, Rule, ScoreRule, declared_order
@@ -47,7 +48,7 @@ def _text(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError(
             "string-too-short",
-            "expected text that is not blank, got {value}",
+            _("expected text that is not blank, got {value}"),
             {"value": repr(value)},
         )
     return value
@@ -68,8 +69,10 @@ def _error_code(value: str) -> str:
     if not _CODE.fullmatch(value):
         raise PydanticCustomError(
             "error-code",
-            "{value} is not an error code: use lower-case words joined by '-', such as "
-            "out-of-range",
+            _(
+                "{value} is not an error code: use lower-case words joined by '-', such as "
+                "out-of-range"
+            ),
             {"value": repr(value)},
         )
     return value
@@ -82,7 +85,9 @@ def _outcome_entry(value: Any) -> Any:
     if isinstance(value, dict):
         return value
     raise PydanticCustomError(
-        "dict-type", "expected an id or a mapping with an 'id', got {value}", {"value": repr(value)}
+        "dict-type",
+        _("expected an id or a mapping with an 'id', got {value}"),
+        {"value": repr(value)},
     )
 
 
@@ -300,7 +305,7 @@ def load_test_file(path: str | Path) -> SchemeTestFile:
         raise SchemeTestError(problems)
     locator = Locator(name, document, _label)
     if not isinstance(document.data, dict):
-        message = "a scheme test file must be a YAML mapping"
+        message = _("a scheme test file must be a YAML mapping")
         raise SchemeTestError(
             sort_diagnostics([*problems, locator.diag((), "not-a-mapping", message)])
         )
@@ -497,8 +502,10 @@ class _Checker:
             self.error(
                 ("scheme",),
                 "missing-scheme",
-                f"no scheme file {name!r} (looked for {path}); the path is relative to "
-                "the test file",
+                _(
+                    "no scheme file {name!r} (looked for {path}); the path is relative to the "
+                    "test file"
+                ).format(name=name, path=path),
             )
             return None
         try:
@@ -515,7 +522,9 @@ class _Checker:
                 self.error(
                     (*path, "name"),
                     "duplicate-name",
-                    f"another case is named {case.name!r} (line {first[case.name]})",
+                    _("another case is named {name!r} (line {line})").format(
+                        name=case.name, line=first[case.name]
+                    ),
                 )
             first.setdefault(case.name, self.document.position(path)[0])
             self.case(case, path)
@@ -528,50 +537,63 @@ class _Checker:
             self.error(
                 (*path, "defaults"),
                 "test-shape",
-                "'defaults' fill in inline 'records', not a 'records_file'",
+                _("'defaults' fill in inline 'records', not a 'records_file'"),
                 key=True,
             )
         records = case.records is not None
         if records == (case.records_file is not None):
             where = (*path, "records_file") if records else path
-            self.error(where, "test-shape", "give either 'records' or 'records_file'", key=records)
+            message = _("give either 'records' or 'records_file'")
+            self.error(where, "test-shape", message, key=records)
         elif case.records_file is not None:
             resolved = _resolve(self.base, case.records_file)
             if not resolved.is_file():
                 self.error(
                     (*path, "records_file"),
                     "unreadable",
-                    f"no records file {case.records_file!r} (looked for {resolved}); the path "
-                    "is relative to the test file",
+                    _(
+                        "no records file {name!r} (looked for {path}); the path is relative to "
+                        "the test file"
+                    ).format(name=case.records_file, path=resolved),
                 )
         expect = case.expect is not None
         if expect == (case.expect_error is not None):
             where = (*path, "expect_error") if expect else path
-            self.error(where, "test-shape", "give either 'expect' or 'expect_error'", key=expect)
+            message = _("give either 'expect' or 'expect_error'")
+            self.error(where, "test-shape", message, key=expect)
         if case.expect_warnings is not None and case.expect_error is not None:
             self.error(
                 (*path, "expect_warnings"),
                 "test-shape",
-                "'expect_warnings' goes with 'expect', not with 'expect_error'",
+                _("'expect_warnings' goes with 'expect', not with 'expect_error'"),
                 key=True,
             )
 
     def expectation(self, expected: Expectation, path: PathKey, names: _Names) -> None:
-        self.known(expected.scores, names.scores, (*path, "scores"), "score")
-        self.known(expected.values, names.fields, (*path, "values"), "band field")
-        self.known(expected.ranks, names.rankings, (*path, "ranks"), "ranking")
+        no_score = N_("the scheme has no score {name!r}")
+        self.known(expected.scores, names.scores, (*path, "scores"), no_score)
+        no_field = N_("the scheme has no band field {name!r}")
+        self.known(expected.values, names.fields, (*path, "values"), no_field)
+        no_ranking = N_("the scheme has no ranking {name!r}")
+        self.known(expected.ranks, names.rankings, (*path, "ranks"), no_ranking)
         where = (*path, "bands")
-        for banding in self.known(expected.bands, list(names.bandings), where, "banding"):
+        no_banding = N_("the scheme has no banding {name!r}")
+        for banding in self.known(expected.bands, list(names.bandings), where, no_banding):
             band, bands = expected.bands[banding], names.bandings[banding]
             if band not in bands:
                 self.error(
                     (*where, banding),
                     "unknown-band",
-                    f"the banding {banding!r} has no band {band!r}" + suggest(band, bands),
+                    _("the banding {banding!r} has no band {band!r}").format(
+                        banding=banding, band=band
+                    )
+                    + suggest(band, bands),
                 )
-        self.outcomes(expected.rewards, (*path, "rewards"), names.rewards, "reward")
-        self.outcomes(expected.withheld, (*path, "withheld"), names.rewards, "reward")
-        self.outcomes(expected.actions, (*path, "actions"), names.actions, "action")
+        no_reward = N_("the scheme has no reward {name!r}")
+        self.outcomes(expected.rewards, (*path, "rewards"), names.rewards, no_reward)
+        self.outcomes(expected.withheld, (*path, "withheld"), names.rewards, no_reward)
+        no_action = N_("the scheme has no action {name!r}")
+        self.outcomes(expected.actions, (*path, "actions"), names.actions, no_action)
         for index, action in enumerate(expected.actions or ()):
             if action.id not in names.actions:
                 continue
@@ -585,19 +607,21 @@ class _Checker:
                     self.error(
                         where,
                         "unknown-name",
-                        f"the scheme has no action rule {rule!r}" + suggest(rule, names.rules),
+                        _("the scheme has no action rule {name!r}").format(name=rule)
+                        + suggest(rule, names.rules),
                     )
 
     def known(
         self, given: Mapping[str, object], known: list[str], path: PathKey, what: str
     ) -> list[str]:
-        """The names among `given`'s keys that the scheme has; an error for each other one."""
+        """The names among `given`'s keys that the scheme has; an error for each other one,
+        `what` (a message marked with `N_`, with ``{name}``)."""
         found = []
         for name in given:
             if name in known:
                 found.append(name)
             else:
-                message = f"the scheme has no {what} {name!r}" + suggest(name, known)
+                message = _(what).format(name=name) + suggest(name, known)
                 self.error((*path, name), "unknown-name", message, key=True)
         return found
 
@@ -613,5 +637,5 @@ class _Checker:
                 at: PathKey = (*path, index)
                 if not isinstance(_value_at(self.document.data, at), str):
                     at = (*at, "id")  # a mapping, not an id alone
-                message = f"the scheme has no {what} {entry.id!r}" + suggest(entry.id, known)
+                message = _(what).format(name=entry.id) + suggest(entry.id, known)
                 self.error(at, "unknown-name", message)

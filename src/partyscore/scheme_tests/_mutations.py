@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from .. import models as m
 from .._compile import compile_scheme
 from .._diagnostics import Diagnostic, SchemeError
+from .._i18n import _
 from .._loader import Document, label, parse_yaml
 from ._format import SchemeTestFile
 from ._run import run_case
@@ -153,11 +154,11 @@ class MutationReport:
         lines = [f"{r.mutant.render()} [survived]" for r in self.survivors]
         lines += [d.render() for d in self.stale]
         c = self.counts()
-        lines.append(
-            f"{self.scheme}: {len(self.results)} mutants: {c['failed']} fail a case, "
-            f"{c['refused']} refused, {c['lint']} flagged by lint, {c['equivalent']} "
-            f"equivalent (declared), {c['survived']} survived"
-        )
+        summary = _(
+            "{total} mutants: {failed} fail a case, {refused} refused, {lint} flagged by lint, "
+            "{equivalent} equivalent (declared), {survived} survived"
+        ).format(total=len(self.results), **c)
+        lines.append(f"{self.scheme}: {summary}")
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
@@ -215,15 +216,19 @@ def run_mutations(tests: SchemeTestFile) -> MutationReport:
                         declared[1],
                         0,
                         "stale-equivalent",
-                        f"{mutant.path}: {mutant.change} is declared equivalent, but it is "
-                        f"{_fate(result)}: remove the declaration",
+                        # TRANSLATORS: {mutant} names a change to the scheme ("path: old ->
+                        # new"); {fate} says what noticed it ("refused by validation [code]")
+                        _(
+                            "{mutant} is declared equivalent, but it is {fate}: remove the "
+                            "declaration"
+                        ).format(mutant=f"{mutant.path}: {mutant.change}", fate=_fate(result)),
                         "equivalent_mutants",
                     )
                 )
             else:
                 result = MutantResult(mutant, "equivalent", declared[0])
         results.append(result)
-    for key, (_, line) in tests.equivalent.items():
+    for key, (_reason, line) in tests.equivalent.items():
         if key not in seen:
             stale.append(
                 Diagnostic(
@@ -231,8 +236,11 @@ def run_mutations(tests: SchemeTestFile) -> MutationReport:
                     line,
                     0,
                     "stale-equivalent",
-                    f"{key[0]}: {key[1]} is declared equivalent, but the scheme has no such "
-                    "mutant (run 'partyscore test --mutate' for their names)",
+                    # TRANSLATORS: {mutant} names a change to the scheme ("path: old -> new")
+                    _(
+                        "{mutant} is declared equivalent, but the scheme has no such mutant "
+                        "(run 'partyscore test --mutate' for their names)"
+                    ).format(mutant=f"{key[0]}: {key[1]}"),
                     "equivalent_mutants",
                 )
             )
@@ -241,10 +249,10 @@ def run_mutations(tests: SchemeTestFile) -> MutationReport:
 
 def _fate(result: MutantResult) -> str:
     if result.verdict == "failed":
-        return f"noticed by the case {result.detail!r}"
+        return _("noticed by the case {case!r}").format(case=result.detail)
     if result.verdict == "refused":
-        return f"refused by validation [{result.detail}]"
-    return f"flagged by lint [{result.detail}]"
+        return _("refused by validation [{code}]").format(code=result.detail)
+    return _("flagged by lint [{code}]").format(code=result.detail)
 
 
 def _judge(tests: SchemeTestFile, mutant: Mutant, known: set[tuple[str, str]]) -> MutantResult:
@@ -389,7 +397,7 @@ def _expression(document: Document, path: PathKey, text: str) -> Iterator[Mutant
 def _mutant(
     document: Document, path: PathKey, change: str, data: Any, *, offset: int = 0
 ) -> Mutant:
-    line, _ = document.position(path)
+    line = document.position(path)[0]
     if offset:
         inside = document.text_position(path, offset)
         if inside is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._diagnostics import Diagnostic
+from .._i18n import _, ngettext, pgettext
 from ._coverage import CATEGORIES, Coverage, _combine
 from ._format import TEST_SUFFIX
 
@@ -149,17 +150,27 @@ class SchemeTestReport:
         if lines:
             lines.append("")
         lines += _coverage_table(self.schemes, self.coverage, uncovered=uncovered)
-        lines += [
-            f"{path}: no scheme tests ({Path(path).stem}{TEST_SUFFIX})" for path in self.untested
-        ]
+        if self.untested:
+            # TRANSLATORS: {file} is the test file expected, as in ladder.test.yaml
+            untested = _("no scheme tests ({file})")
+            lines += [
+                f"{path}: " + untested.format(file=f"{Path(path).stem}{TEST_SUFFIX}")
+                for path in self.untested
+            ]
         files = len(self.test_files)
-        summary = (
-            f"{len(self.cases)} case{'s' * (len(self.cases) != 1)} in {files} "
-            f"file{'s' * (files != 1)}: {self.passed} passed, {self.failed} failed"
+        count = len(self.cases)
+        # TRANSLATORS: {cases} is "3 cases", {files} is "2 files"
+        summary = _("{cases} in {files}: {passed} passed, {failed} failed").format(
+            cases=ngettext("{count} case", "{count} cases", count).format(count=count),
+            files=ngettext("{count} file", "{count} files", files).format(count=files),
+            passed=self.passed,
+            failed=self.failed,
         )
         if self.problems:
             broken = len({d.file for d in self.problems})
-            summary += f"; {broken} file{'s' * (broken != 1)} with problems"
+            summary += ngettext(
+                "; {count} file with problems", "; {count} files with problems", broken
+            ).format(count=broken)
         lines.append(summary)
         return "\n".join(lines) + "\n"
 
@@ -169,12 +180,14 @@ def _coverage_table(
 ) -> list[str]:
     if not schemes:
         return []
-    rows = [["coverage", *CATEGORIES, "total"]]
+    rows = [
+        [pgettext("coverage table", "coverage"), *CATEGORIES, pgettext("coverage table", "total")]
+    ]
     for s in schemes:
         cells = [s.coverage.category(c).show() for c in CATEGORIES]
         rows.append([s.scheme, *cells, f"{s.coverage.percent}%"])
     cells = [overall.category(c).show() for c in CATEGORIES]
-    rows.append(["all schemes", *cells, f"{overall.percent}%"])
+    rows.append([_("all schemes"), *cells, f"{overall.percent}%"])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for index, row in enumerate(rows):
@@ -186,5 +199,9 @@ def _coverage_table(
         if uncovered and 0 < index <= len(schemes):
             for category in schemes[index - 1].coverage.categories:
                 if category.missing:
-                    out.append(f"    not covered {category.name}: {', '.join(category.missing)}")
+                    # TRANSLATORS: {category} is bands, rewards, actions or boundaries
+                    line = _("not covered {category}: {items}").format(
+                        category=category.name, items=", ".join(category.missing)
+                    )
+                    out.append(f"    {line}")
     return out

@@ -11,6 +11,7 @@ from .._compile import CompiledScheme
 from .._diagnostics import Diagnostic, EvaluationError, PartyscoreError, RecordError
 from .._evaluate import evaluate
 from .._expr import format_value
+from .._i18n import _
 from .._records import Record, read_records
 from .._results import Evaluation, Outcome, Result
 from ._coverage import _exercised, measure_coverage
@@ -50,13 +51,16 @@ def run_case(tests: SchemeTestFile, case: Case) -> CaseResult:
         return CaseResult(case.file, case.name, case.line, _error_failures(case, exc))
     failures: list[str] = []
     if case.error is not None:
-        failures.append(f"expected an error {_show_error(case.error)}, got results")
+        # TRANSLATORS: {error} is an error code in brackets, as in [out-of-range]
+        message = _("expected an error {error}, got results")
+        failures.append(message.format(error=_show_error(case.error)))
     for expectation in case.expect:
         failures.extend(_compare(expectation, evaluation))
     if case.warnings is not None and tuple(evaluation.warnings) != case.warnings:
         failures.append(
-            f"warnings: expected {_show_texts(case.warnings)}, "
-            f"got {_show_texts(evaluation.warnings)}"
+            _("warnings: expected {expected}, got {got}").format(
+                expected=_show_texts(case.warnings), got=_show_texts(evaluation.warnings)
+            )
         )
     exercised = frozenset(_exercised(scheme, evaluation, records))
     return CaseResult(case.file, case.name, case.line, tuple(failures), exercised)
@@ -64,11 +68,13 @@ def run_case(tests: SchemeTestFile, case: Case) -> CaseResult:
 
 def _error_failures(case: Case, error: PartyscoreError) -> tuple[str, ...]:
     if case.error is None:
-        return tuple(f"unexpected error: {d.render()}" for d in error.diagnostics)
+        unexpected = _("unexpected error: {error}")
+        return tuple(unexpected.format(error=d.render()) for d in error.diagnostics)
     if any(_error_matches(case.error, d) for d in error.diagnostics):
         return ()
     return (
-        f"expected an error {_show_error(case.error)}, got other errors:",
+        # TRANSLATORS: {error} is an error code in brackets, as in [out-of-range]
+        _("expected an error {error}, got other errors:").format(error=_show_error(case.error)),
         *(f"  {d.render()}" for d in error.diagnostics),
     )
 
@@ -94,20 +100,25 @@ def _compare(expected: Expectation, evaluation: Evaluation) -> list[str]:
     result = _find(evaluation, expected)
     if result is None:
         have = [r.period for r in evaluation.results if r.subject == expected.subject]
-        detail = (
-            f" ({expected.subject} has results for {', '.join(have)})"
-            if have
-            else f" (no result for {expected.subject} at all)"
-        )
-        kind = " year-end" if expected.kind == "year_end" else ""
-        return [f"{where}: expected a{kind} result, got none{detail}"]
+        year_end = expected.kind == "year_end"
+        if have and year_end:
+            message = _(
+                "expected a year-end result, got none ({subject} has results for {periods})"
+            )
+        elif have:
+            message = _("expected a result, got none ({subject} has results for {periods})")
+        elif year_end:
+            message = _("expected a year-end result, got none (no result for {subject} at all)")
+        else:
+            message = _("expected a result, got none (no result for {subject} at all)")
+        return [f"{where}: " + message.format(subject=expected.subject, periods=", ".join(have))]
     failures: list[str] = []
 
     def differ(key: str, want: str, got: str) -> None:
-        failures.append(f"{where} {key}: expected {want}, got {got}")
+        failures.append(f"{where} {key}: " + _expected_got(want, got))
 
     if expected.group is not None and result.group != expected.group:
-        differ("group", expected.group, result.group or "no group")
+        differ("group", expected.group, result.group or _("no group"))
     numbers: list[tuple[str, Mapping[str, Decimal], dict[str, Decimal]]] = [
         ("scores", result.scores, expected.scores),
         ("values", result.values, expected.values),
@@ -116,15 +127,16 @@ def _compare(expected: Expectation, evaluation: Evaluation) -> list[str]:
         for name, want in want_map.items():
             got = got_map.get(name)
             if got is None or got != want:
-                shown = "no value" if got is None else format_value(got)
+                shown = _("no value") if got is None else format_value(got)
                 differ(f"{key}.{name}", format_value(want), shown)
     for banding, band in expected.bands.items():
         if result.bands.get(banding) != band:
-            differ(f"bands.{banding}", band, result.bands.get(banding) or "no band")
+            differ(f"bands.{banding}", band, result.bands.get(banding) or _("no band"))
     for ranking, rank in expected.ranks.items():
         got_rank = result.ranks.get(ranking)
         if got_rank != rank:
-            differ(f"ranks.{ranking}", str(rank), "no rank" if got_rank is None else str(got_rank))
+            shown = _("no rank") if got_rank is None else str(got_rank)
+            differ(f"ranks.{ranking}", str(rank), shown)
     lists = (
         ("rewards", expected.rewards, result.rewards),
         ("withheld", expected.withheld, result.withheld),
@@ -134,6 +146,10 @@ def _compare(expected: Expectation, evaluation: Evaluation) -> list[str]:
         if want_list is not None and not _same_outcomes(want_list, got_list):
             differ(key, _show_expected(want_list), _show_got(want_list, got_list))
     return failures
+
+
+def _expected_got(want: str, got: str) -> str:
+    return _("expected {expected}, got {got}").format(expected=want, got=got)
 
 
 def _same_outcomes(expected: Sequence[ExpectedOutcome], got: Sequence[Outcome]) -> bool:
@@ -225,7 +241,12 @@ def _error_matches(expected: ExpectedError, diagnostic: Diagnostic) -> bool:
 
 def _show_error(expected: ExpectedError) -> str:
     """``[out-of-range]``, with the expected message part when there is one."""
-    return f"[{expected.code}]" + (f" containing {expected.message!r}" if expected.message else "")
+    if expected.message:
+        # TRANSLATORS: {code} is an error code, {message} a part of its message
+        return _("[{code}] containing {message!r}").format(
+            code=expected.code, message=expected.message
+        )
+    return f"[{expected.code}]"
 
 
 def run_test_file(tests: SchemeTestFile) -> list[CaseResult]:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from .. import models as m
 from .._codegen import ROUNDING_MODES
 from .._compile import CompiledScheme
+from .._i18n import N_, _
 from .._plan import ScoreRule, declared_order
 from .._render import to_json
 from .._results import Result
@@ -73,15 +74,11 @@ def check_deterministic(
         kept = copy.deepcopy(batch)
         first = _evaluate(name, scheme, batch)
         if batch != kept:
-            raise _fail(name, scheme, "evaluation changed its input records", kept)
+            raise _fail(name, scheme, _("evaluation changed its input records"), kept)
         second = _evaluate(name, scheme, copy.deepcopy(batch))
         if first != second or to_json(first) != to_json(second):
-            raise _fail(
-                name,
-                scheme,
-                "two evaluations of the same records differ:\n" + _difference(first, second),
-                batch,
-            )
+            message = _("two evaluations of the same records differ:")
+            raise _fail(name, scheme, f"{message}\n{_difference(first, second)}", batch)
 
     _run(run, _strategy(scheme, records), config=_configure(settings))
 
@@ -107,18 +104,22 @@ def check_order_independent(
         first = _without_sources(_evaluate(name, scheme, batch))
         second = _without_sources(_evaluate(name, scheme, shuffled))
         if first != second or to_json(first) != to_json(second):
-            raise _fail(
-                name,
-                scheme,
-                f"reordering the records as {order} changes results:\n"
-                + _difference(first, second),
-                batch,
-            )
+            message = _("reordering the records as {order} changes results:").format(order=order)
+            raise _fail(name, scheme, f"{message}\n{_difference(first, second)}", batch)
 
     strategy = _strategy(scheme, records).flatmap(
         lambda batch: st.tuples(st.just(batch), st.permutations(range(len(batch))))
     )
     _run(lambda pair: run(*pair), strategy, config=_configure(settings))
+
+
+_OUT_OF_RANGE = (
+    N_("{score} = {value} for {subject} in {period} is outside its range declared {low}..{high}"),
+    N_(
+        "{score} = {value} for {subject} in {period} is outside its range implied by its "
+        "parts {low}..{high}"
+    ),
+)
 
 
 def check_scores_in_range(
@@ -155,17 +156,22 @@ def check_scores_in_range(
         for result in _evaluate(name, scheme, batch).results:
             table = year_end if result.kind == "year_end" else implied
             for score, value in result.scores.items():
-                for what, bounds in (
-                    ("declared", declared.get(score)),
-                    ("implied by its parts", table.get(score)),
+                for message, bounds in (
+                    (_OUT_OF_RANGE[0], declared.get(score)),
+                    (_OUT_OF_RANGE[1], table.get(score)),
                 ):
                     if bounds is not None and not bounds[0] <= value <= bounds[1]:
                         raise _fail(
                             name,
                             scheme,
-                            f"{score} = {_format(value)} for {result.subject} in "
-                            f"{result.period} is outside its range {what} "
-                            f"{_format(bounds[0])}..{_format(bounds[1])}",
+                            _(message).format(
+                                score=score,
+                                value=_format(value),
+                                subject=result.subject,
+                                period=result.period,
+                                low=_format(bounds[0]),
+                                high=_format(bounds[1]),
+                            ),
                             batch,
                         )
 
@@ -219,13 +225,30 @@ def check_parts_add_up(
                     expected = min(expected, section.cap)
                 if result.scores[section.id] != expected:
                     shown = " + ".join(_format(p) for p in parts)
-                    cap = f" capped at {section.cap}" if section.cap is not None else ""
+                    if section.cap is not None:
+                        # TRANSLATORS: {parts} is a sum, as in 10 + 20 + 5
+                        message = _(
+                            "section {section} = {value} for {subject} in {period}, but its "
+                            "items give {parts} capped at {cap} = {expected}"
+                        )
+                    else:
+                        # TRANSLATORS: {parts} is a sum, as in 10 + 20 + 5
+                        message = _(
+                            "section {section} = {value} for {subject} in {period}, but its "
+                            "items give {parts} = {expected}"
+                        )
                     raise _fail(
                         name,
                         scheme,
-                        f"section {section.id} = {_format(result.scores[section.id])} "
-                        f"for {result.subject} in {result.period}, but its items give "
-                        f"{shown}{cap} = {_format(expected)}",
+                        message.format(
+                            section=section.id,
+                            value=_format(result.scores[section.id]),
+                            subject=result.subject,
+                            period=result.period,
+                            parts=shown,
+                            cap=section.cap,
+                            expected=_format(expected),
+                        ),
                         batch,
                     )
             for score, names in sums.items():
@@ -235,12 +258,22 @@ def check_parts_add_up(
                     shown = " + ".join(
                         f"{n}={_format(v)}" for n, v in zip(names, values, strict=True)
                     )
+                    # TRANSLATORS: {parts} is the parts and their values, as in a=1 + b=2
+                    message = _(
+                        "{score} = {value} for {subject} in {period}, but its parts add up to "
+                        "{total} ({parts})"
+                    )
                     raise _fail(
                         name,
                         scheme,
-                        f"{score} = {_format(result.scores[score])} for "
-                        f"{result.subject} in {result.period}, but its parts add up "
-                        f"to {_format(total)} ({shown})",
+                        message.format(
+                            score=score,
+                            value=_format(result.scores[score]),
+                            subject=result.subject,
+                            period=result.period,
+                            total=_format(total),
+                            parts=shown,
+                        ),
                         batch,
                     )
 
@@ -276,23 +309,33 @@ def check_one_band(
                 assert value is not None
                 holding = [b.id for b in banding.bands if _holds(b, value)]
                 got = result.bands[banding.id]
-                where = (
-                    f"{banding.score} = {_format(value)} for {result.subject} in {result.period}"
-                )
+                fields = {
+                    "score": banding.score,
+                    "subject": result.subject,
+                    "period": result.period,
+                    "banding": banding.id,
+                }
                 if len(holding) > 1:
+                    message = _(
+                        "{score} = {value} for {subject} in {period} is in bands {bands} of "
+                        "{banding}"
+                    )
                     raise _fail(
                         name,
                         scheme,
-                        f"{where} is in bands {', '.join(holding)} of {banding.id}",
+                        message.format(value=_format(value), bands=", ".join(holding), **fields),
                         batch,
                     )
                 expected = holding[0] if holding else _band_for(banding, value)
                 if got != expected:
+                    message = _(
+                        "{score} = {value} for {subject} in {period} is in {band} of {banding} "
+                        "by its bounds, but evaluation put it in {got}"
+                    )
                     raise _fail(
                         name,
                         scheme,
-                        f"{where} is in {expected} of {banding.id} by "
-                        f"its bounds, but evaluation put it in {got}",
+                        message.format(value=_format(value), band=expected, got=got, **fields),
                         batch,
                     )
 
@@ -340,24 +383,34 @@ def check_bounds_inclusive(
         if got_value is None:
             got_value = _value(scheme, case.score, result, case.record)
         if got_value != case.value:
-            raise _fail(
-                name,
-                scheme,
-                f"the boundary record for {case.edge} should give "
-                f"{case.score} = {_format(case.value)}, evaluation gave "
-                f"{_format(got_value) if got_value is not None else 'nothing'}",
-                case.records,
+            # TRANSLATORS: {edge} names the bound, as in "step1 below 80"
+            message = _(
+                "the boundary record for {edge} should give {score} = {value}, evaluation gave "
+                "{got}"
+            ).format(
+                edge=case.edge,
+                score=case.score,
+                value=_format(case.value),
+                got=_format(got_value) if got_value is not None else _("nothing"),
             )
+            raise _fail(name, scheme, message, case.records)
         got = result.bands[case.banding]
         if got != case.band:
-            raise _fail(
-                name,
-                scheme,
-                f"{case.score} = {_format(case.value)} ({case.side} "
-                f"{case.edge}) belongs in {case.band} of {case.banding}, evaluation "
-                f"put it in {got}",
-                case.records,
+            # TRANSLATORS: {side} is below, on or above; {edge} names the bound, as in
+            # "step1 below 80"
+            message = _(
+                "{score} = {value} ({side} {edge}) belongs in {band} of {banding}, evaluation "
+                "put it in {got}"
+            ).format(
+                score=case.score,
+                value=_format(case.value),
+                side=case.side,
+                edge=case.edge,
+                band=case.band,
+                banding=case.banding,
+                got=got,
             )
+            raise _fail(name, scheme, message, case.records)
 
     _run(run, _boundaries(scheme, targets), config=_configure(settings, filtering=True))
 
@@ -389,7 +442,8 @@ def check_monotone(
     chosen = list(items) if items is not None else points_items
     wrong = sorted(set(chosen) - set(points_items))
     if wrong:
-        raise ValueError(f"{scheme.id}: not points items: {', '.join(wrong)}")
+        message = _("not points items: {items}").format(items=", ".join(wrong))
+        raise ValueError(f"{scheme.id}: {message}")
     if not chosen:
         return
     # As declared: the oracle places a score on the ladder from the bounds the scheme wrote.
@@ -425,19 +479,28 @@ def check_monotone(
         key = (record["subject"], record["period"])
         before = _evaluate(name, scheme, batch).get(*key)
         after = _evaluate(name, scheme, raised).get(*key)
-        change = (
-            f"raising {item} from {_format(before_points)} to {_format(after_points)} "
-            f"for {key[0]} in {key[1]}"
-        )
+
+        def change() -> str:
+            """The change made, for a failure message."""
+            return _("raising {item} from {before} to {after} for {subject} in {period}").format(
+                item=item,
+                before=_format(before_points),
+                after=_format(after_points),
+                subject=key[0],
+                period=key[1],
+            )
+
         for score, value in before.scores.items():
             if after.scores[score] < value:
-                raise _fail(
-                    name,
-                    scheme,
-                    f"{change} lowers {score} from {_format(value)} to "
-                    f"{_format(after.scores[score])}",
-                    batch,
+                # TRANSLATORS: {change} is the change made ("raising key_01 from 5 to 6 for
+                # s1 in 2024-Q1")
+                message = _("{change} lowers {name} from {old} to {new}").format(
+                    change=change(),
+                    name=score,
+                    old=_format(value),
+                    new=_format(after.scores[score]),
                 )
+                raise _fail(name, scheme, message, batch)
         records_after = raised[index]
         for banding in monotone:
             old = _value(scheme, banding.score, before, record)
@@ -445,40 +508,59 @@ def check_monotone(
             assert old is not None
             assert new is not None
             if _band_order(banding, new) < _band_order(banding, old):
-                raise _fail(
-                    name,
-                    scheme,
-                    f"{change} moves {banding.id} down from "
-                    f"{before.bands[banding.id]} to {after.bands[banding.id]} "
-                    f"({banding.score} {_format(old)} -> {_format(new)})",
-                    batch,
+                # TRANSLATORS: {change} is the change made ("raising key_01 from 5 to 6 for
+                # s1 in 2024-Q1"); {old_band} and {new_band} are bands, {old} and {new} scores
+                message = _(
+                    "{change} moves {banding} down from {old_band} to {new_band} ({score} {old} "
+                    "-> {new})"
+                ).format(
+                    change=change(),
+                    banding=banding.id,
+                    old_band=before.bands[banding.id],
+                    new_band=after.bands[banding.id],
+                    score=banding.score,
+                    old=_format(old),
+                    new=_format(new),
                 )
+                raise _fail(name, scheme, message, batch)
             for field_name in banding.fields:
                 if after.values[field_name] < before.values[field_name]:
-                    raise _fail(
-                        name,
-                        scheme,
-                        f"{change} lowers {field_name} from "
-                        f"{_format(before.values[field_name])} to "
-                        f"{_format(after.values[field_name])} ({banding.id} "
-                        f"{before.bands[banding.id]} -> {after.bands[banding.id]}); "
-                        "the banding is declared monotone",
-                        batch,
+                    # TRANSLATORS: {change} is the change made ("raising key_01 from 5 to 6
+                    # for s1 in 2024-Q1"); {field} is a band field
+                    message = _(
+                        "{change} lowers {field} from {old} to {new} ({banding} {old_band} -> "
+                        "{new_band}); the banding is declared monotone"
+                    ).format(
+                        change=change(),
+                        field=field_name,
+                        old=_format(before.values[field_name]),
+                        new=_format(after.values[field_name]),
+                        banding=banding.id,
+                        old_band=before.bands[banding.id],
+                        new_band=after.bands[banding.id],
                     )
+                    raise _fail(name, scheme, message, batch)
         if check_rewards:
             granted = {o.id: o for o in after.rewards}
             for outcome in before.rewards:
                 now = granted.get(outcome.id)
                 if now is None:
-                    raise _fail(name, scheme, f"{change} takes away {outcome.id}", batch)
-                if outcome.amount is not None and (now.amount or Decimal(0)) < outcome.amount:
-                    raise _fail(
-                        name,
-                        scheme,
-                        f"{change} lowers {outcome.id} from "
-                        f"{_format(outcome.amount)} to {_format(now.amount)}",
-                        batch,
+                    # TRANSLATORS: {change} is the change made ("raising key_01 from 5 to 6
+                    # for s1 in 2024-Q1")
+                    message = _("{change} takes away {reward}").format(
+                        change=change(), reward=outcome.id
                     )
+                    raise _fail(name, scheme, message, batch)
+                if outcome.amount is not None and (now.amount or Decimal(0)) < outcome.amount:
+                    # TRANSLATORS: {change} is the change made ("raising key_01 from 5 to 6
+                    # for s1 in 2024-Q1")
+                    message = _("{change} lowers {name} from {old} to {new}").format(
+                        change=change(),
+                        name=outcome.id,
+                        old=_format(outcome.amount),
+                        new=_format(now.amount),
+                    )
+                    raise _fail(name, scheme, message, batch)
 
     _run(run, _strategy(scheme, records), st.data(), config=_configure(settings, filtering=True))
 
@@ -537,16 +619,23 @@ def check_rank_prize_count(
             ]
             if len(chosen) <= allowed:
                 continue
-            where = f"{reward_id} in {period}" + (f" (group {group})" if group else "")
-            names = ", ".join(f"{r.subject} (rank {r.ranks[ranking.id]})" for r in chosen)
+            if group:
+                where = _("{reward} in {period} (group {group})")
+            else:
+                where = _("{reward} in {period}")
+            where = where.format(reward=reward_id, period=period, group=group)
+            ranked = _("{subject} (rank {rank})")
+            names = ", ".join(
+                ranked.format(subject=r.subject, rank=r.ranks[ranking.id]) for r in chosen
+            )
             if isinstance(reward, m.Top) and reward.ties == "exclude":
-                raise _fail(
-                    name,
-                    scheme,
-                    f"{where} goes to {len(chosen)} subjects, more than "
-                    f"its {allowed}, with ties: exclude: {names}",
-                    batch,
-                )
+                # TRANSLATORS: {where} is the reward and period ("pay in 2024-Q1"); {names}
+                # lists the subjects with their ranks
+                message = _(
+                    "{where} goes to {count} subjects, more than its {allowed}, with ties: "
+                    "exclude: {names}"
+                ).format(where=where, count=len(chosen), allowed=allowed, names=names)
+                raise _fail(name, scheme, message, batch)
 
             def score(result: Result, ranked: str = ranking.score) -> Decimal | None:
                 return _value(scheme, ranked, result, records_at[(result.subject, result.period)])
@@ -554,15 +643,24 @@ def check_rank_prize_count(
             last_in = score(ordered[allowed - 1]) if allowed > 0 else None
             for position, result in enumerate(ordered, start=1):
                 if position > allowed and result in chosen and score(result) != last_in:
-                    raise _fail(
-                        name,
-                        scheme,
-                        f"{where} goes to {len(chosen)} subjects, more than its "
-                        f"{allowed}, and {result.subject} (position {position}, "
-                        f"{ranking.score} = {_format(score(result))}) is not tied "
-                        f"with position {allowed} ({_format(last_in)}): {names}",
-                        batch,
+                    # TRANSLATORS: {where} is the reward and period ("pay in 2024-Q1");
+                    # {names} lists the subjects with their ranks
+                    message = _(
+                        "{where} goes to {count} subjects, more than its {allowed}, and "
+                        "{subject} (position {position}, {score} = {value}) is not tied with "
+                        "position {allowed} ({last}): {names}"
+                    ).format(
+                        where=where,
+                        count=len(chosen),
+                        allowed=allowed,
+                        subject=result.subject,
+                        position=position,
+                        score=ranking.score,
+                        value=_format(score(result)),
+                        last=_format(last_in),
+                        names=names,
                     )
+                    raise _fail(name, scheme, message, batch)
 
     _run(run, _strategy(scheme, records), config=_configure(settings))
 

@@ -24,6 +24,7 @@ from .._bands import lower, upper
 from .._codegen import round_to
 from .._compile import CompiledScheme
 from .._expr import ARITHMETIC
+from .._i18n import _
 from .._plan import ScoreRule, TopRule
 
 
@@ -350,9 +351,9 @@ def _linear_problem(scheme: CompiledScheme, name: str) -> str | None:
         if isinstance(node, ast.BinOp):
             left, right = walk(node.left, seen), walk(node.right, seen)
             if isinstance(node.op, ast.Mult) and left and right:
-                raise _Unsupported("it multiplies two terms that depend on item points")
+                raise _Unsupported(_("it multiplies two terms that depend on item points"))
             if isinstance(node.op, ast.Div) and right:
-                raise _Unsupported("it divides by a term that depends on item points")
+                raise _Unsupported(_("it divides by a term that depends on item points"))
             return left or right
         children = node.args if isinstance(node, ast.Call) else list(ast.iter_child_nodes(node))
         children = [c for c in children if isinstance(c, ast.expr)]
@@ -371,12 +372,12 @@ def _linear_problem(scheme: CompiledScheme, name: str) -> str | None:
             depends(rule.score, seen)
             return False  # constant between bounds: handled locally
         if kind == "outcome":
-            raise _Unsupported(f"it depends on the outcome {ident!r}")
+            raise _Unsupported(_("it depends on the outcome {name!r}").format(name=ident))
         return False
 
     try:
         if not depends(name, frozenset()):
-            return "it does not depend on item points"
+            return _("it does not depend on item points")
     except _Unsupported as exc:
         return str(exc)
     return None

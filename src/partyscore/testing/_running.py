@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from .._compile import CompiledScheme
 from .._diagnostics import EvaluationError
 from .._evaluate import evaluate
+from .._i18n import _
 from .._results import Evaluation, Result
 from ._oracle import _attributes_of, _points_of
 from ._strategies import Records, records
@@ -70,7 +71,8 @@ def _show(batch: Records) -> str:
 
 
 def _fail(check: str, scheme: CompiledScheme, message: str, batch: Records) -> AssertionError:
-    return AssertionError(f"{check}: {scheme.id}: {message}\nrecords:\n{_show(batch)}")
+    records = _("records:")
+    return AssertionError(f"{check}: {scheme.id}: {message}\n{records}\n{_show(batch)}")
 
 
 def _evaluate(check: str, scheme: CompiledScheme, batch: Records) -> Evaluation:
@@ -78,9 +80,8 @@ def _evaluate(check: str, scheme: CompiledScheme, batch: Records) -> Evaluation:
     try:
         return evaluate(scheme, batch)
     except EvaluationError as exc:
-        raise _fail(
-            check, scheme, f"valid records make evaluation fail:\n{exc.render()}", batch
-        ) from None
+        message = _("valid records make evaluation fail:")
+        raise _fail(check, scheme, f"{message}\n{exc.render()}", batch) from None
 
 
 def _by_key(batch: Records) -> dict[tuple[str, str], dict[str, Any]]:
@@ -140,8 +141,10 @@ def _difference(a: Evaluation, b: Evaluation) -> str:
                         f"    {getattr(y, key)}"
                     )
     if len(a.results) != len(b.results):
-        return f"  {len(a.results)} results against {len(b.results)}"
-    return f"  warnings {a.warnings} against {b.warnings}"
+        message = _("{count} results against {other}")
+        return "  " + message.format(count=len(a.results), other=len(b.results))
+    message = _("warnings {warnings} against {other}")
+    return "  " + message.format(warnings=a.warnings, other=b.warnings)
 
 
 def _without_sources(evaluation: Evaluation) -> Evaluation:

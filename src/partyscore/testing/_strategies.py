@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from .. import models as m
 from .._compile import CompiledScheme
+from .._i18n import _
 from .._numbers import MAX_PLACES
 from .._periods import PER_YEAR, Period
 from .._plan import BandingRule, ItemPlan, Rule, ScoreRule, declared_order
@@ -82,7 +83,8 @@ def _period_span(scheme: CompiledScheme) -> tuple[int, int]:
     end = effective.end
     last = first + _HORIZON_YEARS * per - 1 if end is None else ordinal(end - timedelta(days=1))
     if last < first:
-        raise ValueError(f"{scheme.id}: no period starts within the scheme's effective dates")
+        message = _("no period starts within the scheme's effective dates")
+        raise ValueError(f"{scheme.id}: {message}")
     return first, last
 
 
@@ -177,7 +179,9 @@ def _item_value(item: ItemPlan, unit: Decimal) -> st.SearchStrategy[Any]:
 def _bounds(value: int | tuple[int, int], what: str) -> tuple[int, int]:
     low, high = (value, value) if isinstance(value, int) else value
     if not 1 <= low <= high:
-        raise ValueError(f"{what} must be a count or a (min, max) pair with 1 <= min <= max")
+        # TRANSLATORS: {argument} is the argument's name: subjects or periods
+        message = _("{argument} must be a count or a (min, max) pair with 1 <= min <= max")
+        raise ValueError(message.format(argument=what))
     return low, high
 
 
@@ -213,11 +217,12 @@ def records(
     subject_range = _bounds(subjects, "subjects")
     period_range = _bounds(periods if periods is not None else (1, max(per, 3)), "periods")
     if subject_range[1] > len(_SUBJECTS):
-        raise ValueError(f"at most {len(_SUBJECTS)} subjects")
+        raise ValueError(_("at most {count} subjects").format(count=len(_SUBJECTS)))
     overrides = dict(attributes or {})
     unknown = sorted(set(overrides) - set(scheme.attributes))
     if unknown:
-        raise ValueError(f"{scheme.id} has no attribute {', '.join(unknown)}")
+        message = _("{scheme} has no attribute {names}")
+        raise ValueError(message.format(scheme=scheme.id, names=", ".join(unknown)))
     first, last = _period_span(scheme)
     return _batches(scheme, subject_range, period_range, overrides, first, last)
 
@@ -250,7 +255,7 @@ def _subject(
             overrides.get(group, _attribute_strategy(scheme.attributes[group], unit))
         )
     values = []
-    for _ in range(length):  # drawn for every period, so that dropping one shifts nothing
+    for _period in range(length):  # drawn for every period, so that dropping one shifts nothing
         alike = level if draw(st.integers(0, 2)) != 2 else None
         values.append(draw(_values(scheme, overrides, fixed, alike)))
     present = tuple(draw(st.integers(0, 7)) != 0 for _ in range(length))
@@ -433,7 +438,7 @@ def _solve(
         for origin in (start, lowest):
             for aim in aims:
                 points = dict(origin)
-                for _ in range(6):
+                for _attempt in range(6):
                     try:
                         raw = _Local(scheme, attributes, points).raw(name)
                         got = _rounded(raw.value, rounding) if is_score else raw.value
@@ -482,24 +487,26 @@ def _supported(
     declared = declared_order(scheme.plan.bandings)
     bandings = [b for b in declared if banding_id in (None, b.id)]
     if banding_id is not None and not bandings:
-        known = ", ".join(b.id for b in declared) or "none"
-        raise ValueError(f"{scheme.id} has no banding {banding_id!r} (bandings: {known})")
+        known = ", ".join(b.id for b in declared) or _("none")
+        message = _("{scheme} has no banding {banding!r} (bandings: {known})")
+        raise ValueError(message.format(scheme=scheme.id, banding=banding_id, known=known))
     good = []
     for banding in bandings:
         problem = _linear_problem(scheme, banding.score)
         if problem is None:
             good.append(banding)
         elif banding_id is not None:
-            raise ValueError(
-                f"{scheme.id}: boundary_records cannot steer {banding.id}'s score "
-                f"{banding.score!r}: {problem}"
-            )
+            # TRANSLATORS: {problem} says why, as in "it depends on the outcome 'pay'"
+            message = _("boundary_records cannot steer {banding}'s score {score!r}: {problem}")
+            message = message.format(banding=banding.id, score=banding.score, problem=problem)
+            raise ValueError(f"{scheme.id}: {message}")
         elif warn:
-            warnings.warn(
-                f"{scheme.id}: the bounds of {banding.id} are not checked: its score "
-                f"{banding.score!r} is not linear in item points ({problem})",
-                stacklevel=3,
-            )
+            # TRANSLATORS: {problem} says why, as in "it depends on the outcome 'pay'"
+            message = _(
+                "the bounds of {banding} are not checked: its score {score!r} is not linear in "
+                "item points ({problem})"
+            ).format(banding=banding.id, score=banding.score, problem=problem)
+            warnings.warn(f"{scheme.id}: {message}", stacklevel=3)
     return good
 
 
@@ -533,7 +540,8 @@ def boundary_records(
     bandings = _supported(scheme, banding_id)
     targets = [t for b in bandings for t in _targets(scheme, b)]
     if not targets:
-        raise ValueError(f"{scheme.id}: no band bound can be reached by item points")
+        message = _("no band bound can be reached by item points")
+        raise ValueError(f"{scheme.id}: {message}")
     return _boundaries(scheme, targets)
 
 
