@@ -366,10 +366,20 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def to_table(evaluation: Evaluation) -> str:
+def explanations(result: Result) -> list[str]:
+    """How a result was reached, one line per computed name and per outcome
+    (``name: how``), in the language in use."""
+    lines = [f"{name}: {how}" for name, how in result.explain.items()]
+    for outcome in (*result.rewards, *result.withheld, *result.actions):
+        lines.append(f"{outcome.id}: {outcome.because}")
+    return lines
+
+
+def to_table(evaluation: Evaluation, *, explain: bool = False) -> str:
     """A plain-text table for reading in a terminal, one line per result in listing order
     (period, group, rank), columns named as in `to_csv`; a result with warnings is marked
-    ``[!]`` and its warnings follow the table, with the evaluation's."""
+    ``[!]`` and its warnings follow the table, with the evaluation's. With `explain`, each
+    result's explanations (`explanations`) follow, in the same order."""
     scores, bands, values, ranks, _money = result_columns(evaluation)
     words = Words(evaluation.plan)
     column = words.column
@@ -419,4 +429,9 @@ def to_table(evaluation: Evaluation) -> str:
             lines.append("  ".join("-" * w for w in widths))
     warning = _("warning: {message}")
     lines.extend(warning.format(message=w) for w in evaluation.warnings)
+    if explain:
+        for r in listing(evaluation.results):
+            lines.append("")
+            lines.append(_printable(f"{r.subject} {r.period}:"))
+            lines.extend("  " + _printable(line) for line in explanations(r))
     return "\n".join(lines) + "\n"

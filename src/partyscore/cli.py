@@ -391,6 +391,14 @@ def _parser() -> argparse.ArgumentParser:
         help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
     )
     run.add_argument(
+        "--explain",
+        action="store_true",
+        help=_(
+            "with the table, print how each result was reached below it (JSON, CSV and "
+            "workbooks always carry the explanations)"
+        ),
+    )
+    run.add_argument(
         "--bom",
         action="store_true",
         help=_(
@@ -675,6 +683,7 @@ class _Results:
     ) -> None:
         self.form = form
         self.period = period
+        self.explain = False
         self.bom = "\ufeff" if bom else ""
         self.scheme = scheme
         self.spool = spool
@@ -716,7 +725,7 @@ class _Results:
                 model.id, model.version, tuple(self.kept), tuple(self.warnings), self.scheme.plan
             )
             if self.form == "table":
-                self.spool.write(to_table(evaluation))
+                self.spool.write(to_table(evaluation, explain=self.explain))
             elif self.form == "xlsx":
                 from ._xlsx import write_xlsx
 
@@ -833,6 +842,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         parts = spilled(given, kind, spill) if spill else given
         period = getattr(args, "period", None)
         results = _Results(form, scheme, spool, args.strict, bom, period)
+        results.explain = getattr(args, "explain", False)
         batches = evaluate_stream(
             scheme, parts, on_error=on_error, layout=layout, order=order, history=history
         )

@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ._i18n import _
 from ._numbers import NumberError, read_number
 
 __all__ = [
@@ -73,7 +74,7 @@ def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise PydanticCustomError(
             "number",
-            'expected a number such as 80 or "0.7", got {value}',
+            _('expected a number such as 80 or "0.7", got {value}'),
             {"value": repr(value)},
         )
     try:
@@ -87,8 +88,10 @@ def _identifier(value: str) -> str:
     if not _ID.fullmatch(value) or keyword.iskeyword(value) or len(value) > 64:
         raise PydanticCustomError(
             "identifier",
-            "{value} is not a valid name: use letters, digits and '_', starting with a "
-            "letter (at most 64 characters, not a Python keyword)",
+            _(
+                "{value} is not a valid name: use letters, digits and '_', starting with a "
+                "letter (at most 64 characters, not a Python keyword)"
+            ),
             {"value": repr(value)},
         )
     return value
@@ -98,7 +101,7 @@ def _scheme_id(value: str) -> str:
     if not _SCHEME_ID.fullmatch(value):
         raise PydanticCustomError(
             "scheme-id",
-            "{value} is not a scheme id: use lower-case words joined by '-'",
+            _("{value} is not a scheme id: use lower-case words joined by '-'"),
             {"value": repr(value)},
         )
     return value
@@ -113,7 +116,7 @@ def _date(value: Any) -> date:
         except ValueError:
             pass
     raise PydanticCustomError(
-        "date", "expected a date written YYYY-MM-DD, got {value}", {"value": repr(value)}
+        "date", _("expected a date written YYYY-MM-DD, got {value}"), {"value": repr(value)}
     )
 
 
@@ -121,7 +124,7 @@ def _currency(value: str) -> str:
     if not _CURRENCY.fullmatch(value):
         raise PydanticCustomError(
             "currency",
-            "{value} is not an ISO 4217 currency code such as CNY",
+            _("{value} is not an ISO 4217 currency code such as CNY"),
             {"value": repr(value)},
         )
     return value
@@ -187,7 +190,7 @@ class Label(Model):
     @model_validator(mode="after")
     def _one_chinese(self) -> Label:
         if self.zh_hant is None and self.zh_hans is None:
-            raise ValueError("a label needs zh-Hans or zh-Hant (or both) as well as en")
+            raise ValueError(_("a label needs zh-Hans or zh-Hant (or both) as well as en"))
         return self
 
 
