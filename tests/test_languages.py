@@ -113,7 +113,7 @@ def test_the_zh_hans_table_word_for_word(capsys: pytest.CaptureFixture[str]) -> 
     # zh-Hans catalogue. Prizes: first at 95+ 600, second at 95+ 500, third in [85, 95)
     # half of 400 = 200; the red flag to the first place.
     assert cells[0] == [
-        "村党支部", "期间", "组别", "十项考核指标", "考核得分", "年度综合评价得分", "奖励档次",
+        "村党支部", "期间", "分组", "十项考核指标", "考核得分", "年度综合评价得分", "奖励档次",
         "全乡村支部排名", "奖励", "处理",
     ]  # fmt: skip
     assert set(lines[1]) == {"-", " "}
@@ -142,7 +142,7 @@ def test_json_and_csv_stay_english_under_a_chinese_locale(
     # With --lang, the CSV is for people: labels and Chinese explanations.
     assert main([*args, "--format", "csv", "--lang", "zh-Hans"]) == 0
     header = next(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert header[:4] == ["村党支部", "期间", "类型", "组别"]
+    assert header[:4] == ["村党支部", "期间", "类型", "分组"]
     # The table is for people: the locale's language.
     assert main(args) == 0
     assert capsys.readouterr().out.startswith("村党支部")

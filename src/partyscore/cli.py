@@ -30,6 +30,7 @@ from ._schema import scheme_json_schema_text
 from ._stream import OutOfOrder, evaluate_stream, spilled, temporary_folder
 from ._tables import Layout
 from ._versions import version_problems
+from ._words import Words
 from .scheme_tests import (
     MutationReport,
     find_test_files,
@@ -688,6 +689,7 @@ class _Results:
         self.scheme = scheme
         self.spool = spool
         self.columns = columns_of(scheme.plan)
+        self.words = Words(scheme.plan)
         self.kept: list[Result] = []
         self.warnings: list[str] = []
         self.count = 0
@@ -708,11 +710,11 @@ class _Results:
         if not self.started:
             self.started = True
             if self.form == "csv":
-                self.spool.write(self.bom + csv_header(self.columns))
+                self.spool.write(self.bom + csv_header(self.columns, self.words))
             else:
                 self.spool.write(json_head(self.scheme.id, self.scheme.model.version))
         if self.form == "csv":
-            self.spool.write(csv_rows(batch, self.columns))
+            self.spool.write(csv_rows(batch, self.columns, self.words))
         else:
             lead = "\n    " if self.count == 0 else ",\n    "
             self.spool.write(lead + ",\n    ".join(result_json(r) for r in batch) if batch else "")
@@ -738,7 +740,7 @@ class _Results:
                 self.spool.write(report_html(self.scheme, evaluation, self.period))
         elif self.form == "csv":
             if not self.started:
-                self.spool.write(self.bom + csv_header(self.columns))
+                self.spool.write(self.bom + csv_header(self.columns, self.words))
         else:
             if not self.started:
                 self.spool.write(json_head(model.id, model.version))
