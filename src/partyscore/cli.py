@@ -49,7 +49,9 @@ Scoring schemes for party members and branches, as validated YAML, evaluated exa
 
 commands:
   validate   check and lint scheme files (or folders of them); print every problem
-  evaluate   apply a scheme to records from CSV, JSON or YAML
+  evaluate   apply a scheme to records from CSV, workbooks, JSON or YAML
+  report     write a printable public notice (HTML) of the results
+  template   write an empty input sheet (xlsx or CSV) for a scheme
   schema     print the JSON Schema of scheme files, for editors and validators
   test       run the test cases kept beside schemes (NAME.test.yaml), with coverage
 
@@ -108,6 +110,11 @@ year), 2024 (year).
 Bad records are reported as file:row: field: message [code] and nothing is printed or
 written; records are never dropped or changed.
 
+Output: a table (--explain adds how each result was reached), JSON, CSV (--bom for Excel
+on Chinese Windows) or a workbook (--format xlsx, with --output); the table, CSV and
+workbook list results alike (period, then group, then rank) with the same columns, named
+in the language of --lang. On a terminal a progress line counts the records read.
+
 Results are worked out period by period and written as each period is complete, so memory
 does not grow with the number of periods (the table, which lines up its columns, is the
 exception). Records need not be sorted: when a period comes back after a later one, the
@@ -130,6 +137,7 @@ examples:
   partyscore evaluate schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv
   partyscore evaluate schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv --format json
   partyscore evaluate SCHEME INPUT --format csv --output results.csv
+  partyscore evaluate SCHEME 2024-Q1.xlsx --format xlsx --lang zh-Hans -o results.xlsx
   partyscore evaluate SCHEME 2024-Q1.csv 2024-Q2.csv 2024-Q3.csv 2024-Q4.csv --format json
   partyscore evaluate SCHEME 2024-Q1.csv --history-start 2024-Q1 \\
       --history-out history-2024-Q1.json
@@ -986,6 +994,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(exc.render(), file=sys.stderr)
         return EXIT_INVALID
     except OutputError as exc:
+        _say(str(exc))
+        return EXIT_INVALID
+    except ImportError as exc:  # an optional feature whose extra is not installed
         _say(str(exc))
         return EXIT_INVALID
     except BrokenPipeError:
