@@ -64,3 +64,20 @@ def test_csv_rows_follow_the_listing_order(capsys: pytest.CaptureFixture[str]) -
         i for i, k in enumerate(kinds) if k == ("2024-Q4", "period")
     )
     assert kinds.index(("2024", "year_end")) < kinds.index(("2025-Q1", "period"))
+
+
+def test_csv_explain_column(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["evaluate", YONGXI, str(YONGXI_CSV), "--history-start", "2024-Q1", "--format", "csv"]
+    assert main(args) == 0
+    plain = list(csv.reader(capsys.readouterr().out.splitlines(keepends=True)))
+    assert main([*args, "--explain"]) == 0
+    rows = list(csv.reader(capsys.readouterr().out.splitlines(keepends=True)))
+    assert rows[0] == [*plain[0], "explain"]
+    assert [r[:-1] for r in rows] == plain  # the other columns unchanged
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["subject"] == "芽溪村"  # 97.5, the highest sum of 2024-Q1
+    values = _rows("2024-Q1")["芽溪村"]
+    lines = first["explain"].split("\n")
+    assert lines[0] == "indicators: " + " + ".join(str(v) for v in values) + " = 97.5"
+    assert lines[1] == "total: indicators with indicators=97.5 -> 97.50"
+    assert "rank_prize: rank 1 with prize_level band full -> 600.00 CNY" in lines

@@ -294,16 +294,24 @@ def header_names(columns: Columns, words: Words) -> list[str]:
     ]
 
 
-def csv_header(columns: Columns, words: Words | None = None) -> str:
+def csv_header(columns: Columns, words: Words | None = None, *, explain: bool = False) -> str:
     """The header line of `to_csv`."""
+    words = words or Words(None)
+    names = header_names(columns, words)
+    if explain:
+        names.append(words.column("explain"))
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(
-        header_names(columns, words or Words(None)),
-    )
+    csv.writer(out, lineterminator="\n").writerow(names)
     return out.getvalue()
 
 
-def csv_rows(results: Iterable[Result], columns: Columns, words: Words | None = None) -> str:
+def csv_rows(
+    results: Iterable[Result],
+    columns: Columns,
+    words: Words | None = None,
+    *,
+    explain: bool = False,
+) -> str:
     """The lines of `to_csv` for these results, in listing order (`listing`)."""
     scores, bands, values, ranks, money = columns
     words = words or Words(None)
@@ -334,6 +342,7 @@ def csv_rows(results: Iterable[Result], columns: Columns, words: Words | None = 
                 *(amounts.get(k, "") for k in money),
                 _safe(";".join(words.outcome(o) for o in r.actions)),
                 _safe("\n".join(r.warnings)),
+                *((_safe("\n".join(explanations(r))),) if explain else ()),
             ]
         )
     return out.getvalue()
@@ -343,15 +352,18 @@ def _kinds() -> dict[str, str]:
     return {"period": _("period"), "year_end": _("year end")}
 
 
-def to_csv(evaluation: Evaluation) -> str:
+def to_csv(evaluation: Evaluation, *, explain: bool = False) -> str:
     """One row per result, in listing order (period, group, rank): identifiers, every score,
     band, value and rank, the granted rewards, withheld rewards and actions (each joined by
     ``;``), one amount column per money reward, and the result's warnings (one per line of
-    the cell). Headers and names are ids in English and the scheme's labels in Chinese
+    the cell); with `explain`, a last column ``explain`` of `explanations`, one per line.
+    Headers and names are ids in English and the scheme's labels in Chinese
     (`partyscore.language`); numbers are never changed."""
     columns = result_columns(evaluation)
     words = Words(evaluation.plan)
-    return csv_header(columns, words) + csv_rows(evaluation.results, columns, words)
+    return csv_header(columns, words, explain=explain) + csv_rows(
+        evaluation.results, columns, words, explain=explain
+    )
 
 
 def _printable(text: str) -> str:

@@ -12,7 +12,17 @@ from ._i18n import _, current, label_text, pgettext
 from ._plan import BandingRule, Plan, Rule
 from ._results import Outcome
 
-FIXED = ("subject", "period", "kind", "group", "rewards", "withheld", "actions", "warnings")
+FIXED = (
+    "subject",
+    "period",
+    "kind",
+    "group",
+    "rewards",
+    "withheld",
+    "actions",
+    "warnings",
+    "explain",
+)
 """The columns every result listing has, besides the scheme's own."""
 
 
@@ -26,6 +36,7 @@ def _fixed(key: str) -> str:
         "withheld": pgettext("column", "withheld"),
         "actions": pgettext("column", "actions"),
         "warnings": pgettext("column", "warnings"),
+        "explain": pgettext("column", "explanation"),
     }
     return words[key]
 

@@ -403,8 +403,8 @@ def _parser() -> argparse.ArgumentParser:
         "--explain",
         action="store_true",
         help=_(
-            "with the table, print how each result was reached below it (JSON, CSV and "
-            "workbooks always carry the explanations)"
+            "say how each result was reached: below the table, or in a last CSV column "
+            "'explain' (JSON and workbooks always carry the explanations)"
         ),
     )
     run.add_argument(
@@ -718,11 +718,11 @@ class _Results:
         if not self.started:
             self.started = True
             if self.form == "csv":
-                self.spool.write(self.bom + csv_header(self.columns, self.words))
+                self.spool.write(self.bom + csv_header(self.columns, self.words, explain=self.explain))
             else:
                 self.spool.write(json_head(self.scheme.id, self.scheme.model.version))
         if self.form == "csv":
-            self.spool.write(csv_rows(batch, self.columns, self.words))
+            self.spool.write(csv_rows(batch, self.columns, self.words, explain=self.explain))
         else:
             lead = "\n    " if self.count == 0 else ",\n    "
             self.spool.write(lead + ",\n    ".join(result_json(r) for r in batch) if batch else "")
@@ -748,7 +748,7 @@ class _Results:
                 self.spool.write(report_html(self.scheme, evaluation, self.period))
         elif self.form == "csv":
             if not self.started:
-                self.spool.write(self.bom + csv_header(self.columns, self.words))
+                self.spool.write(self.bom + csv_header(self.columns, self.words, explain=self.explain))
         else:
             if not self.started:
                 self.spool.write(json_head(model.id, model.version))
