@@ -473,7 +473,7 @@ def cli_in_process(argv: list[str], inject: str | None, work: Path) -> tuple[int
         stack.enter_context(contextlib.redirect_stdout(out))
         stack.enter_context(contextlib.redirect_stderr(err))
         if inject == "render-fails":
-            def broken(*_: object) -> str:
+            def broken(*_: object, **__: object) -> str:
                 raise RuntimeError("rendering failed")
 
             for name in ("csv_header", "csv_rows", "json_head", "result_json", "to_table"):

@@ -37,12 +37,15 @@ def test_exported_members():
         "compile_scheme",
         "evaluate",
         "iter_evaluate",
+        "language",
         "load_scheme",
         "load_scheme_text",
         "read_records",
+        "records_from_rows",
         "to_csv",
         "to_json",
         "to_table",
+        "to_xlsx",
     ]
 
 

@@ -118,11 +118,15 @@ def test_the_zh_hans_table_word_for_word(capsys: pytest.CaptureFixture[str]) -> 
     ]  # fmt: skip
     assert set(lines[1]) == {"-", " "}
     assert cells[2] == [
-        "芽溪村", "2024-Q1", "97.5", "97.50", "95分以上(全额)", "1", "前三名奖励 600.00元, 流动红旗",
-        "-",
+        "芽溪村", "2024-Q1", "97.5", "97.50", "95分以上(全额)", "1",
+        "前三名奖励 600.00元, 流动红旗", "-",
     ]  # fmt: skip
-    assert cells[3] == ["湧溪村", "2024-Q1", "95", "95.00", "95分以上(全额)", "2", "前三名奖励 500.00元", "-"]  # fmt: skip
-    assert cells[4] == ["坪寨村", "2024-Q1", "94.5", "94.50", "85—95分(减半)", "3", "前三名奖励 200.00元", "-"]  # fmt: skip
+    assert cells[3] == [
+        "湧溪村", "2024-Q1", "95", "95.00", "95分以上(全额)", "2", "前三名奖励 500.00元", "-",
+    ]  # fmt: skip
+    assert cells[4] == [
+        "坪寨村", "2024-Q1", "94.5", "94.50", "85—95分(减半)", "3", "前三名奖励 200.00元", "-",
+    ]  # fmt: skip
 
 
 def test_json_and_csv_stay_english_under_a_chinese_locale(
@@ -146,3 +150,25 @@ def test_json_and_csv_stay_english_under_a_chinese_locale(
     # The table is for people: the locale's language.
     assert main(args) == 0
     assert capsys.readouterr().out.startswith("村党支部")
+
+
+def test_a_zh_hans_error_word_for_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = Path(YONGXI).read_text(encoding="utf-8")
+    assert text.count("expr: indicators\n") == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("expr: indicators\n", "expr: indicatorz\n"), encoding="utf-8")
+    line = text[: text.index("expr: indicators\n")].count("\n") + 1
+    assert main(["validate", "--lang", "zh-Hans", str(bad)]) == 1
+    out, err = capsys.readouterr()
+    # The place, key path and code as in English; the sentence in Chinese.
+    assert out == (
+        f"{bad}:{line}:11: scores[total].expr: 未知名称'indicatorz'；是否应为 'indicators'？ "
+        "[expr-unknown-name]\n"
+    )
+    assert err == "1个方案文件中0个有效\n"
+    assert main(["validate", "--lang", "zh-Hant", str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert "未知名稱'indicatorz'；是否應為 'indicators'？" in out
+    assert err == "1個方案檔案中0個有效\n"

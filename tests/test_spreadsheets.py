@@ -199,3 +199,157 @@ def test_cells_read_as_the_spreadsheet_shows_them(tmp_path: Path) -> None:
         (2, ["x", "2024", "0.3"]),
         (3, ["y", "2024", "19"]),
     ]
+
+
+# --------------------------------------------------------------------------- cells named
+
+
+@pytest.mark.parametrize(
+    ("number", "letters"),
+    [(1, "A"), (2, "B"), (26, "Z"), (27, "AA"), (52, "AZ"), (53, "BA"), (702, "ZZ"),
+     (703, "AAA"), (16384, "XFD")],  # XFD: the last column Excel has
+)  # fmt: skip
+def test_column_letter(number: int, letters: str) -> None:
+    from partyscore._tables import column_letter
+
+    assert column_letter(number - 1) == letters  # it takes the 0-based index
+
+
+def test_column_letter_refuses_a_negative_index() -> None:
+    from partyscore._tables import column_letter
+
+    with pytest.raises(ValueError, match="a column index is 0 or more, got -1"):
+        column_letter(-1)
+
+
+def ladder_book(path: Path, changes: dict[tuple[int, str], object]) -> Path:
+    """The ladder example as a workbook, with some cells changed: (row, column) -> value,
+    the row as the sheet numbers it (the header is row 1), the column by its header."""
+    rows = rows_of(LADDER_CSV)
+    header = rows[0]
+    body = [[cell(c) for c in r] for r in rows[1:]]
+    for (row, column), value in changes.items():
+        body[row - 2][header.index(column)] = value
+    return workbook(path, {"2024": [header, *body]})
+
+
+def problems_of(book: Path | bytes, **kwargs: object) -> list[str]:
+    records = partyscore.read_records(book, LADDER, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(RecordError) as caught:
+        partyscore.evaluate(LADDER, records)
+    return caught.value.render().splitlines()
+
+
+def test_a_value_problem_names_the_cell(tmp_path: Path) -> None:
+    # columns: A subject, B period, C line, D major_error, E inaction, F key_01 .. O key_10,
+    # P basic_01 .. AA basic_12, AB..AF innovation, AG autonomous_01 .. AQ autonomous_11
+    rows = rows_of(LADDER_CSV)
+    assert (rows[0][5], rows[0][42], len(rows[0])) == ("key_01", "autonomous_11", 43)
+    book = ladder_book(
+        tmp_path / "book.xlsx",
+        {(2, "key_01"): 6, (3, "basic_12"): None, (4, "autonomous_11"): "maybe",
+         (5, "period"): "2024-Q5", (6, "line"): "underground"},
+    )  # fmt: skip
+    subject = {n: rows[n - 1][0] for n in (2, 3, 4, 5, 6)}
+    assert problems_of(book) == [
+        f"{book}[2024]:2: key_01: cell F2: subject {subject[2]!r}: key_01 = 6 is outside "
+        "0..5 [out-of-range]",
+        f"{book}[2024]:3: basic_12: cell AA3: subject {subject[3]!r}: no value for the item "
+        "'basic_12' [missing-value]",
+        f"{book}[2024]:4: autonomous_11: cell AQ4: subject {subject[4]!r}: autonomous_11: "
+        "expected true or false (or 1/0, yes/no, 是/否), got 'maybe' [bad-value]",
+        f"{book}[2024]:5: period: cell B5: subject {subject[5]!r}: '2024-Q5' is not a "
+        "quarter label; the index must be 1 to 4 [bad-period]",
+        f"{book}[2024]:6: line: cell C6: subject {subject[6]!r}: line: 'underground' is not "
+        "one of front, second, surface [bad-value]",
+    ]
+
+
+def test_cells_are_named_after_a_title_row_and_with_columns_moved(tmp_path: Path) -> None:
+    rows = rows_of(YONGXI_CSV)
+    header = ["序号", *rows[0]]  # every column one to the right: subject in B
+    body = [[n, *(cell(c) for c in r)] for n, r in enumerate(rows[1:], start=1)]
+    column = rows[0].index("party_building") + 1  # 0-based, after 序号
+    body[0][column] = 99
+    book = workbook(tmp_path / "y.xlsx", {"考核": [["湧溪鄉村支部考核表"], header, *body]})
+    records = partyscore.read_records(book, YONGXI, skip_rows=1, ignore_columns=["序号"])
+    with pytest.raises(RecordError) as caught:
+        partyscore.evaluate(YONGXI, records)
+    (problem,) = caught.value.diagnostics
+    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[column]
+    # the title is row 1, the header row 2: the first record is row 3
+    assert problem.render().startswith(
+        f"{book}[考核]:3: party_building: cell {letter}3: subject {rows[1][0]!r}: "
+        "party_building = 99 is outside"
+    )
+    assert (problem.line, problem.path, problem.subject) == (3, "party_building", rows[1][0])
+
+
+def test_a_duplicate_record_names_the_subject_cell(tmp_path: Path) -> None:
+    rows = rows_of(LADDER_CSV)
+    header, first = rows[0], [cell(c) for c in rows[1]]
+    book = workbook(tmp_path / "dup.xlsx", {"S": [header, first, first]})
+    assert problems_of(book) == [
+        f"{book}[S]:3: subject: cell A3: subject {rows[1][0]!r} already has a record for "
+        f"2024-Q1 ({book}[S]:2) [duplicate-record]"
+    ]
+
+
+def test_csv_problems_keep_their_form(tmp_path: Path) -> None:
+    text = LADDER_CSV.read_text(encoding="utf-8").splitlines()
+    cells = text[1].split(",")
+    cells[5] = "6"  # key_01
+    path = tmp_path / "ladder.csv"
+    path.write_text("\n".join([text[0], ",".join(cells)]) + "\n", encoding="utf-8")
+    assert problems_of(path) == [
+        f"{path}:2: key_01: subject {cells[0]!r}: key_01 = 6 is outside 0..5 [out-of-range]"
+    ]
+
+
+def test_a_workbook_from_bytes_or_a_stream(tmp_path: Path) -> None:
+    rows = rows_of(LADDER_CSV)
+    book = workbook(
+        tmp_path / "ladder.xlsx", {"2024": [rows[0], *([cell(c) for c in r] for r in rows[1:])]}
+    )
+    content = book.read_bytes()
+    from_csv = partyscore.evaluate(LADDER, partyscore.read_records(LADDER_CSV, LADDER))
+    for source, label in [
+        (content, "<bytes>"),  # a workbook is known by its content: no name needed
+        (content, "upload.xlsx"),
+    ]:
+        name = None if label == "<bytes>" else label
+        evaluation = partyscore.evaluate(LADDER, partyscore.read_records(source, LADDER, name=name))
+        assert outcomes(evaluation) == outcomes(from_csv)
+        # 開拓隊: 30 + 25 + 0 = 55.00 in 2024-Q1, row 6 of the sheet
+        result = evaluation.get("開拓隊", "2024-Q1")
+        assert (result.scores["total"], result.source) == (Decimal("55.00"), f"{label}[2024]:6")
+    with open(book, "rb") as handle:
+        records = partyscore.read_records(handle, LADDER)
+    assert records[4].file == f"{book}[2024]"
+    spoiled = ladder_book(tmp_path / "spoiled.xlsx", {(2, "key_01"): 6})
+    assert problems_of(spoiled.read_bytes())[0].startswith(
+        "<bytes>[2024]:2: key_01: cell F2: subject"
+    )
+
+
+def test_a_workbook_given_as_text_is_refused() -> None:
+    import io
+
+    with pytest.raises(RecordError) as caught:
+        partyscore.read_records(io.StringIO("subject,period\n"), LADDER, name="book.xlsx")
+    assert caught.value.render() == (
+        "book.xlsx: the file is named .xlsx but is not a workbook (it is given as text): give "
+        "a workbook as bytes or a binary file (open(path, 'rb')) [input-format]"
+    )
+
+
+def test_a_long_cell_is_named(tmp_path: Path) -> None:
+    rows = rows_of(LADDER_CSV)
+    long = "x" * 10_001
+    book = ladder_book(tmp_path / "long.xlsx", {(2, "inaction"): long})
+    with pytest.raises(RecordError) as caught:
+        partyscore.read_records(book, LADDER)
+    assert caught.value.render() == (
+        f"{book}[2024]:2: inaction: cell E2 is longer than 10000 characters [field-too-long]"
+    )
+    assert rows[0][4] == "inaction"

@@ -399,7 +399,8 @@ sections:
 """
     )
     book = _workbook(scheme, "zh-Hant")
-    checks = _validations(book["records"])
+    assert book.sheetnames[0] == "記錄"  # "records" in the zh-Hant catalogue
+    checks = _validations(book.worksheets[0])
     assert checks["C2:C1001"].formula1 == "_lists!$A$1:$A$30"
     assert book["_lists"].sheet_state == "hidden"
     assert [book["_lists"].cell(row=n + 1, column=1).value for n in range(30)] == values

@@ -477,3 +477,18 @@ def test_evaluate_format_xlsx_in_chinese(tmp_path: Path) -> None:
     # yongxi-red-flag.yaml's own zh-Hant labels
     assert header[4:6] == ["十項考核指標", "考核得分"]
     assert "全鄉村支部排名" in header
+
+
+def test_to_xlsx_is_what_the_command_writes(tmp_path: Path) -> None:
+    from partyscore.cli import main
+
+    scheme_path = ROOT / "schemes" / "chengzhuang-ladder.yaml"
+    example = ROOT / "examples" / "chengzhuang-ladder.csv"
+    out = tmp_path / "results.xlsx"
+    args = ["evaluate", str(scheme_path), str(example), "--format", "xlsx", "-o", str(out)]
+    assert main(args) == 0
+    scheme = partyscore.load_scheme(scheme_path)
+    evaluation = partyscore.evaluate(scheme, partyscore.read_records(example, scheme))
+    data = partyscore.to_xlsx(evaluation)
+    assert data[:2] == b"PK"  # a zip container, as every xlsx is
+    assert data == out.read_bytes()

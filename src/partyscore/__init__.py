@@ -22,8 +22,9 @@ from ._diagnostics import (
 from ._engine import PeriodResults
 from ._evaluate import evaluate, iter_evaluate
 from ._history import History, HistoryError
-from ._records import Record, read_records
-from ._render import to_csv, to_json, to_table
+from ._i18n import language
+from ._records import Record, read_records, records_from_rows
+from ._render import to_csv, to_json, to_table, to_xlsx
 from ._results import Evaluation, Outcome, Result
 
 __version__ = "0.1.0"
@@ -45,10 +46,13 @@ __all__ = [
     "compile_scheme",
     "evaluate",
     "iter_evaluate",
+    "language",
     "load_scheme",
     "load_scheme_text",
     "read_records",
+    "records_from_rows",
     "to_csv",
     "to_json",
     "to_table",
+    "to_xlsx",
 ]

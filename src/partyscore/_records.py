@@ -1,32 +1,54 @@
-"""Input records: read from CSV, JSON or YAML and checked against a scheme.
+"""Input records: read from CSV, a workbook, JSON or YAML (a path, bytes or a file object),
+or taken from flat rows such as a data frame's, and checked against a scheme.
 
 CSV layout: one row per subject and period; columns ``subject``, ``period``, then attribute
 columns, then item columns (any order after the first two). JSON/YAML layout: a list (or
 ``{"records": [...]}``) of ``{"subject", "period", "attributes": {...}, "points": {...}}``.
+Flat rows (`records_from_rows`) are mappings keyed like a CSV header.
 """
 
 from __future__ import annotations
 
 import csv
 import decimal
+import io
 import json
+import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeAlias
 
 from ._codegen import TEXTS as _TEXTS
 from ._codegen import Program, identifying_text
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
-from ._loader import MAX_RECORD_NODES, DecodeError, _refused, parse_yaml, read_lines, read_text
+from ._loader import (
+    MAX_RECORD_NODES,
+    DecodeError,
+    _refused,
+    decode,
+    parse_yaml,
+    read_lines,
+    read_text,
+)
 from ._numbers import NumberError, read_number
 from ._periods import Period, in_window, parse_period
 from ._plan import ItemPlan
-from ._tables import WORKBOOK_KINDS, Layout, detect_encoding, input_kind, sheet_rows, table_records
+from ._tables import (
+    WORKBOOK_KINDS,
+    Layout,
+    content_kind,
+    detect_encoding,
+    header_names,
+    input_kind,
+    sheet_rows,
+    table_records,
+)
 from ._text import FALSE_WORDS, TRUE_WORDS, clean_text
 from .models import Attribute
 
@@ -37,11 +59,23 @@ MAX_INPUT_BYTES = 200_000_000
 """Largest records file read, in bytes (about a million rows of a wide scheme)."""
 
 
+class Readable(Protocol):
+    """A binary or text file object: what has ``read`` (a file, an upload, ``io.BytesIO``)."""
+
+    def read(self, size: int = -1, /) -> bytes | str: ...
+
+
+Source: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | memoryview | Readable"
+"""What `read_records` reads: a path, or content as bytes or a binary or text file object."""
+
+
 @dataclass(frozen=True)
 class Record:
     """One subject in one period, as given: values may still be text (from CSV).
 
-    `file` and `row` say where it came from (row is the CSV line, or the list index + 1).
+    `file` and `row` say where it came from (row is the CSV line, the sheet's row, or the
+    list index + 1). `columns`, for a record read from a sheet, is the column letter of each
+    field (``{"subject": "A", "w1": "E"}``), so that problems name the cell; None otherwise.
     """
 
     subject: Any
@@ -50,6 +84,7 @@ class Record:
     points: Mapping[str, Any] = field(default_factory=dict)
     file: str = "<records>"
     row: int = 0
+    columns: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -92,9 +127,14 @@ class _Collector:
         self.problems: list[Diagnostic] = []
         self.subject: str | None = None
         """The subject of the record being checked, once its id is read."""
+        self.cells: Mapping[str, str] | None = None
+        """The column letters of the record being checked, when it came from a sheet."""
 
     def add(self, file: str, row: int, code: str, message: str, path: str = "") -> None:
         keys = (path,) if path else ()
+        cells = self.cells
+        if cells is not None and path and row and path in cells:
+            message = f"cell {cells[path]}{row}: {message}"  # as the spreadsheet names it
         self.problems.append(
             Diagnostic(file, row, 0, code, message, path, keys=keys, subject=self.subject)
         )
@@ -110,9 +150,10 @@ class _Collector:
 
 
 def read_records(
-    path: str | Path,
+    source: Source,
     scheme: CompiledScheme,
     *,
+    name: str | None = None,
     encoding: str = "auto",
     on_error: OnError = "collect",
     sheet: str | int | None = None,
@@ -123,37 +164,128 @@ def read_records(
     ``excel`` extra), or a JSON or YAML file; the kind is decided from the content and the
     extension (any case).
 
+    `source` is a path (a ``str`` is always a path), or the content itself: ``bytes``, or
+    a binary or text file object (``open(path, "rb")``, an uploaded file, ``io.BytesIO``,
+    ``io.StringIO(text)``), read from where it stands and not closed. Content is named by
+    `name`, else by the object's own ``name`` (or ``filename``), else ``<bytes>`` or
+    ``<stream>``; that name is its extension (a workbook is also known by its bytes) and
+    what problems cite.
+
     A CSV file's encoding is found from its bytes (``encoding="auto"``: UTF-8 with or
     without BOM, UTF-16, GB18030 or Big5; a file that could be either of the last two is
-    refused) or given. `sheet` (name or 1-based position), `skip_rows` and
-    `ignore_columns` override the scheme's `input` block for tables. Columns and keys are
-    checked against `scheme`; values are checked by `evaluate`.
+    refused) or given; text is already decoded. `sheet` (name or 1-based position),
+    `skip_rows` and `ignore_columns` override the scheme's `input` block for tables.
+    Columns and keys are checked against `scheme`; values are checked by `evaluate`.
 
     >>> records = read_records("examples/chengzhuang-ladder.csv", scheme)  # doctest: +SKIP
+    >>> records = read_records(request.files["scores"], scheme)  # doctest: +SKIP
 
     Raises:
         RecordError: naming the file (and sheet), row and column of every problem (or the
             first one, with ``on_error="stop"``).
+        TypeError: for `name` given with a path, or `encoding` with text.
     """
     collector = _Collector(on_error)
     layout = Layout.of(scheme, sheet=sheet, skip_rows=skip_rows, ignore_columns=ignore_columns)
-    records = list(iter_records(path, scheme, collector, encoding=encoding, layout=layout))
+    records = list(
+        iter_records(source, scheme, collector, encoding=encoding, layout=layout, name=name)
+    )
     collector.raise_if_any()
     return records
 
 
 def iter_records(
-    path: str | Path,
+    source: Source,
     scheme: CompiledScheme,
     out: _Collector,
     *,
     encoding: str = "auto",
     layout: Layout | None = None,
+    name: str | None = None,
 ) -> Iterator[Record]:
-    """The records of one file, one at a time; problems of the file's layout go to `out`
-    (a file that cannot be read at all raises `RecordError` at once)."""
-    name = str(path)
+    """The records of one file (or content, as `read_records` takes it), one at a time;
+    problems of the file's layout go to `out` (a file that cannot be read at all raises
+    `RecordError` at once)."""
     layout = layout if layout is not None else Layout.of(scheme)
+    if isinstance(source, str | os.PathLike):
+        if name is not None:
+            raise TypeError("name= names bytes or a file object; a path names itself")
+        yield from _path_records(source, scheme, out, encoding, layout)
+        return
+    if isinstance(source, bytes | bytearray | memoryview):
+        label = name if name is not None else "<bytes>"
+        yield from _content_records(bytes(source), label, name is not None, scheme, out,
+                                    encoding, layout)  # fmt: skip
+        return
+    read = getattr(source, "read", None)
+    if not callable(read):
+        shape = type(source).__name__
+        hint = (
+            ": flat rows go to records_from_rows, records as mappings straight to evaluate"
+            if isinstance(source, Iterable)
+            else ""
+        )
+        raise RecordError(
+            [
+                Diagnostic(
+                    "<records>",
+                    0,
+                    0,
+                    "input-shape",
+                    f"read_records takes a path, bytes or a file object, got a {shape}{hint}",
+                )
+            ]
+        )
+    given = name if name is not None else _stream_name(source)
+    label = given if given is not None else "<stream>"
+    try:
+        content = read(MAX_INPUT_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: a closed file
+        raise RecordError([Diagnostic(label, 0, 0, "unreadable", str(exc))]) from None
+    if isinstance(content, str):
+        if encoding != "auto":
+            raise TypeError("encoding= applies to bytes; a text stream is already decoded")
+        yield from _text_records(content, label, given is not None, scheme, out, layout)
+        return
+    if not isinstance(content, bytes | bytearray | memoryview):
+        message = f"the file object gave a {type(content).__name__}, not bytes or text"
+        raise RecordError([Diagnostic(label, 0, 0, "input-shape", message)])
+    yield from _content_records(bytes(content), label, given is not None, scheme, out,
+                                encoding, layout)  # fmt: skip
+
+
+def _stream_name(stream: object) -> str | None:
+    """The file name a file object carries: ``name`` (``open``, Django's uploads) or
+    ``filename`` (Flask's); None when it has neither as text."""
+    for attribute in ("name", "filename"):
+        value = getattr(stream, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _path_records(
+    given: str | os.PathLike[str],
+    scheme: CompiledScheme,
+    out: _Collector,
+    encoding: str,
+    layout: Layout,
+) -> Iterator[Record]:
+    name = path = str(os.fspath(given))
+    if ("\n" in name or "\r" in name) and not os.path.exists(name):
+        raise RecordError(
+            [
+                Diagnostic(
+                    "<text>",
+                    0,
+                    0,
+                    "input-format",
+                    "a str is read as a path, and this one holds a line break: to read "
+                    "records from text, pass io.StringIO(text) with name='records.csv' (or "
+                    ".json, .yaml)",
+                )
+            ]
+        )
     kind = input_kind(path)
     if kind in WORKBOOK_KINDS:
         refused = _refused(path, MAX_INPUT_BYTES, "; split it by period")
@@ -188,7 +320,69 @@ def iter_records(
     if text is None:
         assert problem is not None
         raise RecordError([problem])
-    yield from _read_structured(text, name, ".json" if kind == "json" else ".yaml", out)
+    yield from _read_structured(text, name, ".json" if kind == "json" else ".yaml", out, scheme)
+
+
+def _too_large(label: str, unit: str) -> RecordError:
+    message = f"the input is larger than {MAX_INPUT_BYTES} {unit}; split it by period"
+    return RecordError([Diagnostic(label, 0, 0, "file-too-large", message)])
+
+
+def _content_records(
+    raw: bytes,
+    label: str,
+    named: bool,
+    scheme: CompiledScheme,
+    out: _Collector,
+    encoding: str,
+    layout: Layout,
+) -> Iterator[Record]:
+    """Records from the bytes of a file, named `label` (a file name when `named`)."""
+    if len(raw) > MAX_INPUT_BYTES:
+        raise _too_large(label, "bytes")
+    kind = content_kind(raw[:100], label, named=named)
+    if kind in WORKBOOK_KINDS:
+        sheet_label, rows = sheet_rows(label, layout.sheet, content=raw)
+        yield from table_records(
+            rows, sheet_label, scheme, out, layout, letters=True, max_field=MAX_FIELD
+        )
+        return
+    if encoding == "auto":
+        encoding = _encoding_of_head(_sample(raw), label)
+    text, problem = decode(raw, label, encoding)
+    if text is None:
+        assert problem is not None
+        raise RecordError([problem])
+    yield from _decoded_records(text, label, kind, scheme, out, layout)
+
+
+def _text_records(
+    text: str,
+    label: str,
+    named: bool,
+    scheme: CompiledScheme,
+    out: _Collector,
+    layout: Layout,
+) -> Iterator[Record]:
+    """Records from the text of a file (from a text file object), named `label`."""
+    if len(text) > MAX_INPUT_BYTES:
+        raise _too_large(label, "characters")
+    kind = content_kind(None, label, named=named)
+    yield from _decoded_records(text.lstrip("\ufeff"), label, kind, scheme, out, layout)
+
+
+def _decoded_records(
+    text: str, label: str, kind: str, scheme: CompiledScheme, out: _Collector, layout: Layout
+) -> Iterator[Record]:
+    if kind == "csv":
+        # split into lines as a file opened with newline="" is
+        lines = iter(io.StringIO(text, newline=""))
+        yield from table_records(
+            _csv_rows(lines, label, out), label, scheme, out, layout, letters=False,
+            max_field=MAX_FIELD,
+        )  # fmt: skip
+        return
+    yield from _read_structured(text, label, ".json" if kind == "json" else ".yaml", out, scheme)
 
 
 _SAMPLE = 1_000_000
@@ -205,8 +399,18 @@ def _encoding_of(path: str | Path) -> str:
         raise RecordError(
             [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
         ) from None
+    return _encoding_of_head(_sample(head), name)
+
+
+def _sample(raw: bytes) -> bytes:
+    """The first bytes of a file that its encoding is found from (no character cut)."""
+    head = raw[:_SAMPLE]
     if len(head) == _SAMPLE:  # a character may be cut at the end of the sample
         head = head[: len(head) - 4] if _cut_utf8(head) else head
+    return head
+
+
+def _encoding_of_head(head: bytes, name: str) -> str:
     found, why = detect_encoding(head)
     if found is None:
         raise RecordError(
@@ -256,7 +460,9 @@ def _csv_rows(lines: Iterator[str], name: str, out: _Collector) -> Iterator[tupl
         yield row, cells
 
 
-def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> Iterator[Record]:
+def _read_structured(
+    text: str, name: str, suffix: str, out: _Collector, scheme: CompiledScheme
+) -> Iterator[Record]:
     if suffix == ".json":
         found = _read_json(text, name, out)
         if found is None:
@@ -281,16 +487,9 @@ def _read_structured(text: str, name: str, suffix: str, out: _Collector) -> Iter
         if not isinstance(entry, dict):
             out.add(name, line, "input-shape", f"record {index + 1} is not a mapping")
             continue
-        extra = set(entry) - {"subject", "period", "attributes", "points"}
-        for key in sorted(extra):
-            out.add(
-                name,
-                line,
-                "unknown-key",
-                f"unknown key {key!r}"
-                + suggest(str(key), ["subject", "period", "attributes", "points"]),
-                key,
-            )
+        extra = set(entry) - _RECORD_KEY_SET
+        for key in sorted(extra, key=str):
+            out.add(name, line, "unknown-key", unknown_key_message(key, scheme), str(key))
         attrs, points = entry.get("attributes", {}), entry.get("points", {})
         if not isinstance(attrs, dict) or not isinstance(points, dict):
             out.add(name, line, "input-shape", "'attributes' and 'points' must be mappings")
@@ -356,6 +555,202 @@ def _read_json(text: str, name: str, out: _Collector) -> tuple[Any, dict[Any, in
     return data, lines
 
 
+def unknown_key_message(key: Any, scheme: CompiledScheme) -> str:
+    """Why a key of a record in the nested form (``subject``, ``period``, ``attributes``,
+    ``points``) is unknown: for an item or attribute given at the top level (by id or
+    label), where it goes."""
+    text = str(key)
+    known = header_names(scheme, Layout.of(scheme))
+    target = known.get(_norm_key(text)) if text.strip() else None
+    for kind, names, what, under in (
+        ("item", scheme.items, "item points", "points"),
+        ("attribute", scheme.attributes, "attribute values", "attributes"),
+    ):
+        if target is not None and target in names:
+            which = "" if target == text else f" (the {kind} {target!r})"
+            return (
+                f"unknown key {text!r}{which}: {what} go under {under!r} "
+                f'({{"{under}": {{"{target}": ...}}}}); or give flat rows to records_from_rows'
+            )
+    return f"unknown key {text!r}" + suggest(text, list(_RECORD_KEYS))
+
+
+def _norm_key(text: str) -> str:
+    return unicodedata.normalize("NFC", text.strip())
+
+
+# --------------------------------------------------------------------------- flat rows
+
+
+def records_from_rows(
+    rows: Iterable[Mapping[str, Any]],
+    scheme: CompiledScheme,
+    *,
+    source: str = "<rows>",
+    on_error: OnError = "collect",
+    ignore_columns: Sequence[str] = (),
+) -> list[Record]:
+    """Records from flat rows: mappings keyed like a CSV header, such as
+    ``DataFrame.to_dict("records")`` or database rows.
+
+    Keys are ``subject``, ``period`` and the scheme's attribute and item ids or labels (in
+    any of its languages), or what the scheme's ``input.columns`` maps; keys in
+    `ignore_columns` or the scheme's ``input.ignore_columns`` are left out. Any other key is
+    a problem. A key a row lacks is a value it lacks. Values are taken as they are typed:
+    None and NaN (``float("nan")``, numpy's, pandas' ``NA`` and ``NaT``) are no value,
+    numpy and pandas scalars are their exact Python values; numbers are not read from text.
+
+    Problems name `source` and the row's 1-based position in `rows` (``<rows>:3`` is the
+    third row). Keys are checked here; values by `evaluate`, as for `read_records`.
+
+    >>> records = records_from_rows(frame.to_dict("records"), scheme)  # doctest: +SKIP
+
+    Raises:
+        RecordError: naming the row and key of every problem (or the first one, with
+            ``on_error="stop"``).
+    """
+    out = _Collector(on_error)
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        shape = type(rows).__name__
+        out.add(source, 0, "input-shape", f"rows must be a list of mappings, got a {shape}")
+    elif hasattr(rows, "columns") and (hasattr(rows, "to_dict") or hasattr(rows, "to_dicts")):
+        shape = type(rows).__name__
+        out.add(
+            source,
+            0,
+            "input-shape",
+            f"rows must be a list of mappings, got a {shape}: pass frame.to_dict('records') "
+            "(pandas) or frame.to_dicts() (polars)",
+        )
+    out.raise_if_any()
+    layout = Layout.of(scheme, ignore_columns=ignore_columns)
+    known = header_names(scheme, layout)
+    attributes, items = scheme.attributes, scheme.items
+    targets: dict[Any, str | None] = {}  # key -> field (None: ignored or a problem)
+    records: list[Record] = []
+    for number, row in enumerate(rows, start=1):
+        out.subject = None
+        if not isinstance(row, Mapping):
+            message = f"row {number} is a {type(row).__name__}, not a mapping"
+            out.add(source, number, "input-shape", message)
+            continue
+        fields: dict[str, Any] = {}
+        given: dict[str, Any] = {}  # field -> the key that gave it
+        ok = True
+        for key, value in row.items():
+            if key in targets:
+                target = targets[key]
+            else:
+                target = targets[key] = _flat_target(key, known, layout)
+            if target is None:
+                if not _ignored(key, layout):
+                    ok = False
+                    _flat_key_problem(key, known, source, number, out)
+                continue
+            if target in given:
+                out.add(
+                    source,
+                    number,
+                    "duplicate-column",
+                    f"the keys {given[target]!r} and {key!r} both give {target!r}",
+                    target,
+                )
+                ok = False
+                continue
+            given[target] = key
+            fields[target] = _plain(value)
+        if not ok:
+            continue
+        records.append(
+            Record(
+                subject=fields.get("subject"),
+                period=fields.get("period"),
+                attributes={k: v for k, v in fields.items() if k in attributes},
+                points={k: v for k, v in fields.items() if k in items},
+                file=source,
+                row=number,
+            )
+        )
+    out.raise_if_any()
+    return records
+
+
+def _ignored(key: Any, layout: Layout) -> bool:
+    return isinstance(key, str) and _norm_key(key) in layout.ignore_columns
+
+
+def _flat_target(key: Any, known: Mapping[str, str | None], layout: Layout) -> str | None:
+    """The field a flat row's key gives; None when it is ignored, unknown or ambiguous."""
+    if not isinstance(key, str) or _ignored(key, layout):
+        return None
+    return known.get(_norm_key(key))
+
+
+def _flat_key_problem(
+    key: Any, known: Mapping[str, str | None], source: str, number: int, out: _Collector
+) -> None:
+    text = str(key)
+    if isinstance(key, str) and _norm_key(key) in known:  # known, but as two fields' label
+        out.add(
+            source,
+            number,
+            "ambiguous-column",
+            f"the key {text!r} is the label of more than one field of the scheme: use the id",
+            text,
+        )
+        return
+    message = f"unknown key {text!r}"
+    if text in _NESTED_KEYS:
+        message += (
+            ": rows are flat (attributes and item points as keys of their own); a record "
+            "with 'attributes' and 'points' goes to evaluate as it is"
+        )
+    else:
+        message += suggest(text, sorted(k for k, v in known.items() if v)) or (
+            "; the keys are subject, period and the scheme's attributes and items (by id "
+            "or label)"
+        )
+    out.add(source, number, "unknown-key", message, text)
+
+
+_NESTED_KEYS = ("attributes", "points")
+_NAN_TYPES = frozenset({"NAType", "NaTType"})
+"""pandas' missing values, known by their class names (pandas is not imported)."""
+
+
+def _plain(value: Any) -> Any:
+    """A value as plain Python: None for no value (None, NaN, pandas' NA and NaT); a
+    numpy or pandas scalar as its exact Python value (an integer as int, a float64 as a
+    float, another float as the Decimal its shortest text gives, a bool as bool, text as
+    str). Anything else is returned as it is, to be judged by the check."""
+    kind = value.__class__
+    if kind is str or kind is int or kind is bool or kind is Decimal or value is None:
+        return value
+    if kind is float:
+        return None if value != value else value
+    module = kind.__module__ or ""
+    if module.startswith("pandas") and kind.__name__ in _NAN_TYPES:
+        return None
+    if module.startswith("numpy") and getattr(value, "ndim", None) == 0:
+        code = getattr(getattr(value, "dtype", None), "kind", "")
+        if code and code in "fcmM" and bool(value != value):
+            return None  # NaN, NaT
+        if code == "f":
+            if isinstance(value, float):  # float64: as a Python float, by its shortest repr
+                return float(value)
+            return Decimal(str(value))  # float16, float32, longdouble: their shortest text
+        if code in ("i", "u"):
+            return int(value)
+        if code == "b":
+            return bool(value)
+        if code == "U":
+            return str(value)
+        return value
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
 # --------------------------------------------------------------------------- checking
 
 
@@ -374,6 +769,7 @@ def _flag(value: Any) -> bool:
 
 
 def _empty(value: Any) -> bool:
+    """Whether a value is no value: None, blank text, or NaN and its kin (`_plain`)."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -448,6 +844,7 @@ class RowChecker:
         """
         out, first, periods, group_slot = self.out, self.first, self.periods, self.group_slot
         out.subject = None
+        out.cells = None
         scheme = self.scheme
         model = scheme.model
         program = scheme.program
@@ -458,12 +855,13 @@ class RowChecker:
             subject, period_text = given.subject, given.period
             attributes_given, points_given = given.attributes, given.points
             file, line = given.file, given.row or index + 1
+            out.cells = given.columns
         elif kind is dict or isinstance(given, Mapping):
             assert isinstance(given, Mapping)
             file, line = "<records>", index + 1
             if not given.keys() <= _RECORD_KEY_SET:
                 for unknown in [k for k in given if k not in _RECORD_KEYS]:
-                    message = f"unknown key {unknown!r}" + suggest(str(unknown), list(_RECORD_KEYS))
+                    message = unknown_key_message(unknown, scheme)
                     out.add(file, line, "unknown-key", message, str(unknown))
                 return None
             subject, period_text = given.get("subject"), given.get("period")
@@ -483,11 +881,15 @@ class RowChecker:
             out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
             return None
         if subject.__class__ is not str:
+            subject = _plain(subject)
             if isinstance(subject, int) and not isinstance(subject, bool):
                 # a number as an id, within reason (str() refuses past 4,300 digits)
                 subject = str(subject) if subject.bit_length() <= 64 else None
-            if not isinstance(subject, str):
-                subject = None
+            elif subject is not None and not isinstance(subject, str):
+                # 7.0 (an id column that held a NaN), true: not silently an id, nor missing
+                message = f"the subject must be text or a whole number, got {subject!r}"
+                out.add(file, line, "bad-value", message, "subject")
+                return None
         cleaned = _TEXTS.get(subject) if subject else None
         if cleaned is None:
             if subject is None or not subject.strip():
@@ -505,7 +907,7 @@ class RowChecker:
         key_text = period_text if isinstance(period_text, str) else None
         period = periods.get(key_text) if key_text is not None else None
         if period is None:
-            period = _period(period_text, model)
+            period = _period(period_text if key_text is not None else _plain(period_text), model)
             if key_text is not None:
                 periods[key_text] = period
         if isinstance(period, str):
@@ -601,7 +1003,7 @@ def _check_attributes(
             )
             ok = False
     for name, attr in scheme.attributes.items():
-        value = record.attributes.get(name)
+        value = _plain(record.attributes.get(name))
         if _empty(value):
             if attr.default is None:
                 out.add(file, line, "missing-value", f"{label}: no value for {name!r}", name)
@@ -665,7 +1067,7 @@ def _check_points(
             )
             ok = False
     for name, item in scheme.items.items():
-        value = record.points.get(name)
+        value = _plain(record.points.get(name))
         if attributes is None:
             # Which items apply is unknown while an attribute is bad; still check the values.
             if not _empty(value):

@@ -366,6 +366,17 @@ def to_csv(evaluation: Evaluation, *, explain: bool = False) -> str:
     )
 
 
+def to_xlsx(evaluation: Evaluation) -> bytes:
+    """The evaluation as an xlsx workbook (the 'excel' extra): the results as `to_csv` lists
+    them, numbers as numbers with their places, money with its currency, and a sheet of
+    explanations. The same evaluation gives the same bytes."""
+    from ._xlsx import write_xlsx
+
+    book = io.BytesIO()
+    write_xlsx(evaluation, book)
+    return book.getvalue()
+
+
 def _printable(text: str) -> str:
     """Control characters shown as escapes, so no cell can steer the terminal."""
     if text.isprintable():

@@ -185,6 +185,14 @@ class Result:
         """Ids of the actions taken, in rule order."""
         return [a.id for a in self.actions]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data, one result of ``to_json``: scores, band values
+        and ranks exact (`Decimal`, int), money amounts as text, every outcome with its
+        `because`."""
+        from ._render import result_to_dict
+
+        return result_to_dict(self)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -219,3 +227,29 @@ class Evaluation:
             return self._index[(subject, period)]
         except KeyError:
             raise KeyError(f"no result for subject {subject!r} in {period!r}") from None
+
+    def to_pandas(self) -> Any:
+        """The results as a `pandas.DataFrame`, one row per result in the order and with
+        the columns of `partyscore.to_csv`: scores, band values and amounts as `Decimal`
+        (object columns), ranks as ``Int64``, text as ``string``; no value is null. Needs
+        the ``frames`` extra.
+
+        Raises:
+            ModuleNotFoundError: when pandas is not installed.
+        """
+        from ._frames import to_pandas
+
+        return to_pandas(self)
+
+    def to_polars(self) -> Any:
+        """The results as a `polars.DataFrame`, one row per result in the order and with
+        the columns of `partyscore.to_csv`: scores, band values and amounts as
+        ``pl.Decimal`` with each column's scale, ranks as ``Int64``, text as ``String``;
+        no value is null. Needs the ``frames`` extra.
+
+        Raises:
+            ModuleNotFoundError: when polars is not installed.
+        """
+        from ._frames import to_polars
+
+        return to_polars(self)

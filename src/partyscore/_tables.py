@@ -15,6 +15,7 @@ block (or the command line) may map other headers, skip title rows and ignore co
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ __all__ = [
     "WORKBOOK_KINDS",
     "Layout",
     "column_letter",
+    "content_kind",
     "detect_encoding",
     "input_kind",
     "sheet_rows",
@@ -109,13 +111,31 @@ def input_kind(path: str | Path) -> str:
         raise RecordError(
             [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
         ) from None
-    suffix = Path(name).suffix.lower()
-    named = _SUFFIXES.get(suffix)
-    if head.startswith(_OLE):
+    return content_kind(head, name)
+
+
+def content_kind(head: bytes | None, name: str, *, named: bool = True) -> str:
+    """The kind of records content: a workbook by its first bytes (`head`; None for text
+    already decoded), else by the extension of `name` (any case). `named` says whether
+    `name` is a file name (False: a placeholder such as ``<bytes>``).
+
+    Raises:
+        RecordError: for an extension that says workbook over content that is not one, or
+            an unknown extension (or no name, for content that is not a workbook).
+    """
+    suffix = Path(name).suffix.lower() if named else ""
+    known = _SUFFIXES.get(suffix)
+    if head is not None and head.startswith(_OLE):
         return "xls"
-    if head.startswith(_ZIP):
+    if head is not None and head.startswith(_ZIP):
         return "ods" if b"opendocument.spreadsheet" in head else "xlsx"
-    if named in WORKBOOK_KINDS:
+    if known in WORKBOOK_KINDS:
+        first = "its first bytes are text" if head is not None else "it is given as text"
+        hint = (
+            "if it is CSV, name it .csv"
+            if head is not None
+            else "give a workbook as bytes or a binary file (open(path, 'rb'))"
+        )
         raise RecordError(
             [
                 Diagnostic(
@@ -123,12 +143,25 @@ def input_kind(path: str | Path) -> str:
                     0,
                     0,
                     "input-format",
-                    f"the file is named {suffix} but is not a workbook (its first bytes are "
-                    "text): if it is CSV, name it .csv",
+                    f"the file is named {suffix} but is not a workbook ({first}): {hint}",
                 )
             ]
         )
-    if named is None:
+    if known is None and not named:
+        raise RecordError(
+            [
+                Diagnostic(
+                    name,
+                    0,
+                    0,
+                    "input-format",
+                    "cannot tell the input type without a file name: give name= with one "
+                    "(e.g. name='records.csv'; .xlsx, .xls, .ods, .json and .yaml work too); "
+                    "a workbook is known by its content",
+                )
+            ]
+        )
+    if known is None:
         raise RecordError(
             [
                 Diagnostic(
@@ -141,7 +174,7 @@ def input_kind(path: str | Path) -> str:
                 )
             ]
         )
-    return named
+    return known
 
 
 # --------------------------------------------------------------------------- encodings
@@ -220,10 +253,11 @@ def _common(char: str) -> bool:
 
 
 def sheet_rows(
-    path: str | Path, sheet: str | int | None
+    path: str | Path, sheet: str | int | None, *, content: bytes | None = None
 ) -> tuple[str, Iterator[tuple[int, list[str]]]]:
     """The label of a workbook's sheet (``book.xlsx[Sheet1]``) and its rows as text, each
-    with its row number as the spreadsheet shows it.
+    with its row number as the spreadsheet shows it. With `content` the workbook is those
+    bytes and `path` only names it.
 
     Numbers are written as the spreadsheet shows them at full precision (15 significant
     digits: ``0.1 + 0.2`` is 0.3), whole numbers without a decimal point, flags as
@@ -240,7 +274,10 @@ def sheet_rows(
         message = "reading spreadsheets needs the 'excel' extra: pip install 'partyscore[excel]'"
         raise RecordError([Diagnostic(name, 0, 0, "input-format", message)]) from None
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(name)
+        if content is None:
+            workbook = python_calamine.CalamineWorkbook.from_path(name)
+        else:
+            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # the reader's own errors name no common base class
         message = f"cannot read the workbook: {exc}"
         raise RecordError([Diagnostic(name, 0, 0, "unreadable", message)]) from None
@@ -297,7 +334,13 @@ def _cell_text(cell: Any) -> str:
 
 
 def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column: 0 is A, 26 is AA."""
+    """The spreadsheet letter of a 0-based column: 0 is A, 25 is Z, 26 is AA, 702 is AAA.
+
+    Raises:
+        ValueError: for a negative index.
+    """
+    if index < 0:
+        raise ValueError(f"a column index is 0 or more, got {index}")
     letters = ""
     index += 1
     while index:
@@ -328,7 +371,9 @@ def header_names(scheme: CompiledScheme, layout: Layout) -> dict[str, str | None
     for name, declared in labelled:
         label = getattr(declared, "label", None)
         if label is not None:
-            add(label.zh_hant, name)
+            for text in (label.zh_hant, label.zh_hans):
+                if text is not None:
+                    add(text, name)
             add(label.en, name)
     exact = {"subject", "period", *model.subject.attributes, *scheme.items}
     for name in exact:
@@ -445,6 +490,8 @@ def table_records(
     attribute_columns = [(i, t) for i, t in enumerate(targets) if t in attributes]
     item_columns = [(i, t) for i, t in enumerate(targets) if t in items]
     subject_at, period_at = seen.get("subject"), seen.get("period")
+    # a sheet's records say which column each field came from, so problems name the cell
+    letter_of = {t: column_letter(i) for t, i in seen.items()} if letters else None
     width = len(header)
     for number, cells in rows:
         if not any(c.strip() for c in cells):
@@ -475,11 +522,12 @@ def table_records(
         if any(len(cell) > max_field for cell in cells):
             for index, cell in enumerate(cells):
                 if len(cell) > max_field and targets[index]:
+                    which = f"cell {column_letter(index)}{number}" if letters else "the cell"
                     out.add(
                         name,
                         number,
                         "field-too-long",
-                        f"the cell is longer than {max_field} characters",
+                        f"{which} is longer than {max_field} characters",
                         str(targets[index]),
                     )
             cells = ["" if len(cell) > max_field else cell for cell in cells]
@@ -490,4 +538,5 @@ def table_records(
             points={t: cells[i].strip() for i, t in item_columns},
             file=name,
             row=number,
+            columns=letter_of,
         )

@@ -655,8 +655,12 @@ class _Spool:
         with open(self.tmp, "rb") as spooled:
             if self.stream is None:
                 sys.stdout.flush()
-                shutil.copyfileobj(spooled, sys.stdout.buffer)
-                sys.stdout.buffer.flush()
+                binary = getattr(sys.stdout, "buffer", None)
+                if binary is None:  # a text-only stream, as in tests: text output only
+                    sys.stdout.write(spooled.read().decode("utf-8"))
+                else:
+                    shutil.copyfileobj(spooled, binary)
+                    binary.flush()
             else:
                 with open(self.stream, "wb") as out:
                     shutil.copyfileobj(spooled, out)
@@ -706,6 +710,9 @@ class _Results:
         self.refused: list[Result] = []  # with --strict, the results that carry a warning
         self.history: History | None = None
 
+    def _header(self) -> str:
+        return csv_header(self.columns, self.words, explain=self.explain)
+
     def add(self, batch: PeriodResults) -> None:
         self.warnings.extend(batch.warnings)
         if batch.history is not None:
@@ -718,7 +725,7 @@ class _Results:
         if not self.started:
             self.started = True
             if self.form == "csv":
-                self.spool.write(self.bom + csv_header(self.columns, self.words, explain=self.explain))
+                self.spool.write(self.bom + self._header())
             else:
                 self.spool.write(json_head(self.scheme.id, self.scheme.model.version))
         if self.form == "csv":
@@ -748,7 +755,7 @@ class _Results:
                 self.spool.write(report_html(self.scheme, evaluation, self.period))
         elif self.form == "csv":
             if not self.started:
-                self.spool.write(self.bom + csv_header(self.columns, self.words, explain=self.explain))
+                self.spool.write(self.bom + self._header())
         else:
             if not self.started:
                 self.spool.write(json_head(model.id, model.version))
