@@ -172,3 +172,21 @@ def test_a_zh_hans_error_word_for_word(
     out, err = capsys.readouterr()
     assert "未知名稱'indicatorz'；是否應為 'indicators'？" in out
     assert err == "1個方案檔案中0個有效\n"
+
+
+def test_a_sheet_headed_in_simplified_chinese_is_read(tmp_path: Path) -> None:
+    # The Yongxi scheme gives its labels in Traditional Chinese only; a secretary's sheet
+    # in Simplified characters, headed with partyscore's own word for the period.
+    header = (
+        "村党支部,期间,党组织建设,扶贫工作,计生工作,综治维稳,安全生产工作,民政民生,"
+        "同步小康驻村及“暖心秘书”工作,整脏治乱,财政税收,乡党委中心工作"
+    )
+    lines = YONGXI_CSV.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "simplified.csv"
+    path.write_text("\n".join([header, *lines[1:]]) + "\n", encoding="utf-8")
+    scheme = partyscore.load_scheme(YONGXI)
+    records = partyscore.read_records(path, scheme)
+    evaluation = partyscore.evaluate(scheme, records)
+    first = evaluation.get("芽溪村", "2024-Q1")
+    assert first.scores["total"] == Decimal("97.50")  # 20+15+10+9+10+9.5+9.5+4.5+5+5
+    assert len(records) == len(lines) - 1

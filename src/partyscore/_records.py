@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import decimal
+import functools
 import io
 import json
 import os
@@ -27,6 +28,7 @@ from ._codegen import Program, identifying_text
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
+from ._i18n import _
 from ._loader import (
     MAX_RECORD_NODES,
     DecodeError,
@@ -555,6 +557,14 @@ def _read_json(text: str, name: str, out: _Collector) -> tuple[Any, dict[Any, in
     return data, lines
 
 
+@functools.cache
+def _example_markers() -> frozenset[str]:
+    """The subject cell of a template's example row, in every language."""
+    from ._template import example_markers
+
+    return example_markers()
+
+
 def unknown_key_message(key: Any, scheme: CompiledScheme) -> str:
     """Why a key of a record in the nested form (``subject``, ``period``, ``attributes``,
     ``points``) is unknown: for an item or attribute given at the top level (by id or
@@ -903,6 +913,13 @@ class RowChecker:
                 out.add(file, line, "bad-value", f"the subject {exc}", "subject")
                 return None
         subject = cleaned or clean_text(subject)
+        if subject in _example_markers():
+            message = _(
+                "this is the example row of a template (partyscore template): replace it "
+                "with a real record or delete it"
+            )
+            out.add(file, line, "template-example-row", message, "subject")
+            return None
         out.subject = subject
         key_text = period_text if isinstance(period_text, str) else None
         period = periods.get(key_text) if key_text is not None else None

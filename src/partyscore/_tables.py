@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
+from ._i18n import LANGS, LanguageError, label_text, language, pgettext
 
 if TYPE_CHECKING:
     from ._compile import CompiledScheme
     from ._records import Record, _Collector
+    from .models import Label
 
 __all__ = [
     "WORKBOOK_KINDS",
@@ -352,6 +354,18 @@ def column_letter(index: int) -> str:
 # --------------------------------------------------------------------------- headers
 
 
+def _forms(label: Label) -> list[str]:
+    """Every form of a label a header may take: each language it gives, and the Chinese
+    form it does not give, derived with OpenCC (when the 'zh' extra is installed)."""
+    forms = [t for t in (label.zh_hant, label.zh_hans, label.en) if t is not None]
+    for lang in ("zh-Hans", "zh-Hant"):
+        try:
+            forms.append(label_text(label, label.en, lang))
+        except LanguageError:  # pragma: no cover - no OpenCC: the given forms only
+            break
+    return forms
+
+
 def header_names(scheme: CompiledScheme, layout: Layout) -> dict[str, str | None]:
     """Header text -> the scheme name it stands for (None: two names share the label)."""
     model = scheme.model
@@ -368,13 +382,16 @@ def header_names(scheme: CompiledScheme, layout: Layout) -> dict[str, str | None
 
     labelled: list[tuple[str, Any]] = list(model.subject.attributes.items())
     labelled += [(item.id, item) for section in model.sections for item in section.items]
+    labelled.append(("subject", model.subject))
     for name, declared in labelled:
         label = getattr(declared, "label", None)
         if label is not None:
-            for text in (label.zh_hant, label.zh_hans):
-                if text is not None:
-                    add(text, name)
-            add(label.en, name)
+            for text in _forms(label):
+                add(text, name)
+    for lang in LANGS:  # the words partyscore's own sheets use (`partyscore template`)
+        with language(lang):
+            add(pgettext("column", "subject"), "subject")
+            add(pgettext("column", "period"), "period")
     exact = {"subject", "period", *model.subject.attributes, *scheme.items}
     for name in exact:
         names[name] = name  # an id is itself, whatever a label says
