@@ -353,3 +353,29 @@ def test_a_long_cell_is_named(tmp_path: Path) -> None:
         f"{book}[2024]:2: inaction: cell E2 is longer than 10000 characters [field-too-long]"
     )
     assert rows[0][4] == "inaction"
+
+
+def test_cells_are_named_when_out_of_order_records_are_sorted_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Quarters given last first: the command sorts the records into temporary files by
+    # period before evaluating; a problem found then still names its cell.
+    from partyscore.cli import main
+
+    rows = rows_of(LADDER_CSV)
+    header, body = rows[0], rows[1:]
+    backwards = sorted(body, key=lambda r: r[1], reverse=True)  # 2024-Q4 first
+    assert backwards[0][1] == "2024-Q4" and backwards[-1][1] == "2024-Q1"
+    backwards[-1][header.index("key_01")] = "6"  # the last row: sheet row 1 + 48 = 49
+    book = workbook(tmp_path / "backwards.xlsx", {"2024": [header, *(map(cell_row, backwards))]})
+    status = main(["evaluate", str(ROOT / "schemes" / "chengzhuang-ladder.yaml"), str(book)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"{book}[2024]:49: key_01: cell F49: subject {backwards[-1][0]!r}: key_01 = 6 is "
+        "outside 0..5 [out-of-range]"
+    )
+
+
+def cell_row(row: list[str]) -> list[object]:
+    return [cell(c) for c in row]

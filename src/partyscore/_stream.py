@@ -121,6 +121,7 @@ def _plain(record: Record) -> tuple[Any, ...]:
         dict(record.points),
         record.file,
         record.row,
+        None if record.columns is None else dict(record.columns),  # cells, for messages
     )
 
 
