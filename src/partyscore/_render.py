@@ -317,6 +317,8 @@ def csv_rows(
     words = words or Words(None)
     english = words.english
     kind_word = {"period": "period", "year_end": "year_end"} if english else _kinds()
+    band_name = _band_id if english else words.band
+    named = _outcome_id if english else words.outcome
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for r in listing(results):
@@ -334,18 +336,26 @@ def csv_rows(
                 kind_word[r.kind],
                 _safe(r.group or ""),
                 *(decimal_text(result_scores[k]) if k in result_scores else "" for k in scores),
-                *(words.band(k, result_bands[k]) if k in result_bands else "" for k in bands),
+                *(band_name(k, result_bands[k]) if k in result_bands else "" for k in bands),
                 *(decimal_text(result_values[k]) if k in result_values else "" for k in values),
                 *(str(result_ranks[k]) if k in result_ranks else "" for k in ranks),
-                _safe(";".join(words.outcome(o) for o in r.rewards)),
-                _safe(";".join(words.outcome(o) for o in r.withheld)),
+                _safe(";".join(named(o) for o in r.rewards)),
+                _safe(";".join(named(o) for o in r.withheld)),
                 *(amounts.get(k, "") for k in money),
-                _safe(";".join(words.outcome(o) for o in r.actions)),
+                _safe(";".join(named(o) for o in r.actions)),
                 _safe("\n".join(r.warnings)),
                 *((_safe("\n".join(explanations(r))),) if explain else ()),
             ]
         )
     return out.getvalue()
+
+
+def _band_id(banding: str, band: str) -> str:
+    return band
+
+
+def _outcome_id(outcome: Outcome) -> str:
+    return outcome.id
 
 
 def _kinds() -> dict[str, str]:
