@@ -365,7 +365,8 @@ def test_cells_are_named_when_out_of_order_records_are_sorted_first(
     rows = rows_of(LADDER_CSV)
     header, body = rows[0], rows[1:]
     backwards = sorted(body, key=lambda r: r[1], reverse=True)  # 2024-Q4 first
-    assert backwards[0][1] == "2024-Q4" and backwards[-1][1] == "2024-Q1"
+    assert backwards[0][1] == "2024-Q4"
+    assert backwards[-1][1] == "2024-Q1"
     backwards[-1][header.index("key_01")] = "6"  # the last row: sheet row 1 + 48 = 49
     book = workbook(tmp_path / "backwards.xlsx", {"2024": [header, *(map(cell_row, backwards))]})
     status = main(["evaluate", str(ROOT / "schemes" / "chengzhuang-ladder.yaml"), str(book)])

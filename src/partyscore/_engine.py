@@ -26,7 +26,7 @@ from ._diagnostics import Diagnostic, EvaluationError
 from ._explain import Reasons, Values, places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._history import History, HistoryError, SubjectHistory, year_end_names
-from ._i18n import _
+from ._i18n import _, period_word
 from ._periods import PER_YEAR, Period, from_ordinal, in_window
 from ._plan import (
     ConditionRule,
@@ -480,9 +480,8 @@ class Engine:
                     "{year}: year-end rules not applied: the input ends at {period}, before the "
                     "last {kind} of the year"
                 )
-                warnings.append(
-                    message.format(year=period.year, period=period, kind=self.plan.period)
-                )
+                kind = period_word(self.plan.period)
+                warnings.append(message.format(year=period.year, period=period, kind=kind))
                 subjects = []
             results.extend(self.close(period.year, subjects, warnings))
         if self.may_be_short:
@@ -553,7 +552,7 @@ class Engine:
             # TRANSLATORS: {kind} is the scheme's period kind (month, quarter, ...), made
             # plural in English by the 's' after it
             have = _("{present} of {total} {kind}s present").format(
-                present=len(kept), total=len(every), kind=plan.period
+                present=len(kept), total=len(every), kind=period_word(plan.period)
             )
             policy = plan.year_end_missing
             if policy == "error":

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._codegen import ROUNDING_MODES, Hit, round_to
 from ._expr import ARITHMETIC, Compiled, describe, format_value
-from ._i18n import _, current, pgettext
+from ._i18n import _, current, period_word, pgettext
 from ._numbers import decimal_text
 from ._plan import (
     BandingRule,
@@ -94,18 +94,6 @@ def ordinal(n: int) -> str:
         return pgettext("ordinal", "{n}th").format(n=n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def period_word(kind: str) -> str:
-    """A period kind as a word (``quarter``; 季度 in Chinese)."""
-    words = {
-        "month": pgettext("period kind", "month"),
-        "bimonth": pgettext("period kind", "bimonth"),
-        "quarter": pgettext("period kind", "quarter"),
-        "half": pgettext("period kind", "half"),
-        "year": pgettext("period kind", "year"),
-    }
-    return words.get(kind, kind)
 
 
 def _order(rule: RankingRule) -> str:

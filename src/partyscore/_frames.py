@@ -20,6 +20,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any, Literal
 
+from ._i18n import _
 from ._numbers import decimal_text
 from ._render import _kinds, header_names, listing, result_columns
 from ._results import Evaluation, Result
@@ -89,7 +90,10 @@ def _need(module: str, method: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError:
         raise ModuleNotFoundError(
-            f"Evaluation.{method}() needs {module}: pip install 'partyscore[frames]'",
+            # TRANSLATORS: {method} is to_pandas or to_polars, {module} pandas or polars
+            _("Evaluation.{method}() needs {module}: pip install 'partyscore[frames]'").format(
+                method=method, module=module
+            ),
             name=module,
         ) from None
 

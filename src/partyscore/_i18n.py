@@ -106,6 +106,20 @@ def pgettext(context: str, message: str) -> str:
 _ = gettext
 
 
+def period_word(kind: str) -> str:
+    """A period kind as a word in the language in use (``quarter``; 季度 in Chinese)."""
+    if _active.get() == "en":
+        return kind
+    words = {
+        "month": pgettext("period kind", "month"),
+        "bimonth": pgettext("period kind", "bimonth"),
+        "quarter": pgettext("period kind", "quarter"),
+        "half": pgettext("period kind", "half"),
+        "year": pgettext("period kind", "year"),
+    }
+    return words.get(kind, kind)
+
+
 def N_(message: str) -> str:
     """Marks a message for the catalogue where it is defined; translated where it is used."""
     return message

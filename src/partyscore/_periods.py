@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from ._i18n import _
+from ._i18n import _, period_word
 
 PeriodKind = Literal["month", "bimonth", "quarter", "half", "year"]
 
@@ -107,7 +107,7 @@ def parse_period(text: str, kind: str) -> Period:
     if match is None:
         # TRANSLATORS: {kind} is the scheme's period kind: month, bimonth, quarter, half, year
         message = _("{text!r} is not a {kind} label; expected e.g. {example!r}")
-        raise ValueError(message.format(text=text, kind=kind, example=EXAMPLE[kind]))
+        raise ValueError(message.format(text=text, kind=period_word(kind), example=EXAMPLE[kind]))
     year = int(match.group(1))
     index = int(match.group(2)) if kind != "year" else 1
     if not 1 <= index <= PER_YEAR[kind] or year < 1:

@@ -136,7 +136,9 @@ class _Collector:
         keys = (path,) if path else ()
         cells = self.cells
         if cells is not None and path and row and path in cells:
-            message = f"cell {cells[path]}{row}: {message}"  # as the spreadsheet names it
+            cell = f"{cells[path]}{row}"  # as the spreadsheet names it
+            # TRANSLATORS: {cell} is a spreadsheet cell, as in E3
+            message = _("cell {cell}: {message}").format(cell=cell, message=message)
         self.problems.append(
             Diagnostic(file, row, 0, code, message, path, keys=keys, subject=self.subject)
         )
@@ -211,7 +213,7 @@ def iter_records(
     layout = layout if layout is not None else Layout.of(scheme)
     if isinstance(source, str | os.PathLike):
         if name is not None:
-            raise TypeError("name= names bytes or a file object; a path names itself")
+            raise TypeError(_("name= names bytes or a file object; a path names itself"))
         yield from _path_records(source, scheme, out, encoding, layout)
         return
     if isinstance(source, bytes | bytearray | memoryview):
@@ -222,10 +224,15 @@ def iter_records(
     read = getattr(source, "read", None)
     if not callable(read):
         shape = type(source).__name__
-        hint = (
-            ": flat rows go to records_from_rows, records as mappings straight to evaluate"
+        message = (
+            # TRANSLATORS: {shape} is a Python type name, as in list
+            _(
+                "read_records takes a path, bytes or a file object, got a {shape}: flat rows "
+                "go to records_from_rows, records as mappings straight to evaluate"
+            )
             if isinstance(source, Iterable)
-            else ""
+            # TRANSLATORS: {shape} is a Python type name, as in int
+            else _("read_records takes a path, bytes or a file object, got a {shape}")
         )
         raise RecordError(
             [
@@ -234,7 +241,7 @@ def iter_records(
                     0,
                     0,
                     "input-shape",
-                    f"read_records takes a path, bytes or a file object, got a {shape}{hint}",
+                    message.format(shape=shape),
                 )
             ]
         )
@@ -246,11 +253,14 @@ def iter_records(
         raise RecordError([Diagnostic(label, 0, 0, "unreadable", str(exc))]) from None
     if isinstance(content, str):
         if encoding != "auto":
-            raise TypeError("encoding= applies to bytes; a text stream is already decoded")
+            raise TypeError(_("encoding= applies to bytes; a text stream is already decoded"))
         yield from _text_records(content, label, given is not None, scheme, out, layout)
         return
     if not isinstance(content, bytes | bytearray | memoryview):
-        message = f"the file object gave a {type(content).__name__}, not bytes or text"
+        # TRANSLATORS: {type} is a Python type name, as in int
+        message = _("the file object gave a {type}, not bytes or text").format(
+            type=type(content).__name__
+        )
         raise RecordError([Diagnostic(label, 0, 0, "input-shape", message)])
     yield from _content_records(bytes(content), label, given is not None, scheme, out,
                                 encoding, layout)  # fmt: skip
@@ -282,15 +292,17 @@ def _path_records(
                     0,
                     0,
                     "input-format",
-                    "a str is read as a path, and this one holds a line break: to read "
-                    "records from text, pass io.StringIO(text) with name='records.csv' (or "
-                    ".json, .yaml)",
+                    _(
+                        "a str is read as a path, and this one holds a line break: to read "
+                        "records from text, pass io.StringIO(text) with name='records.csv' (or "
+                        ".json, .yaml)"
+                    ),
                 )
             ]
         )
     kind = input_kind(path)
     if kind in WORKBOOK_KINDS:
-        refused = _refused(path, MAX_INPUT_BYTES, "; split it by period")
+        refused = _refused(path, MAX_INPUT_BYTES, _("; split it by period"))
         if refused is not None:
             raise RecordError([refused])
         label, rows = sheet_rows(path, layout.sheet)
@@ -303,7 +315,7 @@ def _path_records(
     limits: dict[str, Any] = {
         "max_bytes": MAX_INPUT_BYTES,
         "encoding": encoding,
-        "too_large": "; split it by period",
+        "too_large": _("; split it by period"),
     }
     if kind == "csv":
         lines, problem = read_lines(path, **limits)
@@ -326,7 +338,11 @@ def _path_records(
 
 
 def _too_large(label: str, unit: str) -> RecordError:
-    message = f"the input is larger than {MAX_INPUT_BYTES} {unit}; split it by period"
+    if unit == "bytes":
+        message = _("the input is larger than {limit} bytes; split it by period")
+    else:
+        message = _("the input is larger than {limit} characters; split it by period")
+    message = message.format(limit=MAX_INPUT_BYTES)
     return RecordError([Diagnostic(label, 0, 0, "file-too-large", message)])
 
 
@@ -422,8 +438,12 @@ def _encoding_of_head(head: bytes, name: str) -> str:
                     0,
                     0,
                     "encoding",
-                    f"cannot tell the file's encoding: {why}; tried UTF-8, UTF-16, GB18030 "
-                    "and Big5: save it as UTF-8, or pass --encoding (e.g. gb18030, big5)",
+                    # TRANSLATORS: {why} says why no encoding fits, as in "it is not
+                    # UTF-8, and reads as GB18030 and as Big5 alike (GB18030 95%, BIG5 90%)"
+                    _(
+                        "cannot tell the file's encoding: {why}; tried UTF-8, UTF-16, GB18030 "
+                        "and Big5: save it as UTF-8, or pass --encoding (e.g. gb18030, big5)"
+                    ).format(why=why),
                 )
             ]
         )
@@ -482,25 +502,26 @@ def _read_structured(
     if isinstance(data, dict) and set(data) == {"records"}:
         data, prefix = data["records"], ("records",)
     if not isinstance(data, list):
-        out.add(name, 1, "input-shape", "expected a list of records (or {records: [...]})")
+        out.add(name, 1, "input-shape", _("expected a list of records (or {records: [...]})"))
         return
     for index, entry in enumerate(data):
         line = positions.get((*prefix, index), (index + 1, 0))[0]
         if not isinstance(entry, dict):
-            out.add(name, line, "input-shape", f"record {index + 1} is not a mapping")
+            message = _("record {number} is not a mapping").format(number=index + 1)
+            out.add(name, line, "input-shape", message)
             continue
         extra = set(entry) - _RECORD_KEY_SET
         for key in sorted(extra, key=str):
             out.add(name, line, "unknown-key", unknown_key_message(key, scheme), str(key))
         attrs, points = entry.get("attributes", {}), entry.get("points", {})
         if not isinstance(attrs, dict) or not isinstance(points, dict):
-            out.add(name, line, "input-shape", "'attributes' and 'points' must be mappings")
+            out.add(name, line, "input-shape", _("'attributes' and 'points' must be mappings"))
             continue
         yield Record(entry.get("subject"), entry.get("period"), attrs, points, name, line)
 
 
 def _reject_constant(text: str) -> Any:
-    raise ValueError(f"{text} is not a finite number")
+    raise ValueError(_("{number} is not a finite number").format(number=text))
 
 
 def _json_int(text: str) -> int | Decimal:
@@ -512,7 +533,7 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"duplicate key {key!r}")
+            raise ValueError(_("duplicate key {key!r}").format(key=key))
         result[key] = value
     return result
 
@@ -532,13 +553,15 @@ def _read_json(text: str, name: str, out: _Collector) -> tuple[Any, dict[Any, in
     try:
         data = _JSON.decode(text)
     except json.JSONDecodeError as exc:
-        out.add(name, exc.lineno, "json-syntax", f"{exc.msg} (column {exc.colno})")
+        # TRANSLATORS: {reason} is Python's own description of the JSON error, in English
+        message = _("{reason} (column {column})").format(reason=exc.msg, column=exc.colno)
+        out.add(name, exc.lineno, "json-syntax", message)
         return None
     except ValueError as exc:
         out.add(name, 0, "json-syntax", str(exc))
         return None
     except RecursionError:
-        out.add(name, 0, "json-syntax", "the JSON is nested too deeply")
+        out.add(name, 0, "json-syntax", _("the JSON is nested too deeply"))
         return None
     lines: dict[Any, int] = {}
     opening = _RECORDS_ARRAY.match(text)
@@ -572,17 +595,35 @@ def unknown_key_message(key: Any, scheme: CompiledScheme) -> str:
     text = str(key)
     known = header_names(scheme, Layout.of(scheme))
     target = known.get(_norm_key(text)) if text.strip() else None
-    for kind, names, what, under in (
-        ("item", scheme.items, "item points", "points"),
-        ("attribute", scheme.attributes, "attribute values", "attributes"),
-    ):
+    for names, under in ((scheme.items, "points"), (scheme.attributes, "attributes")):
         if target is not None and target in names:
-            which = "" if target == text else f" (the {kind} {target!r})"
-            return (
-                f"unknown key {text!r}{which}: {what} go under {under!r} "
-                f'({{"{under}": {{"{target}": ...}}}}); or give flat rows to records_from_rows'
-            )
-    return f"unknown key {text!r}" + suggest(text, list(_RECORD_KEYS))
+            example = f'{{"{under}": {{"{target}": ...}}}}'
+            if under == "points" and target == text:
+                # TRANSLATORS: {example} is JSON, as in {"points": {"w1": ...}}
+                message = _(
+                    "unknown key {key!r}: item points go under 'points' ({example}); or give "
+                    "flat rows to records_from_rows"
+                )
+            elif under == "points":
+                # TRANSLATORS: {example} is JSON, as in {"points": {"w1": ...}}
+                message = _(
+                    "unknown key {key!r} (the item {name!r}): item points go under 'points' "
+                    "({example}); or give flat rows to records_from_rows"
+                )
+            elif target == text:
+                # TRANSLATORS: {example} is JSON, as in {"attributes": {"stage": ...}}
+                message = _(
+                    "unknown key {key!r}: attribute values go under 'attributes' ({example}); "
+                    "or give flat rows to records_from_rows"
+                )
+            else:
+                # TRANSLATORS: {example} is JSON, as in {"attributes": {"stage": ...}}
+                message = _(
+                    "unknown key {key!r} (the attribute {name!r}): attribute values go under "
+                    "'attributes' ({example}); or give flat rows to records_from_rows"
+                )
+            return message.format(key=text, name=target, example=example)
+    return _("unknown key {key!r}").format(key=text) + suggest(text, list(_RECORD_KEYS))
 
 
 def _norm_key(text: str) -> str:
@@ -622,15 +663,20 @@ def records_from_rows(
     out = _Collector(on_error)
     if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
         shape = type(rows).__name__
-        out.add(source, 0, "input-shape", f"rows must be a list of mappings, got a {shape}")
+        # TRANSLATORS: {shape} is a Python type name, as in str
+        message = _("rows must be a list of mappings, got a {shape}").format(shape=shape)
+        out.add(source, 0, "input-shape", message)
     elif hasattr(rows, "columns") and (hasattr(rows, "to_dict") or hasattr(rows, "to_dicts")):
         shape = type(rows).__name__
         out.add(
             source,
             0,
             "input-shape",
-            f"rows must be a list of mappings, got a {shape}: pass frame.to_dict('records') "
-            "(pandas) or frame.to_dicts() (polars)",
+            # TRANSLATORS: {shape} is a Python type name, as in DataFrame
+            _(
+                "rows must be a list of mappings, got a {shape}: pass frame.to_dict('records') "
+                "(pandas) or frame.to_dicts() (polars)"
+            ).format(shape=shape),
         )
     out.raise_if_any()
     layout = Layout.of(scheme, ignore_columns=ignore_columns)
@@ -641,7 +687,10 @@ def records_from_rows(
     for number, row in enumerate(rows, start=1):
         out.subject = None
         if not isinstance(row, Mapping):
-            message = f"row {number} is a {type(row).__name__}, not a mapping"
+            # TRANSLATORS: {type} is a Python type name, as in list
+            message = _("row {number} is a {type}, not a mapping").format(
+                number=number, type=type(row).__name__
+            )
             out.add(source, number, "input-shape", message)
             continue
         fields: dict[str, Any] = {}
@@ -662,7 +711,10 @@ def records_from_rows(
                     source,
                     number,
                     "duplicate-column",
-                    f"the keys {given[target]!r} and {key!r} both give {target!r}",
+                    # TRANSLATORS: {field} is subject, period, an attribute or an item
+                    _("the keys {key!r} and {other!r} both give {field!r}").format(
+                        key=given[target], other=key, field=target
+                    ),
                     target,
                 )
                 ok = False
@@ -705,21 +757,24 @@ def _flat_key_problem(
             source,
             number,
             "ambiguous-column",
-            f"the key {text!r} is the label of more than one field of the scheme: use the id",
+            _(
+                "the key {key!r} is the label of more than one field of the scheme: use the id"
+            ).format(key=text),
             text,
         )
         return
-    message = f"unknown key {text!r}"
     if text in _NESTED_KEYS:
-        message += (
-            ": rows are flat (attributes and item points as keys of their own); a record "
-            "with 'attributes' and 'points' goes to evaluate as it is"
-        )
+        message = _(
+            "unknown key {key!r}: rows are flat (attributes and item points as keys of their "
+            "own); a record with 'attributes' and 'points' goes to evaluate as it is"
+        ).format(key=text)
+    elif hint := suggest(text, sorted(k for k, v in known.items() if v)):
+        message = _("unknown key {key!r}").format(key=text) + hint
     else:
-        message += suggest(text, sorted(k for k, v in known.items() if v)) or (
-            "; the keys are subject, period and the scheme's attributes and items (by id "
-            "or label)"
-        )
+        message = _(
+            "unknown key {key!r}; the keys are subject, period and the scheme's attributes "
+            "and items (by id or label)"
+        ).format(key=text)
     out.add(source, number, "unknown-key", message, text)
 
 
@@ -775,7 +830,8 @@ def _flag(value: Any) -> bool:
             return False
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise ValueError(f"expected true or false (or 1/0, yes/no, 是/否), got {value!r}")
+    message = _("expected true or false (or 1/0, yes/no, 是/否), got {value!r}")
+    raise ValueError(message.format(value=value))
 
 
 def _empty(value: Any) -> bool:
@@ -802,7 +858,8 @@ def check_records(
                     0,
                     0,
                     "input-shape",
-                    f"records must be a list of records, got a {shape}",
+                    # TRANSLATORS: {shape} is a Python type name, as in dict
+                    _("records must be a list of records, got a {shape}").format(shape=shape),
                 )
             ]
         )
@@ -881,14 +938,17 @@ class RowChecker:
                 "<records>",
                 index + 1,
                 "input-shape",
-                f"record {index + 1} is a {type(given).__name__}, not a mapping",
+                # TRANSLATORS: {type} is a Python type name, as in list
+                _("record {number} is a {type}, not a mapping").format(
+                    number=index + 1, type=type(given).__name__
+                ),
             )
             return None
         if not (
             (attributes_given.__class__ is dict or isinstance(attributes_given, Mapping))
             and (points_given.__class__ is dict or isinstance(points_given, Mapping))
         ):
-            out.add(file, line, "input-shape", "'attributes' and 'points' must be mappings")
+            out.add(file, line, "input-shape", _("'attributes' and 'points' must be mappings"))
             return None
         if subject.__class__ is not str:
             subject = _plain(subject)
@@ -897,20 +957,25 @@ class RowChecker:
                 subject = str(subject) if subject.bit_length() <= 64 else None
             elif subject is not None and not isinstance(subject, str):
                 # 7.0 (an id column that held a NaN), true: not silently an id, nor missing
-                message = f"the subject must be text or a whole number, got {subject!r}"
+                message = _("the subject must be text or a whole number, got {value!r}").format(
+                    value=subject
+                )
                 out.add(file, line, "bad-value", message, "subject")
                 return None
         cleaned = _TEXTS.get(subject) if subject else None
         if cleaned is None:
             if subject is None or not subject.strip():
-                out.add(file, line, "missing-value", "the subject is missing", "subject")
+                out.add(file, line, "missing-value", _("the subject is missing"), "subject")
                 return None
             cleaned = identifying_text(subject)
         if cleaned is None:
             try:
                 clean_text(subject)
             except ValueError as exc:
-                out.add(file, line, "bad-value", f"the subject {exc}", "subject")
+                # TRANSLATORS: {problem} goes on with what is wrong with the subject id, as
+                # in "'x' contains the character ... at character 2, which is not allowed"
+                message = _("the subject {problem}").format(problem=exc)
+                out.add(file, line, "bad-value", message, "subject")
                 return None
         subject = cleaned or clean_text(subject)
         if subject in _example_markers():
@@ -929,7 +994,8 @@ class RowChecker:
                 periods[key_text] = period
         if isinstance(period, str):
             code, message = period.split(" ", 1)
-            out.add(file, line, code, f"subject {subject!r}: {message}", "period")
+            message = _("subject {subject!r}: {problem}").format(subject=subject, problem=message)
+            out.add(file, line, code, message, "period")
             return None
         key = (subject, period)
         if key in first:
@@ -938,8 +1004,10 @@ class RowChecker:
                 file,
                 line,
                 "duplicate-record",
-                f"subject {subject!r} already has a record for {period} "
-                f"({earlier_file}:{earlier_line})",
+                # TRANSLATORS: {where} is the earlier record's file:line
+                _("subject {subject!r} already has a record for {period} ({where})").format(
+                    subject=subject, period=period, where=f"{earlier_file}:{earlier_line}"
+                ),
                 "subject",
             )
             return None
@@ -953,10 +1021,9 @@ class RowChecker:
         except (decimal.InvalidOperation, TypeError):  # NaN compared, unhashable values
             accepted = False
         if not accepted:
-            label = f"subject {subject!r}"
             record = Record(subject, period_text, attributes_given, points_given, file, line)
-            attributes = _check_attributes(scheme, record, file, line, label, out)
-            points = _check_points(scheme, record, attributes, file, line, label, out)
+            attributes = _check_attributes(scheme, record, file, line, subject, out)
+            points = _check_points(scheme, record, attributes, file, line, subject, out)
             if attributes is None or points is None:
                 return None
             values = _values(program, attributes, points)
@@ -972,16 +1039,24 @@ def _period(text: Any, model: Any) -> Period | str:
             or isinstance(text, bool)
             or (isinstance(text, int) and text.bit_length() > 64)
         ):
-            raise ValueError(f"expected a period label such as 2024-Q3, got {text!r}")
+            message = _("expected a period label such as 2024-Q3, got {value!r}")
+            raise ValueError(message.format(value=text))
         period = parse_period(str(text), model.period)
     except ValueError as exc:
         return f"bad-period {exc}"
     start, end = model.effective.start, model.effective.end
     if not in_window(period, start, end):
-        until = f" to {end}" if end else " on"
-        return (
-            f"period-not-effective {period} is outside this scheme version's dates ({start}{until})"
+        if end is None:
+            # TRANSLATORS: an open-ended effective window, as in "2024-01-01 on"
+            window = _("{start} on").format(start=start)
+        else:
+            # TRANSLATORS: an effective window; {end} is the first day it no longer applies
+            window = _("{start} to {end}").format(start=start, end=end)
+        # TRANSLATORS: {window} is the scheme's effective dates, as in "2024-01-01 to 2025-01-01"
+        message = _("{period} is outside this scheme version's dates ({window})").format(
+            period=period, window=window
         )
+        return f"period-not-effective {message}"
     return period
 
 
@@ -1002,8 +1077,13 @@ _RECORD_KEYS = ("subject", "period", "attributes", "points")
 _RECORD_KEY_SET = frozenset(_RECORD_KEYS)
 
 
+def _about(subject: str, problem: str) -> str:
+    """A problem of a subject's record, named by the subject: ``subject 'x': problem``."""
+    return _("subject {subject!r}: {problem}").format(subject=subject, problem=problem)
+
+
 def _check_attributes(
-    scheme: CompiledScheme, record: Record, file: str, line: int, label: str, out: _Collector
+    scheme: CompiledScheme, record: Record, file: str, line: int, subject: str, out: _Collector
 ) -> dict[str, Any] | None:
     result: dict[str, Any] = {}
     ok = True
@@ -1014,8 +1094,11 @@ def _check_attributes(
                 file,
                 line,
                 "unknown-attribute",
-                f"{label}: unknown attribute {name!r}"
-                + suggest(str(name), list(scheme.attributes)),
+                _about(
+                    subject,
+                    _("unknown attribute {name!r}").format(name=name)
+                    + suggest(str(name), list(scheme.attributes)),
+                ),
                 str(name),
             )
             ok = False
@@ -1023,7 +1106,8 @@ def _check_attributes(
         value = _plain(record.attributes.get(name))
         if _empty(value):
             if attr.default is None:
-                out.add(file, line, "missing-value", f"{label}: no value for {name!r}", name)
+                message = _about(subject, _("no value for {attribute!r}").format(attribute=name))
+                out.add(file, line, "missing-value", message, name)
                 ok = False
             else:
                 result[name] = attr.default
@@ -1032,7 +1116,7 @@ def _check_attributes(
             result[name] = _attribute_value(attr, value, text_ok)
         except ValueError as exc:
             code = exc.code if isinstance(exc, NumberError) else "bad-value"
-            out.add(file, line, code, f"{label}: {name}: {exc}", name)
+            out.add(file, line, code, _about(subject, f"{name}: {exc}"), name)
             ok = False
     return result if ok else None
 
@@ -1042,7 +1126,8 @@ def _attribute_value(attr: Attribute, value: Any, text_ok: bool) -> Any:
     if kind == "enum":
         if not isinstance(value, str) or value.strip() not in values:
             raise ValueError(
-                f"{value!r} is not one of {', '.join(values)}" + suggest(str(value), values)
+                _("{value!r} is not one of {values}").format(value=value, values=", ".join(values))
+                + suggest(str(value), values)
             )
         return value.strip()
     if kind == "bool":
@@ -1054,10 +1139,12 @@ def _attribute_value(attr: Attribute, value: Any, text_ok: bool) -> Any:
         ):
             low = "" if attr.min is None else f"{attr.min}"
             high = "" if attr.max is None else f"{attr.max}"
-            raise NumberError(f"{value} is outside {low}..{high}", "out-of-range")
+            # TRANSLATORS: {range} is as in 0..100 (an end may be missing)
+            message = _("{value} is outside {range}").format(value=value, range=f"{low}..{high}")
+            raise NumberError(message, "out-of-range")
         return number
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise ValueError(f"expected text, got {value!r}")
+        raise ValueError(_("expected text, got {value!r}").format(value=value))
     return clean_text(str(value))
 
 
@@ -1067,7 +1154,7 @@ def _check_points(
     attributes: dict[str, Any] | None,
     file: str,
     line: int,
-    label: str,
+    subject: str,
     out: _Collector,
 ) -> dict[str, Any] | None:
     result: dict[str, Any] = {}
@@ -1079,7 +1166,11 @@ def _check_points(
                 file,
                 line,
                 "unknown-item",
-                f"{label}: unknown item {name!r}" + suggest(str(name), list(scheme.items)),
+                _about(
+                    subject,
+                    _("unknown item {item!r}").format(item=name)
+                    + suggest(str(name), list(scheme.items)),
+                ),
                 str(name),
             )
             ok = False
@@ -1089,30 +1180,36 @@ def _check_points(
             # Which items apply is unknown while an attribute is bad; still check the values.
             if not _empty(value):
                 ok = (
-                    _check_value(item, name, value, text_ok, (file, line, label), out, result)
+                    _check_value(item, name, value, text_ok, (file, line, subject), out, result)
                     and ok
                 )
             continue
         if not item.applies(attributes):
             if not _empty(value):
+                # TRANSLATORS: where an item applies, as in "stage in activist, full"
+                part = _("{attribute} in {values}")
                 scope = "; ".join(
-                    f"{a} in {', '.join(v)}" for a, v in (item.model.applies_to or {}).items()
+                    part.format(attribute=a, values=", ".join(v))
+                    for a, v in (item.model.applies_to or {}).items()
                 )
+                # TRANSLATORS: {scope} is as in "stage in activist, full; role in secretary"
+                problem = _("{item} applies only where {scope}; leave it empty")
                 out.add(
                     file,
                     line,
                     "item-not-applicable",
-                    f"{label}: {name} applies only where {scope}; leave it empty",
+                    _about(subject, problem.format(item=name, scope=scope)),
                     name,
                 )
                 ok = False
             result[name] = item.absent
             continue
         if _empty(value):
-            out.add(file, line, "missing-value", f"{label}: no value for the item {name!r}", name)
+            message = _about(subject, _("no value for the item {item!r}").format(item=name))
+            out.add(file, line, "missing-value", message, name)
             ok = False
             continue
-        ok = _check_value(item, name, value, text_ok, (file, line, label), out, result) and ok
+        ok = _check_value(item, name, value, text_ok, (file, line, subject), out, result) and ok
     return result if ok and attributes is not None else None
 
 
@@ -1126,7 +1223,7 @@ def _check_value(
     result: dict[str, Any],
 ) -> bool:
     """Type and range of one item value; store it in `result` when good."""
-    file, line, label = where
+    file, line, subject = where
     try:
         if item.type == "flag":
             result[name] = _flag(value)
@@ -1134,7 +1231,7 @@ def _check_value(
         number = read_number(value, text=text_ok)
     except ValueError as exc:
         code = exc.code if isinstance(exc, NumberError) else "bad-value"
-        out.add(file, line, code, f"{label}: {name}: {exc}", name)
+        out.add(file, line, code, _about(subject, f"{name}: {exc}"), name)
         return False
     assert item.max is not None
     if number < item.min or number > item.max:
@@ -1143,7 +1240,13 @@ def _check_value(
             file,
             line,
             "out-of-range",
-            f"{label}: {name} = {text} is outside {item.min}..{item.max}",
+            _about(
+                subject,
+                # TRANSLATORS: {range} is an item's range, as in 0..10
+                _("{item} = {value} is outside {range}").format(
+                    item=name, value=text, range=f"{item.min}..{item.max}"
+                ),
+            ),
             name,
         )
         return False

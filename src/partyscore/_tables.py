@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import suggest
-from ._i18n import LANGS, LanguageError, label_text, language, pgettext
+from ._i18n import LANGS, LanguageError, _, label_text, language, pgettext
 
 if TYPE_CHECKING:
     from ._compile import CompiledScheme
@@ -108,7 +108,7 @@ def input_kind(path: str | Path) -> str:
         with open(path, "rb") as handle:
             head = handle.read(100)
     except IsADirectoryError:
-        raise RecordError([Diagnostic(name, 0, 0, "unreadable", "it is a folder")]) from None
+        raise RecordError([Diagnostic(name, 0, 0, "unreadable", _("it is a folder"))]) from None
     except OSError as exc:
         raise RecordError(
             [Diagnostic(name, 0, 0, "unreadable", exc.strerror or str(exc))]
@@ -132,11 +132,18 @@ def content_kind(head: bytes | None, name: str, *, named: bool = True) -> str:
     if head is not None and head.startswith(_ZIP):
         return "ods" if b"opendocument.spreadsheet" in head else "xlsx"
     if known in WORKBOOK_KINDS:
-        first = "its first bytes are text" if head is not None else "it is given as text"
-        hint = (
-            "if it is CSV, name it .csv"
+        message = (
+            # TRANSLATORS: {suffix} is the file's extension, as in .xlsx
+            _(
+                "the file is named {suffix} but is not a workbook (its first bytes are text): "
+                "if it is CSV, name it .csv"
+            )
             if head is not None
-            else "give a workbook as bytes or a binary file (open(path, 'rb'))"
+            # TRANSLATORS: {suffix} is the file's extension, as in .xlsx
+            else _(
+                "the file is named {suffix} but is not a workbook (it is given as text): "
+                "give a workbook as bytes or a binary file (open(path, 'rb'))"
+            )
         )
         raise RecordError(
             [
@@ -145,7 +152,7 @@ def content_kind(head: bytes | None, name: str, *, named: bool = True) -> str:
                     0,
                     0,
                     "input-format",
-                    f"the file is named {suffix} but is not a workbook ({first}): {hint}",
+                    message.format(suffix=suffix),
                 )
             ]
         )
@@ -157,9 +164,11 @@ def content_kind(head: bytes | None, name: str, *, named: bool = True) -> str:
                     0,
                     0,
                     "input-format",
-                    "cannot tell the input type without a file name: give name= with one "
-                    "(e.g. name='records.csv'; .xlsx, .xls, .ods, .json and .yaml work too); "
-                    "a workbook is known by its content",
+                    _(
+                        "cannot tell the input type without a file name: give name= with one "
+                        "(e.g. name='records.csv'; .xlsx, .xls, .ods, .json and .yaml work "
+                        "too); a workbook is known by its content"
+                    ),
                 )
             ]
         )
@@ -171,8 +180,13 @@ def content_kind(head: bytes | None, name: str, *, named: bool = True) -> str:
                     0,
                     0,
                     "input-format",
-                    f"unknown input type {suffix or '(no extension)'!r}: use .csv, .xlsx, "
-                    ".xls, .ods, .json or .yaml",
+                    # TRANSLATORS: {suffix} is the file's extension, as in '.txt'
+                    _(
+                        "unknown input type {suffix!r}: use .csv, .xlsx, .xls, .ods, .json or .yaml"
+                    ).format(
+                        # TRANSLATORS: in place of a file's extension, in quotes
+                        suffix=suffix or _("(no extension)")
+                    ),
                 )
             ]
         )
@@ -190,19 +204,20 @@ def detect_encoding(raw: bytes) -> tuple[str | None, str]:
     'gb18030'
     """
     if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", "a UTF-8 byte-order mark"
+        return "utf-8-sig", _("a UTF-8 byte-order mark")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", "a UTF-16 byte-order mark"
+        return "utf-16", _("a UTF-16 byte-order mark")
     sample = raw[:4000]
     if len(sample) >= 4 and sample.count(0) >= len(sample) // 3:
         even = sample[0::2].count(0)
-        return ("utf-16-be" if even > sample[1::2].count(0) else "utf-16-le"), "NUL bytes"
+        found = "utf-16-be" if even > sample[1::2].count(0) else "utf-16-le"
+        return found, _("NUL bytes")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        return "utf-8", "valid UTF-8"
+        return "utf-8", _("valid UTF-8")
     scores: dict[str, float] = {}
     for candidate in ("gb18030", "big5"):
         try:
@@ -211,19 +226,28 @@ def detect_encoding(raw: bytes) -> tuple[str | None, str]:
             continue
         scores[candidate] = _common_share(text)
     if not scores:
-        return None, "neither UTF-8, UTF-16, GB18030 nor Big5"
+        return None, _("neither UTF-8, UTF-16, GB18030 nor Big5")
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best, share = ranked[0]
     other = ranked[1][1] if len(ranked) > 1 else 0.0
     if share >= 0.9 and share - other >= 0.2:
-        return best, f"{share:.0%} of its Chinese text common characters in {best.upper()}"
+        # TRANSLATORS: {share} is a percentage, as in 98%; {encoding} is GB18030 or BIG5
+        how = _("{share} of its Chinese text common characters in {encoding}")
+        return best, how.format(share=f"{share:.0%}", encoding=best.upper())
     tried = ", ".join(f"{e.upper()} {s:.0%}" for e, s in ranked)
     if share < 0.9:
         return None, (
-            "it is not UTF-8, and neither GB18030 nor Big5 reads it as mostly common Chinese "
-            f"characters ({tried})"
+            # TRANSLATORS: {tried} is each encoding's share of common characters, as in
+            # "GB18030 60%, BIG5 40%"
+            _(
+                "it is not UTF-8, and neither GB18030 nor Big5 reads it as mostly common "
+                "Chinese characters ({tried})"
+            ).format(tried=tried)
         )
-    return None, f"it is not UTF-8, and reads as GB18030 and as Big5 alike ({tried})"
+    # TRANSLATORS: {tried} is each encoding's share of common characters, as in
+    # "GB18030 95%, BIG5 92%"
+    why = _("it is not UTF-8, and reads as GB18030 and as Big5 alike ({tried})")
+    return None, why.format(tried=tried)
 
 
 def _common_share(text: str) -> float:
@@ -273,7 +297,7 @@ def sheet_rows(
     try:
         import python_calamine
     except ImportError:
-        message = "reading spreadsheets needs the 'excel' extra: pip install 'partyscore[excel]'"
+        message = _("reading spreadsheets needs the 'excel' extra: pip install 'partyscore[excel]'")
         raise RecordError([Diagnostic(name, 0, 0, "input-format", message)]) from None
     try:
         if content is None:
@@ -281,33 +305,37 @@ def sheet_rows(
         else:
             workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # the reader's own errors name no common base class
-        message = f"cannot read the workbook: {exc}"
+        # TRANSLATORS: {reason} is the spreadsheet reader's own message, in English
+        message = _("cannot read the workbook: {reason}").format(reason=exc)
         raise RecordError([Diagnostic(name, 0, 0, "unreadable", message)]) from None
     names = list(workbook.sheet_names)
     if not names:
-        raise RecordError([Diagnostic(name, 0, 0, "empty-input", "the workbook has no sheet")])
+        message = _("the workbook has no sheet")
+        raise RecordError([Diagnostic(name, 0, 0, "empty-input", message)])
     if sheet is None:
         chosen = names[0]
     elif isinstance(sheet, int):
         if not 1 <= sheet <= len(names):
-            message = (
-                f"there is no sheet {sheet}: the workbook has {len(names)} ({', '.join(names)})"
+            # TRANSLATORS: {sheet} is a position, from 1; {count} is how many sheets there
+            # are, {sheets} their names
+            message = _("there is no sheet {sheet}: the workbook has {count} ({sheets})").format(
+                sheet=sheet, count=len(names), sheets=", ".join(names)
             )
             raise RecordError([Diagnostic(name, 0, 0, "unknown-sheet", message)])
         chosen = names[sheet - 1]
     elif sheet in names:
         chosen = sheet
     else:
-        message = (
-            f"there is no sheet {sheet!r}"
-            + suggest(sheet, names)
-            + f" (sheets: {', '.join(names)})"
+        # TRANSLATORS: {hint} is empty or as in "; did you mean 'Sheet1'?"
+        message = _("there is no sheet {sheet!r}{hint} (sheets: {sheets})").format(
+            sheet=sheet, hint=suggest(sheet, names), sheets=", ".join(names)
         )
         raise RecordError([Diagnostic(name, 0, 0, "unknown-sheet", message)])
     try:
         data = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except Exception as exc:
-        message = f"cannot read the sheet {chosen!r}: {exc}"
+        # TRANSLATORS: {reason} is the spreadsheet reader's own message, in English
+        message = _("cannot read the sheet {sheet!r}: {reason}").format(sheet=chosen, reason=exc)
         raise RecordError([Diagnostic(name, 0, 0, "unreadable", message)]) from None
     label = f"{name}[{chosen}]"
 
@@ -415,7 +443,11 @@ def table_records(
     from ._records import Record
 
     def where(index: int) -> str:
-        return f"column {column_letter(index)}" if letters else f"column {index + 1}"
+        if letters:
+            # TRANSLATORS: a sheet's column, as in "column E"
+            return _("column {letter}").format(letter=column_letter(index))
+        # TRANSLATORS: a CSV file's column by its position, from 1, as in "column 5"
+        return _("column {number}").format(number=index + 1)
 
     skipped = 0
     header: list[str] | None = None
@@ -427,16 +459,22 @@ def table_records(
         header, header_row = [_norm(c) for c in cells], number
         break
     if header is None:
-        out.add(name, 1, "empty-input", "the file has no header row")
+        out.add(name, 1, "empty-input", _("the file has no header row"))
         return
     if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
         out.add(
             name,
             header_row,
             "csv-delimiter",
-            "the header has one column; the file seems separated by "
-            f"{'tabs' if chr(9) in header[0] else 'semicolons'}: "
-            "partyscore reads comma-separated files",
+            _(
+                "the header has one column; the file seems separated by tabs: partyscore "
+                "reads comma-separated files"
+            )
+            if chr(9) in header[0]
+            else _(
+                "the header has one column; the file seems separated by semicolons: "
+                "partyscore reads comma-separated files"
+            ),
         )
         return
     known = header_names(scheme, layout)
@@ -448,7 +486,8 @@ def table_records(
     present = {known.get(t) for t in header if t and t not in layout.ignore_columns}
     for column in ("subject", "period"):
         if column not in present:
-            out.add(name, header_row, "missing-column", f"no {column!r} column", column)
+            message = _("no {column!r} column").format(column=column)
+            out.add(name, header_row, "missing-column", message, column)
     for index, text in enumerate(header):
         if not text:
             targets.append(None)
@@ -463,26 +502,31 @@ def table_records(
                 name,
                 header_row,
                 "ambiguous-column",
-                f"the header {text!r} ({where(index)}) is the label of more than one column "
-                "of the scheme: use the id, or map it in the scheme's input.columns",
+                # TRANSLATORS: {column} is as in "column E" or "column 5"
+                _(
+                    "the header {header!r} ({column}) is the label of more than one column of "
+                    "the scheme: use the id, or map it in the scheme's input.columns"
+                ).format(header=text, column=where(index)),
                 text,
             )
             targets.append(None)
             continue
         if not target:
             hint = suggest(text, sorted(k for k, v in known.items() if v))
+            if hint:
+                # TRANSLATORS: {column} is as in "column E" or "column 5"
+                message = _("unknown column {header!r} ({column})")
+            else:
+                # TRANSLATORS: {column} is as in "column E" or "column 5"
+                message = _(
+                    "unknown column {header!r} ({column}); if it is not for the scheme, "
+                    "ignore it with --ignore-column or the scheme's input.ignore_columns"
+                )
             out.add(
                 name,
                 header_row,
                 "unknown-column",
-                f"unknown column {text!r} ({where(index)})"
-                + hint
-                + (
-                    ""
-                    if hint
-                    else "; if it is not for the scheme, ignore it with "
-                    "--ignore-column or the scheme's input.ignore_columns"
-                ),
+                message.format(header=text, column=where(index)) + hint,
                 text,
             )
             targets.append(None)
@@ -492,18 +536,21 @@ def table_records(
                 name,
                 header_row,
                 "duplicate-column",
-                f"the column {target!r} appears twice ({where(seen[target])} and {where(index)})",
+                # TRANSLATORS: {first} and {second} are as in "column E" or "column 5"
+                _("the column {name!r} appears twice ({first} and {second})").format(
+                    name=target, first=where(seen[target]), second=where(index)
+                ),
                 target,
             )
         seen[target] = index
         targets.append(target)
     for item in sorted(items - set(seen)):
-        out.add(name, header_row, "missing-column", f"no column for the item {item!r}", item)
+        message = _("no column for the item {item!r}").format(item=item)
+        out.add(name, header_row, "missing-column", message, item)
     for attr in sorted(attributes - set(seen)):
         if scheme.attributes[attr].default is None:
-            out.add(
-                name, header_row, "missing-column", f"no column for the attribute {attr!r}", attr
-            )
+            message = _("no column for the attribute {attribute!r}").format(attribute=attr)
+            out.add(name, header_row, "missing-column", message, attr)
     attribute_columns = [(i, t) for i, t in enumerate(targets) if t in attributes]
     item_columns = [(i, t) for i, t in enumerate(targets) if t in items]
     subject_at, period_at = seen.get("subject"), seen.get("period")
@@ -518,13 +565,14 @@ def table_records(
         elif len(cells) < width and letters:
             cells = [*cells, *[""] * (width - len(cells))]
         if len(cells) != width:
-            first = f"subject {cells[0].strip()!r}: " if cells and cells[0].strip() else ""
-            out.add(
-                name,
-                number,
-                "ragged-row",
-                f"{first}the row has {len(cells)} cells but the header has {width}",
+            message = _("the row has {count} cells but the header has {width}").format(
+                count=len(cells), width=width
             )
+            if cells and cells[0].strip():
+                message = _("subject {subject!r}: {problem}").format(
+                    subject=cells[0].strip(), problem=message
+                )
+            out.add(name, number, "ragged-row", message)
             continue
         stray = [i for i in unheaded if cells[i].strip()]
         if stray:
@@ -532,21 +580,26 @@ def table_records(
                 name,
                 number,
                 "unheaded-value",
-                f"a value in {where(stray[0])}, which has no header: give it a header (or "
-                "ignore it), or clear the cell",
+                # TRANSLATORS: {column} is as in "column E" or "column 5"
+                _(
+                    "a value in {column}, which has no header: give it a header (or ignore "
+                    "it), or clear the cell"
+                ).format(column=where(stray[0])),
             )
             continue
         if any(len(cell) > max_field for cell in cells):
             for index, cell in enumerate(cells):
                 if len(cell) > max_field and targets[index]:
-                    which = f"cell {column_letter(index)}{number}" if letters else "the cell"
-                    out.add(
-                        name,
-                        number,
-                        "field-too-long",
-                        f"{which} is longer than {max_field} characters",
-                        str(targets[index]),
-                    )
+                    if letters:
+                        # TRANSLATORS: {cell} is a spreadsheet cell, as in E3
+                        message = _("cell {cell} is longer than {limit} characters").format(
+                            cell=f"{column_letter(index)}{number}", limit=max_field
+                        )
+                    else:
+                        message = _("the cell is longer than {limit} characters").format(
+                            limit=max_field
+                        )
+                    out.add(name, number, "field-too-long", message, str(targets[index]))
             cells = ["" if len(cell) > max_field else cell for cell in cells]
         yield Record(
             subject="" if subject_at is None else cells[subject_at].strip(),
