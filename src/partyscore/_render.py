@@ -256,26 +256,6 @@ def listing(results: Iterable[Result]) -> list[Result]:
     return [r for _, r in keyed]
 
 
-def header_keys(columns: Columns) -> list[str]:
-    """The column keys of `to_csv` (as its English header names them)."""
-    scores, bands, values, ranks, money = columns
-    return [
-        "subject",
-        "period",
-        "kind",
-        "group",
-        *scores,
-        *bands,
-        *values,
-        *ranks,
-        "rewards",
-        "withheld",
-        *(f"{m}_amount" for m in money),
-        "actions",
-        "warnings",
-    ]
-
-
 def header_names(columns: Columns, words: Words) -> list[str]:
     """The header of `to_csv` in the language in use: ids in English, labels in Chinese."""
     scores, bands, values, ranks, money = columns
