@@ -33,6 +33,7 @@ YONGXI_CSV = ROOT / "examples" / "yongxi-red-flag.csv"
         ({"LANG": "zh"}, "zh-Hans"),
         ({"LANG": "en_GB.UTF-8"}, "en"),
         ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "zhuang_XX.UTF-8"}, "en"),  # not Chinese for starting with zh
         ({}, "en"),
         # gettext's order: LC_ALL before LC_MESSAGES before LANG; empty values are skipped
         ({"LC_ALL": "zh_TW.UTF-8", "LANG": "zh_CN.UTF-8"}, "zh-Hant"),

@@ -81,3 +81,73 @@ def test_csv_explain_column(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0] == "indicators: " + " + ".join(str(v) for v in values) + " = 97.5"
     assert lines[1] == "total: indicators with indicators=97.5 -> 97.50"
     assert "rank_prize: rank 1 with prize_level band full -> 600.00 CNY" in lines
+
+
+def _scheme(extra_scores: str, section_label: str = "") -> str:
+    from tests.scheme_text import head
+
+    return head("cols", "欄") + f"""\
+sections:
+  - id: s
+    {section_label}
+    items:
+      - {{id: a, max: 10}}
+scores:
+  - id: total
+    expr: s
+{extra_scores}"""
+
+
+@pytest.mark.parametrize(
+    ("scores", "column"),
+    [
+        ("  - {id: kind, expr: s}\n", "kind"),
+        ("  - {id: rewards, expr: s}\n", "rewards"),
+        ("  - {id: explain, expr: s}\n", "explain"),
+    ],
+)
+def test_a_result_column_cannot_take_a_fixed_columns_name(scores: str, column: str) -> None:
+    import partyscore
+
+    with pytest.raises(partyscore.SchemeError) as caught:
+        partyscore.load_scheme_text(_scheme(scores))
+    (problem,) = [d for d in caught.value.diagnostics if d.code == "output-column"]
+    assert f"its result column {column!r} would have the name of a column every result" in (
+        problem.message
+    )
+
+
+def test_an_amount_column_cannot_take_a_scores_name() -> None:
+    import partyscore
+
+    text = _scheme(
+        "  - {id: pay_amount, expr: s}\nrewards:\n"
+        "  - {id: pay, kind: money, amount: total, currency: CNY,\n"
+        "     rounding: {places: 2, mode: half_up}}\n"
+    )
+    with pytest.raises(partyscore.SchemeError) as caught:
+        partyscore.load_scheme_text(text)
+    (problem,) = [d for d in caught.value.diagnostics if d.code == "output-column"]
+    assert problem.path.startswith("rewards")
+    assert "'pay_amount' would have the name of the column of scores" in problem.message
+
+
+def test_two_labels_alike_in_simplified_are_told_apart_by_their_ids() -> None:
+    # 乾部 and 幹部 are two words in Traditional Chinese, and both 干部 in Simplified.
+    import partyscore
+
+    text = _scheme(
+        "    label: {zh-Hant: 幹部, en: total}\n", "label: {zh-Hant: 乾部, en: section}"
+    )
+    scheme = partyscore.load_scheme_text(text)
+    records = [{"subject": "x", "period": "2024-Q1", "points": {"a": 3}}]
+    evaluation = partyscore.evaluate(scheme, records)
+    with partyscore.language("zh-Hans"):
+        header = next(csv.reader(partyscore.to_csv(evaluation).splitlines()))
+        table = partyscore.to_table(evaluation).splitlines()[0]
+    assert header[4:6] == ["干部 (s)", "干部 (total)"]
+    assert "干部 (s)" in table
+    assert "干部 (total)" in table
+    with partyscore.language("zh-Hant"):
+        header = next(csv.reader(partyscore.to_csv(evaluation).splitlines()))
+    assert header[4:6] == ["乾部", "幹部"]

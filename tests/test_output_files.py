@@ -183,3 +183,25 @@ def test_bom_for_excel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert raw[3:].decode("utf-8") == plain
     status, _, err = run(capsys, "evaluate", SCHEME, EXAMPLE, "--bom")
     assert (status, err) == (2, "partyscore: --bom goes with --format csv\n")
+
+
+def test_dev_stdout_through_a_pipe_is_written(tmp_path: Path) -> None:
+    # /dev/stdout of a process writing into a pipe links to pipe:[N], which has no path of
+    # its own: it is opened by its name and written into.
+    command = [sys.executable, "-m", "partyscore.cli", "evaluate", SCHEME, EXAMPLE,
+               "--format", "csv", "--output", "/dev/stdout"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, check=False)
+    plain = subprocess.run(command[:-2], capture_output=True, check=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == plain.stdout
+    assert done.stdout.count(b"\n") == 49  # header and 48 results
+
+
+def test_standard_output_in_its_own_encoding() -> None:
+    # A console or redirection in GB18030 gets the table in GB18030, names intact.
+    command = [sys.executable, "-m", "partyscore.cli", "evaluate", SCHEME, EXAMPLE]
+    env = {**os.environ, "PYTHONIOENCODING": "gb18030"}
+    done = subprocess.run(command, capture_output=True, check=True, env=env)
+    text = done.stdout.decode("gb18030")
+    assert "綜採一隊" in text
+    assert "綜採一隊".encode() not in done.stdout  # not UTF-8 bytes

@@ -324,7 +324,14 @@ def test_histogram_is_exact_with_decimal():
         Bin(Decimal(70), Decimal(80), 0),
         Bin(Decimal(80), Decimal(90), 0),
         Bin(Decimal(90), Decimal(100), 0),
-        Bin(Decimal(100), Decimal(110), 1),
+        Bin(Decimal(100), Decimal(110), 1, closed=True),  # the last bin holds 110 itself
+    ]
+    # A score at the declared maximum counts in the last bin, [95, 100]; none starts at 100.
+    assert histogram([Decimal(95), Decimal(100)], (Decimal(0), Decimal(100))) == [
+        Bin(Decimal(95), Decimal(100), 2, closed=True),
+    ]
+    assert histogram([Decimal(100)], (Decimal(0), Decimal(100))) == [
+        Bin(Decimal(95), Decimal(100), 1, closed=True),
     ]
     assert histogram([]) == []
 

@@ -380,3 +380,26 @@ def test_cells_are_named_when_out_of_order_records_are_sorted_first(
 
 def cell_row(row: list[str]) -> list[object]:
     return [cell(c) for c in row]
+
+
+def test_a_sheet_named_by_digits_is_chosen_by_name(tmp_path: Path) -> None:
+    rows = rows_of(LADDER_CSV)
+    q1 = [rows[0], *([cell(c) for c in r] for r in rows[1:] if r[1] == "2024-Q1")]
+    q2 = [rows[0], *([cell(c) for c in r] for r in rows[1:] if r[1] == "2024-Q2")]
+    book = workbook(tmp_path / "years.xlsx", {"2024": q2, "1": q1})
+    by_name = partyscore.read_records(book, LADDER, sheet="2024")
+    assert {r.period for r in by_name} == {"2024-Q2"}
+    # "1" names a sheet here, so it is that sheet, not the first one
+    assert {r.period for r in partyscore.read_records(book, LADDER, sheet="1")} == {"2024-Q1"}
+    # "2" names none: the second sheet
+    assert {r.period for r in partyscore.read_records(book, LADDER, sheet="2")} == {"2024-Q1"}
+
+
+@pytest.mark.parametrize("name", ["考核/2024", "x'", "'x", "a" * 32, "[1]", "a:b"])
+def test_a_sheet_name_no_workbook_can_hold_is_refused(name: str) -> None:
+    text = (ROOT / "schemes" / "chengzhuang-ladder.yaml").read_text(encoding="utf-8")
+    quoted = name.replace("'", "''")
+    with pytest.raises(partyscore.SchemeError) as caught:
+        partyscore.load_scheme_text(text + f"input:\n  sheet: '{quoted}'\n")
+    assert [d.code for d in caught.value.diagnostics] == ["sheet-name"]
+    assert caught.value.diagnostics[0].path == "input.sheet"

@@ -492,3 +492,30 @@ def test_to_xlsx_is_what_the_command_writes(tmp_path: Path) -> None:
     data = partyscore.to_xlsx(evaluation)
     assert data[:2] == b"PK"  # a zip container, as every xlsx is
     assert data == out.read_bytes()
+
+
+def test_a_text_longer_than_a_cell_holds_is_refused_not_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from partyscore.cli import main
+
+    name = "村" * 40_000  # a cell holds 32,767 characters
+    records = [{"subject": name, "period": "2024-Q1", "points": {"a": 1}}]
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    scheme = tmp_path / "s.yaml"
+    scheme.write_text(
+        head("long", "長")
+        + "sections:\n  - id: s\n    items:\n      - {id: a, max: 1}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.xlsx"
+    status = main(["evaluate", str(scheme), str(source), "--format", "xlsx", "-o", str(out)])
+    assert status == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "<workbook>: results!A2: a text of 40000 characters is longer than a workbook cell "
+        "holds (32767); nothing was cut: write CSV or JSON instead [xlsx-cell-too-long]"
+    )
+    assert not out.exists()

@@ -1081,6 +1081,7 @@ def compile_scheme(
         title=scheme.title,
         subject_label=scheme.subject.label,
     )
+    _output_columns(compiler, plan)
     if _lint and not any(d.severity == "error" for d in compiler.problems):
         compiler.problems.extend(Linter(scheme, plan, locator.diag).run())
     errors = [d for d in compiler.problems if d.severity == "error"]
@@ -1198,3 +1199,41 @@ def iter_scheme_files(paths: Sequence[str | Path]) -> Iterator[Path]:
             yield from (p for p in found if not p.name.endswith(".test.yaml"))
         else:
             yield path
+
+
+_FIXED_COLUMNS = frozenset(
+    ("subject", "period", "kind", "group", "rewards", "withheld", "actions", "warnings", "explain")
+)
+
+
+def _output_columns(compiler: _Compiler, plan: Plan) -> None:
+    """Every column of the results (CSV, workbook, frames) has its own name: a score,
+    banding, band field, ranking or money reward whose column would take the name of a
+    fixed column (``kind``) or of another one (``pay_amount``) is refused."""
+    from ._render import columns_of
+
+    scores, bands, _fields, ranks, money = columns_of(plan)
+    taken: dict[str, PathT | None] = dict.fromkeys(_FIXED_COLUMNS)
+    named: list[tuple[str, PathT]] = []
+    for ident in (*scores, *bands, *ranks):
+        named.append((ident, plan.rule(ident).path))
+    for banding in plan.bandings:
+        named.extend((name, banding.path) for name in banding.fields)
+    named.extend((f"{ident}_amount", plan.rule(ident).path) for ident in money)
+    for column, path in named:
+        if column in taken:
+            before = taken[column]
+            where = (
+                _("a column every result listing has")
+                if before is None
+                else _("the column of {place}").format(place=compiler.loc.label(before))
+            )
+            compiler.error(
+                path,
+                "output-column",
+                _("its result column {column!r} would have the name of {where}: rename it").format(
+                    column=column, where=where
+                ),
+            )
+        else:
+            taken[column] = path

@@ -145,7 +145,7 @@ def lang_from_env(environ: Mapping[str, str] | None = None) -> Lang:
         if not value:
             continue
         tag = value.split(".")[0].split("@")[0].replace("-", "_").lower()
-        if not tag.startswith("zh"):
+        if tag != "zh" and not tag.startswith("zh_"):
             return "en"
         parts = tag.split("_")[1:]
         if "hant" in parts:

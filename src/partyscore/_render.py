@@ -259,18 +259,36 @@ def listing(results: Iterable[Result]) -> list[Result]:
 def header_names(columns: Columns, words: Words) -> list[str]:
     """The header of `to_csv` in the language in use: ids in English, labels in Chinese."""
     scores, bands, values, ranks, money = columns
-    fixed = words.column
+    keys = [
+        "subject",
+        "period",
+        "kind",
+        "group",
+        *scores,
+        *bands,
+        *values,
+        *ranks,
+        "rewards",
+        "withheld",
+        *(f"{m}_amount" for m in money),
+        "actions",
+        "warnings",
+    ]
+    amounts = {f"{m}_amount": m for m in money}
+    return unique_headers(
+        keys, [words.amount(amounts[k]) if k in amounts else words.column(k) for k in keys]
+    )
+
+
+def unique_headers(keys: list[str], names: list[str]) -> list[str]:
+    """Headers that name one column each: where two labels are alike (two Chinese forms
+    derived alike, say 乾部 and 幹部 both 干部), each of them is followed by its id."""
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
     return [
-        fixed("subject"),
-        fixed("period"),
-        fixed("kind"),
-        fixed("group"),
-        *(words.column(k) for k in (*scores, *bands, *values, *ranks)),
-        fixed("rewards"),
-        fixed("withheld"),
-        *(words.amount(m) for m in money),
-        fixed("actions"),
-        fixed("warnings"),
+        f"{name} ({key})" if seen[name] > 1 and name != key else name
+        for key, name in zip(keys, names, strict=True)
     ]
 
 
@@ -396,14 +414,8 @@ def to_table(evaluation: Evaluation, *, explain: bool = False) -> str:
     scores, bands, values, ranks, _money = result_columns(evaluation)
     words = Words(evaluation.plan)
     column = words.column
-    header = [
-        column("subject"),
-        column("period"),
-        column("group"),
-        *(column(k) for k in (*scores, *bands, *values, *ranks)),
-        column("rewards"),
-        column("actions"),
-    ]
+    keys = ["subject", "period", "group", *scores, *bands, *values, *ranks, "rewards", "actions"]
+    header = unique_headers(keys, [column(k) for k in keys])
     rows = [header]
     withheld = _("{reward} (withheld)")
     for r in listing(evaluation.results):

@@ -240,11 +240,13 @@ def _floor(value: Decimal, width: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class Bin:
-    """One bar of the histogram: the scores in [lo, hi)."""
+    """One bar of the histogram: the scores in [lo, hi), or [lo, hi] for the last bin of a
+    declared range (its maximum counts in it)."""
 
     lo: Decimal
     hi: Decimal
     count: int
+    closed: bool = False
 
 
 def histogram(
@@ -256,7 +258,8 @@ def histogram(
     the score (e.g. 0 to 100) into at most 20 bins (5 points for 100), else the values'
     own range into at most 8 (0.1, 0.2, 0.5 too where they span less than 1). The bins
     run from the one holding the lowest value to the one holding the highest, empty ones
-    included."""
+    included. A score at the declared maximum counts in the last bin, [95, 100]; no bin
+    starts at the maximum."""
     if not values:
         return []
     with localcontext() as ctx:
@@ -270,16 +273,30 @@ def histogram(
             width = _nice(span / 8, smallest)
             while (_floor(high, width) - _floor(low, width)) / width + 1 > 8:
                 width = _nice(width + width / 1000, smallest)
-        start = _floor(low, width)
-        count = int((_floor(high, width) - start) / width) + 1
+        top = declared[1] if declared is not None and declared[1] > declared[0] else None
+
+        def floor(value: Decimal) -> Decimal:  # the start of the value's bin
+            below = _floor(value, width)
+            return below - width if value == top and below == value else below
+
+        start = floor(low)
+
+        def index(value: Decimal) -> int:
+            return int((floor(value) - start) / width)
+
+        count = index(high) + 1
         counts = [0] * count
         for value in values:
-            counts[int((_floor(value, width) - start) / width)] += 1
-        return [Bin(start + i * width, start + (i + 1) * width, n) for i, n in enumerate(counts)]
+            counts[index(value)] += 1
+        bins = [Bin(start + i * width, start + (i + 1) * width, n) for i, n in enumerate(counts)]
+        if top is not None and bins[-1].hi == top:
+            bins[-1] = Bin(bins[-1].lo, top, bins[-1].count, closed=True)
+        return bins
 
 
-def _interval(lo: Decimal, hi: Decimal) -> str:
-    return f"[{format_value(lo.normalize())}, {format_value(hi.normalize())})"
+def _interval(lo: Decimal, hi: Decimal, closed: bool = False) -> str:
+    end = "]" if closed else ")"
+    return f"[{format_value(lo.normalize())}, {format_value(hi.normalize())}{end}"
 
 
 def _declared(plan: Plan, score: str) -> tuple[Decimal, Decimal] | None:
@@ -393,7 +410,7 @@ def _histogram_chart(bins: Sequence[Bin], title: str, size: int = 640) -> str:
             bar_h = plot_h * b.count / most
             bx = left + slot * index
             mid = bx + slot / 2
-            label = _interval(b.lo, b.hi)
+            label = _interval(b.lo, b.hi, b.closed)
             shown = label if slot >= 64 else format_value(b.lo.normalize())
             out.append(
                 f'<g class="bin-group"><rect class="bin" data-lo="{_e(format_value(b.lo))}" '

@@ -312,6 +312,8 @@ def sheet_rows(
     if not names:
         message = _("the workbook has no sheet")
         raise RecordError([Diagnostic(name, 0, 0, "empty-input", message)])
+    if isinstance(sheet, str) and sheet not in names and sheet.isdigit():
+        sheet = int(sheet)  # "2" is the second sheet, unless a sheet is named "2"
     if sheet is None:
         chosen = names[0]
     elif isinstance(sheet, int):

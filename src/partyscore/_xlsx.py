@@ -22,11 +22,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from ._diagnostics import Diagnostic, PartyscoreError
 from ._i18n import _, pgettext
 from ._numbers import decimal_text
 from ._plan import MoneyRule, Plan, RankPrizeRule, ScoreRule
 from ._render import Columns, header_names, listing, result_columns
 from ._results import Evaluation, Result
+from ._tables import column_letter
 from ._words import Words
 
 __all__ = ["exact_float", "text_width", "write_xlsx"]
@@ -134,6 +136,14 @@ def fit(text: str, limit: int) -> str:
     return text + "…"
 
 
+MAX_CELL_TEXT = 32_767
+"""The most UTF-16 code units a workbook cell holds (Excel's limit)."""
+
+
+class WorkbookError(PartyscoreError):
+    """A result that a workbook cannot hold as it is (a text past `MAX_CELL_TEXT`)."""
+
+
 class Sheet:
     """One worksheet being written: cells by kind, formats shared, widths measured."""
 
@@ -172,6 +182,14 @@ class Sheet:
         lines or is wider than a column gets."""
         if not value:
             return
+        length = len(value.encode("utf-16-le")) // 2
+        if length > MAX_CELL_TEXT:
+            where = f"{self.sheet.get_name()}!{column_letter(col)}{row + 1}"
+            message = _(
+                "{cell}: a text of {length} characters is longer than a workbook cell holds "
+                "({limit}); nothing was cut: write CSV or JSON instead"
+            ).format(cell=where, length=length, limit=MAX_CELL_TEXT)
+            raise WorkbookError([Diagnostic("<workbook>", 0, 0, "xlsx-cell-too-long", message)])
         wide = "\n" in value or text_width(value) > MAX_WIDTH  # wraps within the column
         style = self.format("wrap") if wide else None
         self.sheet.write_string(row, col, value, style)

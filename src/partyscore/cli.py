@@ -599,19 +599,20 @@ class _Spool:
         self.mode = 0o644
         self.tmp: str | None = None
         self.handle: BinaryIO | None = None
+        self.binary = False
         self.closing = contextlib.ExitStack()
 
     def __enter__(self) -> _Spool:
         if self.path is not None:
             real = Path(os.path.realpath(self.path))
             try:
-                found = real.stat()
+                found = os.stat(self.path)  # follows links, also /dev/stdout to a pipe
             except FileNotFoundError:
                 found = None
             if found is not None and stat.S_ISDIR(found.st_mode):
                 raise OutputError(_("cannot write {path}: it is a folder").format(path=self.path))
             if found is not None and not stat.S_ISREG(found.st_mode):
-                self.stream = real
+                self.stream = Path(self.path)  # opened by its own name: /proc links work
             else:
                 self.target = real
                 self.mode = stat.S_IMODE(found.st_mode) if found is not None else _new_mode()
@@ -630,7 +631,9 @@ class _Spool:
         self.handle.write(text.encode("utf-8"))
 
     def write_bytes(self, data: bytes) -> None:
+        """Write binary output (a workbook), copied to stdout as bytes."""
         assert self.handle is not None
+        self.binary = True
         self.handle.write(data)
 
     def restart(self) -> None:
@@ -656,7 +659,7 @@ class _Spool:
             if self.stream is None:
                 sys.stdout.flush()
                 binary = getattr(sys.stdout, "buffer", None)
-                if binary is None:  # a text-only stream, as in tests: text output only
+                if not self.binary or binary is None:  # text in stdout's own encoding
                     sys.stdout.write(spooled.read().decode("utf-8"))
                 else:
                     shutil.copyfileobj(spooled, binary)
@@ -834,9 +837,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.skip_rows is not None and args.skip_rows < 0:
         _say(_("--skip-rows must be 0 or more"))
         return EXIT_USAGE
-    sheet: str | int | None = args.sheet
-    if isinstance(sheet, str) and sheet.isdigit():
-        sheet = int(sheet)
+    sheet: str | int | None = args.sheet  # a name, else a position (the reader decides)
     table = Layout.of(
         scheme, sheet=sheet, skip_rows=args.skip_rows, ignore_columns=args.ignore_column
     )
@@ -853,7 +854,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     def run(spool: _Spool, spill: str | None) -> _Results:
         layout = _Collector(on_error)
-        bar = stack.enter_context(_Progress.on_stderr())
+        with _Progress.on_stderr() as bar:  # closed also when the records must be sorted first
+            return evaluated(layout, bar, spool, spill)
+
+    def evaluated(layout: _Collector, bar: _Progress, spool: _Spool, spill: str | None) -> _Results:
         given = records(layout, bar)
         kind = scheme.model.period
         parts = spilled(given, kind, spill) if spill else given

@@ -120,6 +120,36 @@ def _date(value: Any) -> date:
     )
 
 
+def _sheet(value: Any) -> str | int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise PydanticCustomError(
+                "sheet-name", _("a sheet's position counts from 1, got {value}"), {"value": value}
+            )
+        return value
+    if not isinstance(value, str) or not value:
+        raise PydanticCustomError(
+            "sheet-name",
+            _("expected a sheet's name or its position from 1, got {value}"),
+            {"value": repr(value)},
+        )
+    if (
+        len(value) > 31
+        or any(ch in "[]:*?/\\" for ch in value)
+        or value[0] == "'"
+        or value[-1] == "'"
+    ):
+        raise PydanticCustomError(
+            "sheet-name",
+            _(
+                "{value} cannot name a sheet of a workbook: at most 31 characters, none of "
+                "[ ] : * ? / \\, not starting or ending with '"
+            ),
+            {"value": repr(value)},
+        )
+    return value
+
+
 def _currency(value: str) -> str:
     if not _CURRENCY.fullmatch(value):
         raise PydanticCustomError(
@@ -489,8 +519,10 @@ class Input(Model):
     error, as is an unknown sheet.
     """
 
-    sheet: Annotated[str, Field(min_length=1)] | Annotated[int, Field(ge=1)] | None = None
-    """The sheet of a workbook, by name or 1-based position (default: the first)."""
+    sheet: Annotated[str | int, BeforeValidator(_sheet)] | None = None
+    """The sheet of a workbook, by name or 1-based position (default: the first); a name
+    is one a workbook can hold (at most 31 characters, none of ``[ ] : * ? / \\``, not
+    starting or ending with ``'``)."""
     skip_rows: int = Field(default=0, ge=0, le=1000)
     ignore_columns: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     columns: dict[Annotated[str, Field(min_length=1)], str] = Field(default_factory=dict)
