@@ -384,8 +384,12 @@ def cell_row(row: list[str]) -> list[object]:
 
 def test_a_sheet_named_by_digits_is_chosen_by_name(tmp_path: Path) -> None:
     rows = rows_of(LADDER_CSV)
-    q1 = [rows[0], *([cell(c) for c in r] for r in rows[1:] if r[1] == "2024-Q1")]
-    q2 = [rows[0], *([cell(c) for c in r] for r in rows[1:] if r[1] == "2024-Q2")]
+    q1: list[list[object]] = [
+        [*rows[0]], *([cell(c) for c in r] for r in rows[1:] if r[1] == "2024-Q1")
+    ]
+    q2: list[list[object]] = [
+        [*rows[0]], *([cell(c) for c in r] for r in rows[1:] if r[1] == "2024-Q2")
+    ]
     book = workbook(tmp_path / "years.xlsx", {"2024": q2, "1": q1})
     by_name = partyscore.read_records(book, LADDER, sheet="2024")
     assert {r.period for r in by_name} == {"2024-Q2"}
