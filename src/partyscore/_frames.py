@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from ._i18n import _
 from ._numbers import decimal_text
-from ._render import _kinds, header_names, listing, result_columns
+from ._render import header_names, kind_words, listing, result_columns
 from ._results import Evaluation, Result
 from ._words import Words
 
@@ -51,7 +51,7 @@ def frame_columns(evaluation: Evaluation) -> list[Column]:
     words = Words(evaluation.plan)
     names = header_names(columns, words)
     results = listing(evaluation.results)
-    kind_word = {"period": "period", "year_end": "year_end"} if words.english else _kinds()
+    kind_word = kind_words(words)
 
     def each(kind: Kind, value: Callable[[Result], Any]) -> tuple[Kind, list[Any]]:
         return kind, [value(r) for r in results]

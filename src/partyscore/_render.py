@@ -314,7 +314,7 @@ def csv_rows(
     scores, bands, values, ranks, money = columns
     words = words or Words(None)
     english = words.english
-    kind_word = {"period": "period", "year_end": "year_end"} if english else _kinds()
+    kind_word = kind_words(words)
     band_name = _band_id if english else words.band
     named = _outcome_id if english else words.outcome
     out = io.StringIO()
@@ -356,7 +356,10 @@ def _outcome_id(outcome: Outcome) -> str:
     return outcome.id
 
 
-def _kinds() -> dict[str, str]:
+def kind_words(words: Words) -> dict[str, str]:
+    """The words of the `kind` column: the kinds themselves in English, else translated."""
+    if words.english:
+        return {"period": "period", "year_end": "year_end"}
     return {"period": _("period"), "year_end": _("year end")}
 
 

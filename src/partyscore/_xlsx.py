@@ -26,7 +26,7 @@ from ._diagnostics import Diagnostic, PartyscoreError
 from ._i18n import _, pgettext
 from ._numbers import decimal_text
 from ._plan import MoneyRule, Plan, RankPrizeRule, ScoreRule
-from ._render import Columns, header_names, listing, result_columns
+from ._render import Columns, header_names, kind_words, listing, result_columns
 from ._results import Evaluation, Result
 from ._tables import column_letter
 from ._words import Words
@@ -248,13 +248,6 @@ def _places(plan: Plan | None) -> tuple[dict[str, int], dict[str, tuple[int, str
     return scores, money
 
 
-def _kind_words(words: Words) -> dict[str, str]:
-    """The `kind` column's words, as `to_csv` writes them."""
-    if words.english:
-        return {"period": "period", "year_end": "year_end"}
-    return {"period": _("period"), "year_end": _("year end")}
-
-
 def write_xlsx(evaluation: Evaluation, out: BinaryIO) -> None:
     """Write the evaluation to `out` as an ``.xlsx`` workbook (needs the ``excel`` extra).
 
@@ -286,7 +279,7 @@ def write_xlsx(evaluation: Evaluation, out: BinaryIO) -> None:
     book = new_workbook(out, words.title(evaluation.scheme))
     formats: dict[str, Any] = {}
     results = listing(evaluation.results)
-    kinds = _kind_words(words)
+    kinds = kind_words(words)
 
     sheet = Sheet(book, fit(_("results"), 31), formats)
     header = header_names(columns, words)
