@@ -191,3 +191,30 @@ def test_a_sheet_headed_in_simplified_chinese_is_read(tmp_path: Path) -> None:
     first = evaluation.get("芽溪村", "2024-Q1")
     assert first.scores["total"] == Decimal("97.50")  # 20+15+10+9+10+9.5+9.5+4.5+5+5
     assert len(records) == len(lines) - 1
+
+
+def test_band_fields_are_headed_by_their_labels(capsys: pytest.CaptureFixture[str]) -> None:
+    ladder = str(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+    example = str(ROOT / "examples" / "chengzhuang-ladder.csv")
+    assert main(["evaluate", ladder, example, "--format", "csv", "--lang", "zh-Hans"]) == 0
+    header = next(csv.reader(io.StringIO(capsys.readouterr().out)))
+    # the scheme's field_labels: step_coefficient is 台階對應係數, in Simplified characters
+    assert "台阶对应系数" in header
+    assert "step_coefficient" not in header
+    assert main(["evaluate", ladder, example, "--format", "csv"]) == 0
+    assert "step_coefficient" in next(csv.reader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_a_label_for_a_field_that_is_not_one_is_refused() -> None:
+    text = Path(ROOT / "schemes" / "chengzhuang-ladder.yaml").read_text(encoding="utf-8")
+    label = "      step_coefficient: {zh-Hant: 台階對應係數"
+    bad = text.replace(label, label.replace("step_coefficient", "step_coeff"))
+    assert bad != text
+    with pytest.raises(partyscore.SchemeError) as caught:
+        partyscore.load_scheme_text(bad)
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "unknown-name"
+    assert problem.path == "bands[step].field_labels.step_coeff"
+    assert problem.message == (
+        "a label for 'step_coeff', which is not one of the fields step_coefficient"
+    )

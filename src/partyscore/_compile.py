@@ -463,6 +463,16 @@ class _Compiler:
             self.define(banding.id, enum(ids), path, N_("banding at {place}"))
             for fi, name in enumerate(banding.fields):
                 self.define(name, NUMBER, (*path, "fields", fi), N_("band field at {place}"))
+            for name in banding.field_labels:
+                if name not in banding.fields:
+                    self.error(
+                        (*path, "field_labels", name),
+                        "unknown-name",
+                        _("a label for {name!r}, which is not one of the fields {fields}").format(
+                            name=name, fields=", ".join(banding.fields) or _("(none)")
+                        ),
+                        key=True,
+                    )
         for i, ranking in enumerate(self.s.rankings):
             path = ("rankings", i)
             self.define(ranking.id, NUMBER, path, N_("ranking at {place}"))

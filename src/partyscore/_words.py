@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._i18n import _, current, label_text, pgettext
 from ._plan import BandingRule, Plan, Rule
 from ._results import Outcome
+from .models import Label
 
 FIXED = (
     "subject",
@@ -55,10 +56,13 @@ class Words:
         self.plan = plan
         self._rules: dict[str, Rule] = {}
         self._bands: dict[tuple[str, str], object] = {}
+        self._fields: dict[str, Label] = {}
         if plan is not None:
             for rule in (*plan.rules, *plan.year_end):
                 self._rules[rule.id] = rule
                 if isinstance(rule, BandingRule):
+                    for name, label in rule.model.field_labels.items():
+                        self._fields[name] = label
                     for band in (*rule.bands, *((rule.unbanded,) if rule.unbanded else ())):
                         self._bands[(rule.id, band.id)] = getattr(band.model, "label", None)
 
@@ -78,6 +82,8 @@ class Words:
         rule = self._rules.get(key)
         if rule is not None:
             return label_text(rule.label, key)
+        if key in self._fields:
+            return label_text(self._fields[key], key)
         if self.plan is not None and key in self.plan.items:
             return label_text(self.plan.items[key].model.label, key)
         return key

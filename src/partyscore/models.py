@@ -360,11 +360,14 @@ class Unbanded(Cited):
 
 class Banding(Cited):
     """Bands over one score. `fields` names the payload every band gives (e.g. coefficient);
-    each field becomes a name in expressions. `unbanded` is ``error`` or a catch-all band."""
+    each field becomes a name in expressions, and `field_labels` may name it for people.
+    `unbanded` is ``error`` or a catch-all band."""
 
     id: Id
     score: Id
     fields: list[Id] = Field(default_factory=list)
+    field_labels: dict[Id, Label] = Field(default_factory=dict)
+    """What each field is called in headings (``step_coefficient: {zh-Hant: 台階係數, ...}``)."""
     bands: list[Band] = Field(min_length=1)
     unbanded: Literal["error"] | Unbanded
     monotone: bool = False
