@@ -1211,19 +1211,15 @@ def iter_scheme_files(paths: Sequence[str | Path]) -> Iterator[Path]:
             yield path
 
 
-_FIXED_COLUMNS = frozenset(
-    ("subject", "period", "kind", "group", "rewards", "withheld", "actions", "warnings", "explain")
-)
-
-
 def _output_columns(compiler: _Compiler, plan: Plan) -> None:
     """Every column of the results (CSV, workbook, frames) has its own name: a score,
     banding, band field, ranking or money reward whose column would take the name of a
     fixed column (``kind``) or of another one (``pay_amount``) is refused."""
     from ._render import columns_of
+    from ._words import FIXED
 
     scores, bands, _fields, ranks, money = columns_of(plan)
-    taken: dict[str, PathT | None] = dict.fromkeys(_FIXED_COLUMNS)
+    taken: dict[str, PathT | None] = dict.fromkeys(FIXED)
     named: list[tuple[str, PathT]] = []
     for ident in (*scores, *bands, *ranks):
         named.append((ident, plan.rule(ident).path))
