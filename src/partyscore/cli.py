@@ -660,7 +660,9 @@ class _Spool:
                 sys.stdout.flush()
                 binary = getattr(sys.stdout, "buffer", None)
                 if not self.binary or binary is None:  # text in stdout's own encoding
-                    sys.stdout.write(spooled.read().decode("utf-8"))
+                    text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
+                    shutil.copyfileobj(text, sys.stdout)  # in chunks, not the whole output
+                    sys.stdout.flush()
                 else:
                     shutil.copyfileobj(spooled, binary)
                     binary.flush()
