@@ -1,0 +1,864 @@
+"""The columnar evaluator: a whole table of records at once, in exact scaled integers.
+
+Every number is a column of integers with one decimal scale (``Num``: value = n / 10**s),
+in numpy ``int64`` while the values fit and in Python integers (numpy object arrays)
+beyond, so no value is ever a float. Rules run in the plan's order over every record of
+the table together: a per-record rule is one array operation per expression node; a
+ranking sorts once per table with the period (and group) as the first keys; an escalation
+counts runs over each subject's periods in order. Rounding is done in integer arithmetic
+with the rule's own mode, so it gives what `Decimal.quantize` gives.
+
+What the record engine does in 28-digit decimal arithmetic is done here exactly; the two
+agree as long as no intermediate value needs more than 26 digits. A table whose numbers
+would need more, and any record that breaks a declared guarantee (a score out of its
+range, a value in no band, a division by zero), is handed to the record engine, so that
+the result, or the error, is the record engine's own. A scheme this path cannot evaluate
+(year-end rules, a division used before it is rounded) is refused with the rule named.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._codegen import MAX_AMOUNT, MAX_RESULT
+from ._compile import CompiledScheme
+from ._diagnostics import Diagnostic, PartyscoreError
+from ._engine import Engine
+from ._explain import places, prize_amount, prize_pool
+from ._expr import Compiled
+from ._i18n import _
+from ._numbers import decimal_text
+from ._plan import (
+    BandingRule,
+    ConditionRule,
+    EscalationRule,
+    HonourRule,
+    MoneyRule,
+    Plan,
+    RankingRule,
+    RankPrizeRule,
+    Rule,
+    ScoreRule,
+    SectionRule,
+    TopRule,
+)
+from ._records import Row
+from ._render import _safe, columns_of, header_names
+from ._words import Words
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = ["ColumnarError", "Fallback", "Table", "check_scheme", "evaluate_rows"]
+
+_INT64_SAFE = 2**62
+"""Largest magnitude kept in int64; beyond it a column turns into Python integers."""
+_EXACT_DIGITS = 10**26
+"""Largest magnitude (as a scaled integer) for which 28-digit decimal arithmetic is exact
+here, and a rounded quotient is the exact one."""
+
+
+class ColumnarError(PartyscoreError):
+    """A scheme the columnar path cannot evaluate, naming the rule (code
+    ``columnar-unsupported``)."""
+
+
+class Fallback(Exception):
+    """The table needs the record engine: a value beyond exact range, or a failed rule."""
+
+
+# --------------------------------------------------------------------------- values
+
+
+Ints = Any  # NDArray[np.int64] or an object array of Python ints
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number column: value = n / 10**s."""
+
+    n: Ints
+    s: int
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A quotient not yet rounded (only a score's or an amount's whole expression)."""
+
+    p: Num
+    q: Num
+
+
+@dataclass(frozen=True)
+class Enum:
+    """An enum column as codes into `values`."""
+
+    codes: NDArray[np.int64]
+    values: tuple[str, ...]
+
+
+Value = Num | Ratio | Enum | Any  # Any: a numpy bool array
+
+
+def _bound(n: Ints) -> int:
+    if len(n) == 0:
+        return 0
+    return int(max(abs(int(n.max())), abs(int(n.min()))))
+
+
+def _fit(n: Ints, bound: int) -> Ints:
+    """`n` as int64 if `bound` allows, else as Python integers; beyond exact range: give up."""
+    if bound >= _EXACT_DIGITS:
+        raise Fallback("beyond the exact range")
+    if bound >= _INT64_SAFE:
+        return n.astype(object) if n.dtype != object else n
+    return n
+
+
+def _scaled(x: Num, s: int) -> Ints:
+    if s == x.s:
+        return x.n
+    factor = 10 ** (s - x.s)
+    n = _fit(x.n, _bound(x.n) * factor)
+    return n * factor
+
+
+def _align(*xs: Num) -> tuple[int, list[Ints]]:
+    s = max(x.s for x in xs)
+    return s, [_scaled(x, s) for x in xs]
+
+
+def constant(value: Decimal, size: int) -> Num:
+    """A constant as a column."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    s = max(0, -exponent)
+    n = int(value.scaleb(s))
+    return Num(_fit(np.full(size, n, dtype=np.int64 if abs(n) < _INT64_SAFE else object),
+                    abs(n)), s)
+
+
+def from_decimals(values: Sequence[Decimal]) -> Num:
+    """A column of Decimals, exactly."""
+    s = 0
+    for d in set(values):
+        exponent = d.as_tuple().exponent
+        assert isinstance(exponent, int)
+        s = max(s, -exponent)
+    ints = [int(d.scaleb(s)) for d in values]
+    bound = max((abs(i) for i in ints), default=0)
+    if bound >= _EXACT_DIGITS:
+        raise Fallback("beyond the exact range")
+    dtype: Any = np.int64 if bound < _INT64_SAFE else object
+    return Num(np.array(ints, dtype=dtype), s)
+
+
+def round_div(num: Ints, den: Ints | int, mode: str) -> Ints:
+    """num / den rounded to an integer with a decimal rounding mode; den > 0."""
+    q, r = np.divmod(num, den)  # floor division: 0 <= r < den
+    if mode == "floor":
+        return q
+    inexact = r != 0
+    if mode == "ceiling":
+        return q + inexact
+    if mode == "down":
+        return q + (inexact & (num < 0))
+    if mode == "up":
+        return q + (inexact & (num > 0))
+    twice = r * 2
+    above = twice > den
+    tie = twice == den
+    if mode == "half_up":
+        return q + (above | (tie & (num > 0)))
+    if mode == "half_down":
+        return q + (above | (tie & (num < 0)))
+    assert mode == "half_even"
+    return q + (above | (tie & (q % 2 == 1)))
+
+
+def round_num(x: Num | Ratio, places_: int, mode: str) -> Ints:
+    """`x` rounded to `places_` decimal places, as integers at that scale."""
+    if isinstance(x, Num):
+        if x.s <= places_:
+            return _scaled(x, places_)
+        return round_div(x.n, 10 ** (x.s - places_), mode)
+    p, q = x.p, x.q
+    num = _scaled(p, p.s)  # p.n
+    extra = q.s + places_ - p.s  # value * 10**places = p.n * 10**(q.s + places - p.s) / q.n
+    den = q.n
+    if extra >= 0:
+        num = _fit(p.n, _bound(p.n) * 10**extra) * 10**extra
+    else:
+        den = _fit(q.n, _bound(q.n) * 10**-extra) * 10**-extra
+    if _bound(num) >= _EXACT_DIGITS // 10:
+        raise Fallback("quotient beyond the exact range")
+    if (den == 0).any():
+        raise Fallback("division by zero")
+    negative = den < 0
+    num = np.where(negative, -num, num)
+    den = np.where(negative, -den, den)
+    return round_div(num, den, mode)
+
+
+# --------------------------------------------------------------------------- expressions
+
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+}
+
+
+def _unsupported(rule: Rule, what: str) -> ColumnarError:
+    return ColumnarError(
+        [
+            Diagnostic(
+                "<scheme>",
+                0,
+                0,
+                "columnar-unsupported",
+                _("rule {rule!r}: {what}; the columnar path cannot evaluate it, use the record "
+                  "engine").format(rule=rule.id, what=what),
+            )
+        ]
+    )
+
+
+def check_expression(rule: Rule, expr: Compiled, *, top: bool) -> None:
+    """Refuse what this path cannot do exactly: a division not at the top of a formula."""
+
+    def walk(node: ast.AST, at_top: bool) -> None:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            if not at_top:
+                raise _unsupported(
+                    rule, _("{text!r} uses a quotient before it is rounded").format(
+                        text=expr.text)
+                )
+            for child in (node.left, node.right):
+                walk(child, False)
+            return
+        for child in ast.iter_child_nodes(node):
+            walk(child, False)
+
+    walk(expr.tree, top)
+
+
+class Evaluator:
+    """Evaluates checked expression trees over a mapping of columns."""
+
+    def __init__(self, env: Mapping[str, Value], size: int) -> None:
+        self.env = env
+        self.size = size
+
+    def __call__(self, tree: ast.expr) -> Value:
+        return self.walk(tree)
+
+    def walk(self, node: ast.expr) -> Value:  # noqa: C901 - one branch per node kind
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool):
+                return np.full(self.size, node.value)
+            if isinstance(node.value, Decimal):
+                return constant(node.value, self.size)
+            return node.value  # a string, compared with an enum
+        if isinstance(node, ast.Name):
+            return self.env[node.id]
+        if isinstance(node, ast.UnaryOp):
+            operand = self.walk(node.operand)
+            if isinstance(node.op, ast.Not):
+                return ~operand
+            if isinstance(node.op, ast.USub):
+                if isinstance(operand, Ratio):
+                    return Ratio(Num(-operand.p.n, operand.p.s), operand.q)
+                return Num(-operand.n, operand.s)
+            return operand
+        if isinstance(node, ast.BinOp):
+            left, right = self.walk(node.left), self.walk(node.right)
+            assert isinstance(left, Num) and isinstance(right, Num)
+            if isinstance(node.op, ast.Div):
+                return Ratio(left, right)
+            if isinstance(node.op, ast.Mult):
+                a, b = _fit(left.n, 0), _fit(right.n, 0)
+                bound = _bound(a) * _bound(b)
+                return Num(_fit(a, bound) * _fit(b, bound), left.s + right.s)
+            s, (a, b) = _align(left, right)
+            bound = _bound(a) + _bound(b)
+            a, b = _fit(a, bound), _fit(b, bound)
+            return Num(a + b if isinstance(node.op, ast.Add) else a - b, s)
+        if isinstance(node, ast.BoolOp):
+            values = [self.walk(v) for v in node.values]
+            out = values[0]
+            for value in values[1:]:
+                out = (out & value) if isinstance(node.op, ast.And) else (out | value)
+            return out
+        if isinstance(node, ast.Compare):
+            result: Any = None
+            left = self.walk(node.left)
+            for op, right_node in zip(node.ops, node.comparators, strict=True):
+                right = self.walk(right_node)
+                part = self.compare(op, left, right)
+                result = part if result is None else (result & part)
+                left = right
+            return result
+        if isinstance(node, ast.IfExp):
+            test = self.walk(node.test)
+            body, orelse = self.walk(node.body), self.walk(node.orelse)
+            if isinstance(body, Num):
+                assert isinstance(orelse, Num)
+                s, (a, b) = _align(body, orelse)
+                return Num(np.where(test, a, b), s)
+            if isinstance(body, Enum):
+                assert isinstance(orelse, Enum)
+                return Enum(np.where(test, body.codes, orelse.codes), body.values)
+            return np.where(test, body, orelse)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = [self.walk(a) for a in node.args]
+            name = node.func.id
+            if name == "abs":
+                return Num(np.abs(args[0].n), args[0].s)
+            s, ints = _align(*args)
+            reduce = np.minimum if name == "min" else np.maximum
+            out_n = ints[0]
+            for other in ints[1:]:
+                out_n = reduce(out_n, other)
+            return Num(out_n, s)
+        raise AssertionError(f"unchecked expression node {type(node).__name__}")
+
+    def compare(self, op: ast.cmpop, left: Value, right: Value) -> Any:
+        if isinstance(left, Enum) or isinstance(right, Enum):
+            enum, other = (left, right) if isinstance(left, Enum) else (right, left)
+            if isinstance(op, ast.In | ast.NotIn):
+                codes = [enum.values.index(v) for v in other if v in enum.values]
+                found = np.isin(enum.codes, codes)
+                return found if isinstance(op, ast.In) else ~found
+            if isinstance(other, Enum):
+                a = np.array(enum.values, dtype=object)[enum.codes]
+                b = np.array(other.values, dtype=object)[other.codes]
+                return _COMPARE[type(op)](a, b)
+            code = enum.values.index(other) if other in enum.values else -1
+            return _COMPARE[type(op)](enum.codes, code)
+        if isinstance(left, Num) and isinstance(right, Num):
+            _s, (a, b) = _align(left, right)
+            return _COMPARE[type(op)](a, b)
+        return _COMPARE[type(op)](left, right)  # booleans
+
+
+# --------------------------------------------------------------------------- text
+
+
+def num_text(x: Num) -> list[str]:
+    """Each value as plain decimal text with exactly `x.s` places."""
+    s = x.s
+    out = []
+    if s == 0:
+        return [str(int(v)) for v in x.n]
+    unit = 10**s
+    for v in x.n.tolist():
+        sign = "-" if v < 0 else ""
+        whole, frac = divmod(abs(v), unit)
+        out.append(f"{sign}{whole}.{frac:0{s}d}")
+    return out
+
+
+def normal_text(x: Num) -> list[str]:
+    """Each value without trailing zeros and never in exponent form (section sums)."""
+    texts = num_text(x)
+    if x.s == 0:
+        return texts
+    return [t.rstrip("0").rstrip(".") for t in texts]
+
+
+def _nonzero_text(texts: list[str]) -> list[str]:
+    return [t[1:] if t.startswith("-") and not t.strip("-0.") else t for t in texts]
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def check_scheme(scheme: CompiledScheme) -> None:
+    """Refuse a scheme this path cannot evaluate, naming the first rule at fault."""
+    plan = scheme.plan
+    if plan.year_end:
+        raise _unsupported(plan.year_end[0], _("year-end rules are not evaluated here yet"))
+    for rule in plan.rules:
+        if isinstance(rule, ScoreRule):
+            if rule.rounding is None:
+                raise _unsupported(rule, _("a score kept unrounded"))
+            check_expression(rule, rule.expr, top=True)
+        elif isinstance(rule, MoneyRule):
+            check_expression(rule, rule.amount, top=True)
+            if rule.when is not None:
+                check_expression(rule, rule.when, top=False)
+        elif isinstance(rule, HonourRule | ConditionRule | TopRule | RankPrizeRule):
+            if rule.when is not None:
+                check_expression(rule, rule.when, top=False)
+        elif isinstance(rule, EscalationRule):
+            check_expression(rule, rule.when, top=False)
+            for step in rule.steps:
+                if step.when is not None:
+                    check_expression(rule, step.when, top=False)
+
+
+@dataclass
+class Table:
+    """The results of a table, as text columns in the order and words of `to_csv`."""
+
+    header: list[str]
+    columns: list[list[str]]
+
+    def rows(self) -> list[list[str]]:
+        return [list(r) for r in zip(*self.columns, strict=True)]
+
+
+def evaluate_rows(scheme: CompiledScheme, rows: list[Row]) -> Table:
+    """Evaluate checked rows (one per subject and period) column by column."""
+    check_scheme(scheme)
+    plan = scheme.plan
+    engine = Engine(scheme)
+    rows = sorted(rows, key=lambda r: (r.period.ordinal, r.subject))
+    size = len(rows)
+    slots = scheme.program.slots
+    ordinal = np.array([r.period.ordinal for r in rows], dtype=np.int64)
+    # Subjects and groups as codes, in sorted order (codes compare like the texts).
+    subject_names = sorted({r.subject for r in rows})
+    subject_code = {s: i for i, s in enumerate(subject_names)}
+    subject = np.array([subject_code[r.subject] for r in rows], dtype=np.int64)
+    group_names = sorted({r.group or "" for r in rows})
+    group_code = {g: i for i, g in enumerate(group_names)}
+    group = np.array([group_code[r.group or ""] for r in rows], dtype=np.int64)
+    env: dict[str, Value] = {}
+    for name, attr in plan.attributes.items():
+        column = [r.values[slots[name]] for r in rows]
+        if attr.type == "enum":
+            values = tuple(attr.values or ())
+            index = {v: i for i, v in enumerate(values)}
+            env[name] = Enum(np.array([index[v] for v in column], dtype=np.int64), values)
+        elif attr.type == "bool":
+            env[name] = np.array(column, dtype=bool)
+        elif attr.type == "number":
+            env[name] = from_decimals(column)
+    for name, parameter in plan.parameters.items():
+        if parameter.by is None:
+            assert parameter.value is not None
+            env[name] = constant(parameter.value, size)
+        else:
+            by = env[parameter.by]
+            assert isinstance(by, Enum)
+            table = from_decimals([parameter.values[v] for v in by.values])
+            env[name] = Num(table.n[by.codes], table.s)
+    for name, item in plan.items.items():
+        column = [r.values[slots[name]] for r in rows]
+        env[name] = np.array(column, dtype=bool) if item.type == "flag" else from_decimals(column)
+
+    run = _Run(plan, engine, env, size, ordinal, subject, group, rows)
+    run.all()
+    return run.table(subject_names, group_names)
+
+
+class _Run:
+    """One evaluation of a table: columns by name, outcomes per rule, text per column."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        engine: Engine,
+        env: dict[str, Value],
+        size: int,
+        ordinal: NDArray[np.int64],
+        subject: NDArray[np.int64],
+        group: NDArray[np.int64],
+        rows: list[Row],
+    ) -> None:
+        self.plan, self.engine, self.env, self.size = plan, engine, env, size
+        self.ordinal, self.subject, self.group, self.rows = ordinal, subject, group, rows
+        self.ev = Evaluator(env, size)
+        self.text: dict[str, list[str]] = {}  # display text of scores, bands, fields, ranks
+        self.rewards: list[tuple[Rule, Any]] = []  # (rule, granted mask), in rule order
+        self.withheld: list[tuple[Rule, Any]] = []
+        self.amounts: dict[str, tuple[Any, list[str]]] = {}  # money: (granted mask, texts)
+        self.actions: list[tuple[str, Any]] = []  # (action id, mask), in rule order
+        self.blocked: dict[str, Any] = {}  # reward id -> mask of records a veto withholds
+        self.ranks: dict[str, dict[str, Any]] = {}
+        self.warnings: list[list[str]] = [[] for _ in range(size)]
+        self.first_rank: Any = None
+        self.escalations: list[tuple[EscalationRule, Any]] = []
+
+    def bool(self, expr: Compiled) -> Any:
+        value = self.ev(expr.tree)
+        return np.asarray(value, dtype=bool)
+
+    def all(self) -> None:
+        for rule in self.plan.rules:
+            if isinstance(rule, SectionRule):
+                self.section(rule)
+            elif isinstance(rule, ScoreRule):
+                self.score(rule)
+            elif isinstance(rule, BandingRule):
+                self.banding(rule)
+            elif isinstance(rule, RankingRule):
+                self.ranking(rule)
+            elif isinstance(rule, HonourRule | MoneyRule):
+                self.reward(rule)
+            elif isinstance(rule, TopRule):
+                self.top(rule)
+            elif isinstance(rule, RankPrizeRule):
+                self.rank_prize(rule)
+            elif isinstance(rule, ConditionRule):
+                mask = self.bool(rule.when)
+                self.env[rule.id] = mask
+                self.actions.append((rule.action, mask))
+            elif isinstance(rule, EscalationRule):
+                self.escalation(rule)
+        self.short_counts()
+
+    # -- per-record rules ------------------------------------------------------------
+
+    def section(self, rule: SectionRule) -> None:
+        if rule.veto:
+            hit = np.zeros(self.size, dtype=bool)
+            for item in rule.items:
+                hit |= self.env[item.id]
+            self.env[rule.id] = hit
+            for reward in rule.blocks:
+                if reward not in self.blocked:
+                    self.blocked[reward] = hit.copy()
+                else:
+                    self.blocked[reward] |= hit
+            return
+        items = [self.env[i.id] for i in rule.items]
+        if items:
+            s, ints = _align(*items)
+            bound = sum(_bound(n) for n in ints)
+            total = _fit(ints[0], bound).copy()
+            for n in ints[1:]:
+                total = total + _fit(n, bound)
+        else:
+            s, total = 0, np.zeros(self.size, dtype=np.int64)
+        value = Num(total, s)
+        texts = normal_text(value)
+        if rule.cap is not None:
+            cap = constant(rule.cap, self.size)
+            s2, (a, c) = _align(value, cap)
+            over = a > c
+            value = Num(np.where(over, c, a), s2)
+            cap_text = decimal_text(rule.cap)
+            texts = [cap_text if o else t for t, o in zip(texts, over.tolist(), strict=True)]
+        self.env[rule.id] = value
+        self.text[rule.id] = _nonzero_text(texts)
+
+    def score(self, rule: ScoreRule) -> None:
+        raw = self.ev(rule.expr.tree)
+        assert isinstance(raw, Num | Ratio) and rule.rounding is not None
+        places_ = rule.rounding.places
+        n = round_num(raw, places_, rule.rounding.mode)
+        value = Num(n, places_)
+        limit = int(MAX_RESULT.scaleb(places_))
+        if isinstance(raw, Num):
+            s, (a, lim) = _align(raw, constant(MAX_RESULT, self.size))
+            if (np.abs(a) > lim).any():
+                raise Fallback("runaway")
+        elif (np.abs(n) > limit).any():
+            raise Fallback("runaway")
+        for bound, test in ((rule.min, np.less), (rule.max, np.greater)):
+            if bound is not None:
+                _s, (a, b) = _align(value, constant(bound, self.size))
+                if test(a, b).any():
+                    raise Fallback("out of range")
+        self.env[rule.id] = value
+        self.text[rule.id] = num_text(value)
+
+    def banding(self, rule: BandingRule) -> None:
+        score = self.env[rule.score]
+        assert isinstance(score, Num)
+        choices = [*rule.bands, *([rule.unbanded] if rule.unbanded else [])]
+        code = np.full(self.size, -1, dtype=np.int64)
+        for index, band in enumerate(rule.bands):
+            test = code < 0
+            if band.lo.is_finite():
+                _s, (a, b) = _align(score, constant(band.lo, self.size))
+                test &= (a >= b) if band.lo_in else (a > b)
+            if band.hi.is_finite():
+                _s, (a, b) = _align(score, constant(band.hi, self.size))
+                test &= (a <= b) if band.hi_in else (a < b)
+            code[test] = index
+        if rule.unbanded is None:
+            if (code < 0).any():
+                raise Fallback("unbanded")
+        else:
+            code[code < 0] = len(rule.bands)
+        ids = tuple(b.id for b in choices)
+        self.env[rule.id] = Enum(code, ids)
+        id_array = np.array(ids, dtype=object)
+        self.text[rule.id] = id_array[code].tolist()
+        for name in rule.fields:
+            values = [b.values[name] for b in choices]
+            table = from_decimals(values)
+            self.env[name] = Num(table.n[code], table.s)
+            texts = np.array([decimal_text(v) for v in values], dtype=object)
+            self.text[name] = texts[code].tolist()
+
+    # -- rankings and what reads them ------------------------------------------------
+
+    def partition(self, ranking: RankingRule) -> Any:
+        """A key per record: its period, and its group where the ranking is by group."""
+        if ranking.by_group:
+            return self.ordinal * (int(self.group.max(initial=0)) + 1) + self.group
+        return self.ordinal
+
+    def ranking(self, rule: RankingRule) -> None:
+        score = self.env[rule.score]
+        assert isinstance(score, Num)
+        key = self.partition(rule)
+        n = score.n
+        order_key = -n if rule.descending else n
+        position = np.arange(self.size)  # rows are in (period, subject) order: stable ties
+        order = np.lexsort((position, order_key, key))
+        sk, sv = key[order], order_key[order]
+        size = self.size
+        new_part = np.ones(size, dtype=bool)
+        new_part[1:] = sk[1:] != sk[:-1]
+        new_value = new_part.copy()
+        new_value[1:] |= sv[1:] != sv[:-1]
+        index = np.arange(size)
+        part_start = np.maximum.accumulate(np.where(new_part, index, 0))
+        value_start = np.maximum.accumulate(np.where(new_value, index, 0))
+        first = value_start - part_start + 1  # competition rank: first place of the tie group
+        dense_count = np.cumsum(new_value)
+        dense = dense_count - dense_count[part_start] + 1
+        # sizes of partitions and tie groups
+        part_id = np.cumsum(new_part) - 1
+        part_size = np.bincount(part_id)[part_id]
+        value_id = np.cumsum(new_value) - 1
+        ties = np.bincount(value_id)[value_id]
+        part_end = part_start + part_size - 1
+        worst = sv[part_end]
+        best = sv[part_start]
+        has_last = np.full(size, True) if rule.last_when_all_tied else best != worst
+        last = has_last & (sv == worst)
+        rank = dense if rule.dense else first
+
+        def back(sorted_values: Any) -> Any:
+            out = np.empty_like(sorted_values)
+            out[order] = sorted_values
+            return out
+
+        rank_r = back(rank)
+        self.env[rule.id] = Num(rank_r.astype(np.int64), 0)
+        self.env[rule.size_name] = Num(back(part_size).astype(np.int64), 0)
+        self.env[rule.last_name] = back(last)
+        self.ranks[rule.id] = {
+            "rank": rank_r,
+            "first": back(first),
+            "ties": back(ties),
+            "size": back(part_size),
+            "key": key,
+        }
+        self.text[rule.id] = [str(v) for v in rank_r.tolist()]
+        if self.first_rank is None:
+            self.first_rank = rank_r
+
+    def grant(self, rule: Rule, mask: Any, amount: tuple[Num, list[str]] | None = None) -> None:
+        blocked = self.blocked.get(rule.id)
+        granted = mask & ~blocked if blocked is not None else mask
+        self.env[rule.id] = granted
+        self.rewards.append((rule, granted))
+        if blocked is not None:
+            self.withheld.append((rule, mask & blocked))
+        if amount is not None:
+            self.amounts[rule.id] = (granted, amount[1])
+
+    def reward(self, rule: HonourRule | MoneyRule) -> None:
+        mask = self.bool(rule.when) if rule.when is not None else np.ones(self.size, dtype=bool)
+        if isinstance(rule, MoneyRule):
+            raw = self.ev(rule.amount.tree)
+            assert isinstance(raw, Num | Ratio)
+            places_ = rule.rounding.places
+            if isinstance(raw, Ratio):
+                # a zero divisor matters only where the reward applies
+                q = raw.q
+                safe = Num(np.where(mask, q.n, 1), q.s)
+                raw = Ratio(raw.p, safe)
+            n = round_num(raw, places_, rule.rounding.mode)
+            active = n[mask]
+            if (active < 0).any() or (active > int(MAX_AMOUNT.scaleb(places_))).any():
+                raise Fallback("amount")
+            if isinstance(raw, Num):
+                s, (a, lim) = _align(raw, constant(MAX_RESULT, self.size))
+                if (np.abs(a[mask]) > lim[mask]).any():
+                    raise Fallback("runaway")
+            value = Num(n, places_)
+            self.grant(rule, mask, (value, num_text(value)))
+        else:
+            self.grant(rule, mask)
+
+    def top(self, rule: TopRule) -> None:
+        info = self.ranks[rule.ranking.id]
+        rank, key, part_size = info["rank"], info["key"], info["size"]
+        chosen = np.zeros(self.size, dtype=bool)
+        # per partition: the rank at place `count` in rank order
+        order = np.lexsort((np.arange(self.size), rank, key))
+        sk = key[order]
+        new_part = np.ones(self.size, dtype=bool)
+        new_part[1:] = sk[1:] != sk[:-1]
+        starts = np.flatnonzero(new_part)
+        counts: dict[int, int] = {}
+        for start in starts.tolist():
+            members = int(part_size[order[start]])
+            count = counts.get(members)
+            if count is None:
+                count = counts[members] = places(rule, members)[0]
+            if count <= 0:
+                continue
+            members_idx = order[start : start + members]
+            cut = rank[members_idx[min(count, members) - 1]]
+            pick = members_idx[rank[members_idx] <= cut]
+            if len(pick) > count and not rule.include_ties:
+                pick = members_idx[rank[members_idx] < cut]
+            chosen[pick] = True
+        if rule.when is not None:
+            chosen &= self.bool(rule.when)
+        self.grant(rule, chosen)
+
+    def rank_prize(self, rule: RankPrizeRule) -> None:
+        info = self.ranks[rule.ranking.id]
+        rank, first, ties = info["rank"], info["first"], info["ties"]
+        band = self.env[rule.banding.id]
+        assert isinstance(band, Enum)
+        last_place = max(rule.prizes)
+        eligible = (rank <= last_place) | (first <= last_place)
+        paid = np.zeros(self.size, dtype=bool)
+        texts = [""] * self.size
+        found: dict[tuple[int, int, int, int], tuple[str, bool]] = {}
+        for i in np.flatnonzero(eligible).tolist():
+            k = (int(rank[i]), int(first[i]), int(ties[i]), int(band.codes[i]))
+            hit = found.get(k)
+            if hit is None:
+                band_id = band.values[k[3]]
+                amount = prize_amount(rule, k[0], k[1], k[2], band_id)
+                pays = amount > 0 or (
+                    rule.split and k[2] > 1 and prize_pool(rule, k[1], k[2], band_id) > 0
+                )
+                hit = found[k] = (decimal_text(amount), pays)
+            texts[i] = hit[0]
+            paid[i] = hit[1]
+        if rule.when is not None:
+            paid &= self.bool(rule.when)
+        self.grant(rule, paid, (Num(np.zeros(self.size, dtype=np.int64), 0), texts))
+
+    # -- history ---------------------------------------------------------------------
+
+    def escalation(self, rule: EscalationRule) -> None:
+        c = self.bool(rule.when)
+        order = np.lexsort((self.ordinal, self.subject))
+        subj, ordn, cs = self.subject[order], self.ordinal[order], c[order]
+        size = self.size
+        if rule.consecutive:
+            # A run continues where the previous record is the same subject's previous period.
+            cont = np.zeros(size, dtype=bool)
+            cont[1:] = (subj[1:] == subj[:-1]) & (ordn[1:] == ordn[:-1] + 1) & cs[:-1]
+            start = cs & ~cont
+            index = np.arange(size)
+            start_at = np.maximum.accumulate(np.where(start, index, 0))
+            counted = np.where(cs, index - start_at + 1, 0)
+        else:
+            from ._periods import from_ordinal
+
+            kind = self.plan.period
+            years = np.array(
+                [from_ordinal(int(o), kind).year for o in ordn.tolist()], dtype=np.int64
+            )
+            new_block = np.ones(size, dtype=bool)
+            new_block[1:] = (subj[1:] != subj[:-1]) | (years[1:] != years[:-1])
+            running = np.cumsum(cs)
+            block_id = np.cumsum(new_block) - 1
+            starts = np.flatnonzero(new_block)
+            before = np.where(starts > 0, running[starts - 1], 0)
+            counted = np.where(cs, running - before[block_id], 0)
+        count = np.empty(size, dtype=np.int64)
+        count[order] = counted
+        self.env[rule.id] = Num(count, 0)
+        step = np.zeros(size, dtype=np.int64)
+        for position, plan_step in enumerate(rule.steps, start=1):
+            reached = c & (count >= plan_step.at)
+            if plan_step.when is not None:
+                reached &= self.bool(plan_step.when)
+            step[reached] = position
+        for position, plan_step in enumerate(rule.steps, start=1):
+            self.actions.append((plan_step.action, step == position))
+        self.escalations.append((rule, count))
+
+    def short_counts(self) -> None:
+        """The record engine's warnings for counts that may lack earlier periods."""
+        engine = self.engine
+        if not self.escalations or not self.rows:
+            return
+        first_row = min(self.rows, key=lambda r: r.period.ordinal)
+        engine.begin(first_row.period, [])
+        if not engine.may_be_short:
+            return
+        slots = {r.id: s for r, s, _top in engine.counted}
+        values: list[Any] = [None] * (max(slots.values()) + 1)
+        counts = [(slots[rule.id], count.tolist()) for rule, count in self.escalations]
+        for i, row in enumerate(self.rows):
+            for slot, count in counts:
+                values[slot] = Decimal(count[i])
+            self.warnings[i] = list(engine.short_counts(values, row.period))
+
+    # -- output ----------------------------------------------------------------------
+
+    def table(self, subject_names: list[str], group_names: list[str]) -> Table:
+        plan = self.plan
+        columns = columns_of(plan)
+        scores, bands, values, ranks, money = columns
+        header = header_names(columns, Words(None))
+        size = self.size
+        cols: list[list[str]] = []
+        safe_subjects = [_safe(s) for s in subject_names]
+        cols.append([safe_subjects[i] for i in self.subject.tolist()])
+        labels: dict[int, str] = {}
+        for r in self.rows:
+            labels.setdefault(r.period.ordinal, r.period.label)
+        cols.append([labels[o] for o in self.ordinal.tolist()])
+        cols.append(["period"] * size)
+        safe_groups = [_safe(g) for g in group_names]
+        cols.append([safe_groups[i] for i in self.group.tolist()])
+        for name in (*scores, *bands, *values, *ranks):
+            cols.append(self.text[name])
+        cols.append(_joined(self.rewards, size))
+        cols.append(_joined(self.withheld, size))
+        for name in money:
+            granted, texts = self.amounts[name]
+            cols.append([t if g else "" for t, g in zip(texts, granted.tolist(), strict=True)])
+        cols.append(_joined_actions(self.actions, size))
+        cols.append([_safe("\n".join(w)) for w in self.warnings])
+        # listing order: period, group, first rank, subject
+        first_rank = self.first_rank if self.first_rank is not None else np.zeros(size)
+        order = np.lexsort((np.arange(size), first_rank, self.group, self.ordinal))
+        order_list = order.tolist()
+        cols = [[c[i] for i in order_list] for c in cols]
+        return Table(header, cols)
+
+
+def _joined(outcomes: Iterable[tuple[Rule, Any]], size: int) -> list[str]:
+    parts: list[list[str]] = [[] for _ in range(size)]
+    for rule, mask in outcomes:
+        for i in np.flatnonzero(mask).tolist():
+            parts[i].append(rule.id)
+    return [_safe(";".join(p)) for p in parts]
+
+
+def _joined_actions(actions: Iterable[tuple[str, Any]], size: int) -> list[str]:
+    parts: list[list[str]] = [[] for _ in range(size)]
+    for action, mask in actions:
+        for i in np.flatnonzero(mask).tolist():
+            if action not in parts[i]:
+                parts[i].append(action)
+    return [_safe(";".join(p)) for p in parts]

@@ -1,0 +1,100 @@
+"""Evaluate a whole table at once: the columnar path (the ``columnar`` extra).
+
+    import polars as pl
+    import partyscore
+    from partyscore.columnar import evaluate_table
+
+    scheme = partyscore.load_scheme("schemes/chengzhuang-ladder.yaml")
+    table = pl.read_csv("examples/chengzhuang-ladder.csv", infer_schema=False)
+    results = evaluate_table(scheme, table)   # a polars DataFrame, as to_csv writes it
+
+The table has one row per subject and period and one column per attribute and item, keyed
+as a CSV header (ids or labels); it may be a polars or pandas DataFrame or an Arrow table.
+Values are checked as the record path checks them, with the same errors. The results are
+the columns of `partyscore.to_csv`, in its order and with its text (numbers as exact
+decimal text), so ``results.write_csv()`` gives the bytes `to_csv` gives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._columnar import ColumnarError, Fallback, Table, check_scheme, evaluate_rows
+from ._compile import CompiledScheme
+from ._records import check_records, read_records, records_from_rows
+
+__all__ = ["ColumnarError", "evaluate_table", "supports"]
+
+
+def supports(scheme: CompiledScheme) -> bool:
+    """Whether the columnar path can evaluate `scheme` (else `evaluate_table` refuses it,
+    naming the rule)."""
+    try:
+        check_scheme(scheme)
+    except ColumnarError:
+        return False
+    return True
+
+
+def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>") -> Any:
+    """Evaluate every record of `table` (polars or pandas DataFrame, Arrow table) at once.
+
+    Returns a polars DataFrame of text columns: the header and cells of `partyscore.to_csv`
+    (English ids), rows in its listing order; an empty cell is null.
+
+    Raises:
+        ColumnarError: when the scheme uses what this path cannot evaluate, naming the rule.
+        RecordError: for bad records, as `partyscore.evaluate` reports them (rows are named
+            by their 1-based position in the table, as `source:N`).
+        EvaluationError: when a record breaks a declared guarantee of the scheme.
+    """
+    import polars as pl
+
+    check_scheme(scheme)
+    frame = _polars(table)
+    if all(dtype == pl.String for dtype in frame.schema.values()):
+        # Text throughout, as a CSV file is: read as one, numbers from their text.
+        records = read_records(frame.write_csv().encode(), scheme, name=f"{source}.csv")
+    else:
+        records = records_from_rows(frame.to_dicts(), scheme, source=source)
+    rows = check_records(scheme, records, "collect")
+    try:
+        result: Table = evaluate_rows(scheme, rows)
+    except Fallback:
+        result = _record_engine(scheme, records)
+    return pl.DataFrame(
+        {
+            name: [cell or None for cell in column]
+            for name, column in zip(result.header, result.columns, strict=True)
+        },
+        schema={name: pl.String for name in result.header},
+    )
+
+
+def _record_engine(scheme: CompiledScheme, records: Any) -> Table:
+    """The record engine's results (or its error) as a table."""
+    import csv
+    import io
+
+    from ._evaluate import evaluate
+    from ._render import to_csv
+
+    text = to_csv(evaluate(scheme, records))
+    lines = list(csv.reader(io.StringIO(text)))
+    header, body = lines[0], lines[1:]
+    return Table(header, [list(c) for c in zip(*body, strict=True)] or [[] for _ in header])
+
+
+def _polars(table: Any) -> Any:
+    import polars as pl
+
+    if isinstance(table, pl.DataFrame):
+        return table
+    if isinstance(table, pl.LazyFrame):
+        return table.collect()
+    module = type(table).__module__
+    if module.startswith("pyarrow"):
+        return pl.from_arrow(table)
+    if module.startswith("pandas"):
+        return pl.from_pandas(table)
+    raise TypeError(f"a polars or pandas DataFrame or an Arrow table, not {type(table).__name__}")
