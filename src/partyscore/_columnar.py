@@ -19,6 +19,7 @@ the result, or the error, is the record engine's own. A scheme this path cannot 
 from __future__ import annotations
 
 import ast
+import decimal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._codegen import MAX_AMOUNT, MAX_RESULT
+from ._codegen import MAX_AMOUNT, MAX_RESULT, ROUNDING_MODES, compile_expression
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, PartyscoreError
 from ._engine import Engine
 from ._explain import places, prize_amount, prize_pool
-from ._expr import Compiled
+from ._expr import ARITHMETIC, Compiled
 from ._i18n import _
 from ._numbers import decimal_text
 from ._plan import (
@@ -59,6 +60,7 @@ __all__ = ["ColumnarError", "Fallback", "Table", "check_scheme", "evaluate_rows"
 
 _INT64_SAFE = 2**62
 """Largest magnitude kept in int64; beyond it a column turns into Python integers."""
+_ZERO = Decimal(0)
 _EXACT_DIGITS = 10**26
 """Largest magnitude (as a scaled integer) for which 28-digit decimal arithmetic is exact
 here, and a rounded quotient is the exact one."""
@@ -233,25 +235,6 @@ def _unsupported(rule: Rule, what: str) -> ColumnarError:
     )
 
 
-def check_expression(rule: Rule, expr: Compiled, *, top: bool) -> None:
-    """Refuse what this path cannot do exactly: a division not at the top of a formula."""
-
-    def walk(node: ast.AST, at_top: bool) -> None:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            if not at_top:
-                raise _unsupported(
-                    rule, _("{text!r} uses a quotient before it is rounded").format(
-                        text=expr.text)
-                )
-            for child in (node.left, node.right):
-                walk(child, False)
-            return
-        for child in ast.iter_child_nodes(node):
-            walk(child, False)
-
-    walk(expr.tree, top)
-
-
 class Evaluator:
     """Evaluates checked expression trees over a mapping of columns."""
 
@@ -386,25 +369,22 @@ def _nonzero_text(texts: list[str]) -> list[str]:
 def check_scheme(scheme: CompiledScheme) -> None:
     """Refuse a scheme this path cannot evaluate, naming the first rule at fault."""
     plan = scheme.plan
-    if plan.year_end:
-        raise _unsupported(plan.year_end[0], _("year-end rules are not evaluated here yet"))
-    for rule in plan.rules:
-        if isinstance(rule, ScoreRule):
-            if rule.rounding is None:
-                raise _unsupported(rule, _("a score kept unrounded"))
-            check_expression(rule, rule.expr, top=True)
-        elif isinstance(rule, MoneyRule):
-            check_expression(rule, rule.amount, top=True)
-            if rule.when is not None:
-                check_expression(rule, rule.when, top=False)
-        elif isinstance(rule, HonourRule | ConditionRule | TopRule | RankPrizeRule):
-            if rule.when is not None:
-                check_expression(rule, rule.when, top=False)
-        elif isinstance(rule, EscalationRule):
-            check_expression(rule, rule.when, top=False)
-            for step in rule.steps:
-                if step.when is not None:
-                    check_expression(rule, step.when, top=False)
+    del plan
+
+
+def in_decimal(expr: Compiled) -> bool:
+    """Whether `expr` is worked out in decimal arithmetic, value by value, as the record
+    engine works it out: it uses a quotient before it is rounded, where 28-digit decimal
+    arithmetic may round the quotient (1 / 3 * 3 is 0.9999999999999999999999999999)."""
+
+    def walk(node: ast.AST, at_top: bool) -> bool:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            if not at_top:
+                return True
+            return walk(node.left, False) or walk(node.right, False)
+        return any(walk(child, False) for child in ast.iter_child_nodes(node))
+
+    return walk(expr.tree, True)
 
 
 @dataclass
@@ -490,10 +470,65 @@ class _Run:
         self.warnings: list[list[str]] = [[] for _ in range(size)]
         self.first_rank: Any = None
         self.escalations: list[tuple[EscalationRule, Any]] = []
+        self.held: dict[str, list[Any]] = {}  # values as Decimals, for decimal arithmetic
+        self.slots = engine.slots
 
     def bool(self, expr: Compiled) -> Any:
+        if in_decimal(expr):
+            return np.array(self.each(expr), dtype=bool)
         value = self.ev(expr.tree)
         return np.asarray(value, dtype=bool)
+
+    # -- decimal arithmetic, value by value ------------------------------------------
+
+    def decimals(self, name: str) -> list[Any]:
+        """A column's values as the record engine holds them: Decimals with their own
+        exponents (``3.50`` stays ``3.50``), booleans, enum values."""
+        found = self.held.get(name)
+        if found is not None:
+            return found
+        value = self.env[name]
+        slot = self.slots.get(name)
+        if slot is not None and (name in self.plan.items or name in self.plan.attributes):
+            found = [r.values[slot] for r in self.rows]
+        elif isinstance(value, Enum):
+            found = [value.values[c] for c in value.codes.tolist()]
+        elif isinstance(value, Num):
+            found = [Decimal(v).scaleb(-value.s) for v in value.n.tolist()]
+        else:
+            found = np.asarray(value, dtype=bool).tolist()
+        self.held[name] = found
+        return found
+
+    def each(self, expr: Compiled, where: Any = None) -> list[Any]:
+        """`expr` in decimal arithmetic for each record (or those in `where`; None for the
+        others), with the record engine's own function of it."""
+        function = compile_expression(expr)
+        columns = [self.decimals(n) for n in expr.names]
+        chosen = range(self.size) if where is None else np.flatnonzero(where).tolist()
+        out: list[Any] = [None] * self.size
+        try:
+            with decimal.localcontext(ARITHMETIC):
+                for i in chosen:
+                    out[i] = function(*(c[i] for c in columns))
+        except decimal.DecimalException:
+            raise Fallback("decimal") from None
+        return out
+
+    def exact(self, values: list[Any], rounding: Any) -> tuple[Num, list[Decimal]]:
+        """Decimal results, each checked and rounded as the record engine does."""
+        done: list[Decimal] = []
+        for x in values:
+            if x is None:
+                done.append(_ZERO)
+                continue
+            if x > MAX_RESULT or x < -MAX_RESULT:
+                raise Fallback("runaway")
+            d = x if rounding is None else x.quantize(
+                Decimal(1).scaleb(-rounding.places), rounding=ROUNDING_MODES[rounding.mode]
+            )
+            done.append(d.copy_abs() if not d else d)
+        return from_decimals(done), done
 
     def all(self) -> None:
         for rule in self.plan.rules:
@@ -553,8 +588,20 @@ class _Run:
             texts = [cap_text if o else t for t, o in zip(texts, over.tolist(), strict=True)]
         self.env[rule.id] = value
         self.text[rule.id] = _nonzero_text(texts)
+        self.held[rule.id] = [Decimal(t) for t in self.text[rule.id]]
 
     def score(self, rule: ScoreRule) -> None:
+        if rule.rounding is None or in_decimal(rule.expr):
+            value, held = self.exact(self.each(rule.expr), rule.rounding)
+            for bound, test in ((rule.min, np.less), (rule.max, np.greater)):
+                if bound is not None:
+                    _s, (a, b) = _align(value, constant(bound, self.size))
+                    if test(a, b).any():
+                        raise Fallback("out of range")
+            self.env[rule.id] = value
+            self.held[rule.id] = held
+            self.text[rule.id] = [decimal_text(d) for d in held]
+            return
         raw = self.ev(rule.expr.tree)
         assert isinstance(raw, Num | Ratio) and rule.rounding is not None
         places_ = rule.rounding.places
@@ -604,6 +651,7 @@ class _Run:
             self.env[name] = Num(table.n[code], table.s)
             texts = np.array([decimal_text(v) for v in values], dtype=object)
             self.text[name] = texts[code].tolist()
+            self.held[name] = np.array(values, dtype=object)[code].tolist()
 
     # -- rankings and what reads them ------------------------------------------------
 
@@ -677,7 +725,13 @@ class _Run:
 
     def reward(self, rule: HonourRule | MoneyRule) -> None:
         mask = self.bool(rule.when) if rule.when is not None else np.ones(self.size, dtype=bool)
-        if isinstance(rule, MoneyRule):
+        if isinstance(rule, MoneyRule) and in_decimal(rule.amount):
+            value, held = self.exact(self.each(rule.amount, mask), rule.rounding)
+            active = value.n[mask]
+            if (active < 0).any() or (active > int(MAX_AMOUNT.scaleb(value.s))).any():
+                raise Fallback("amount")
+            self.grant(rule, mask, (value, [decimal_text(d) for d in held]))
+        elif isinstance(rule, MoneyRule):
             raw = self.ev(rule.amount.tree)
             assert isinstance(raw, Num | Ratio)
             places_ = rule.rounding.places
@@ -830,11 +884,15 @@ class _Run:
         cols.append(["period"] * size)
         safe_groups = [_safe(g) for g in group_names]
         cols.append([safe_groups[i] for i in self.group.tolist()])
+        blank = [""] * size
         for name in (*scores, *bands, *values, *ranks):
-            cols.append(self.text[name])
+            cols.append(self.text.get(name, blank))  # year-end scores: blank in a period row
         cols.append(_joined(self.rewards, size))
         cols.append(_joined(self.withheld, size))
         for name in money:
+            if name not in self.amounts:  # a year-end reward
+                cols.append(blank)
+                continue
             granted, texts = self.amounts[name]
             cols.append([t if g else "" for t, g in zip(texts, granted.tolist(), strict=True)])
         cols.append(_joined_actions(self.actions, size))
@@ -843,8 +901,69 @@ class _Run:
         first_rank = self.first_rank if self.first_rank is not None else np.zeros(size)
         order = np.lexsort((np.arange(size), first_rank, self.group, self.ordinal))
         order_list = order.tolist()
-        cols = [[c[i] for i in order_list] for c in cols]
-        return Table(header, cols)
+        year_end = self.year_end(columns) if self.plan.year_end else {}
+        if not year_end:
+            cols = [[c[i] for i in order_list] for c in cols]
+            return Table(header, cols)
+        # A year's year-end rows follow the last period of that year the table has.
+        out: list[list[str]] = [[] for _ in cols]
+        ordinals = self.ordinal[order]
+        ends = np.flatnonzero(np.append(ordinals[1:] != ordinals[:-1], True))
+        begin = 0
+        for end in ends.tolist():
+            chosen = order_list[begin : end + 1]
+            for target, column in zip(out, cols, strict=True):
+                target.extend(column[i] for i in chosen)
+            for cells in year_end.get(int(ordinals[end]), []):
+                for target, cell in zip(out, cells, strict=True):
+                    target.append(cell)
+            begin = end + 1
+        return Table(header, out)
+
+    def year_end(self, columns: Any) -> dict[int, list[list[str]]]:
+        """The year-end rows by the ordinal of the period they follow, worked out by the
+        record engine's own year-end rules from this table's period values."""
+        import csv
+        import io
+
+        from ._history import SubjectHistory
+        from ._periods import from_ordinal
+        from ._render import csv_rows
+
+        engine, plan = self.engine, self.plan
+        names = engine.year_end_names
+        held = [self.decimals(n) for n in names]
+        present = sorted(set(self.ordinal.tolist()))
+        kind = plan.period
+        by_year: dict[int, list[int]] = {}
+        for i, row in enumerate(self.rows):
+            by_year.setdefault(row.period.year, []).append(i)
+        found: dict[int, list[list[str]]] = {}
+        for position, ordinal in enumerate(present):
+            period = from_ordinal(ordinal, kind)
+            following = (
+                from_ordinal(present[position + 1], kind) if position + 1 < len(present) else None
+            )
+            if following is not None and following.year == period.year:
+                continue
+            year_over = following is not None or period == engine.periods_in(period.year)[-1]
+            if not year_over:
+                continue
+            members: dict[str, list[int]] = {}
+            for i in sorted(by_year.get(period.year, []), key=lambda i: self.ordinal[i]):
+                members.setdefault(self.rows[i].subject, []).append(i)
+            for subject, indices in members.items():
+                history = engine.history[subject] = SubjectHistory(len(engine.counted))
+                history.year = period.year
+                history.year_values = [
+                    (self.rows[i], [column[i] for column in held]) for i in indices
+                ]
+            warnings: list[str] = []
+            with decimal.localcontext(ARITHMETIC):
+                results = engine.close(period.year, sorted(members), warnings)
+            text = csv_rows(results, columns, Words(None))
+            found[ordinal] = list(csv.reader(io.StringIO(text)))
+        return found
 
 
 def _joined(outcomes: Iterable[tuple[Rule, Any]], size: int) -> list[str]:
