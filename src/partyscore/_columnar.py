@@ -12,8 +12,12 @@ What the record engine does in 28-digit decimal arithmetic is done here exactly;
 agree as long as no intermediate value needs more than 26 digits. A table whose numbers
 would need more, and any record that breaks a declared guarantee (a score out of its
 range, a value in no band, a division by zero), is handed to the record engine, so that
-the result, or the error, is the record engine's own. A scheme this path cannot evaluate
-(year-end rules, a division used before it is rounded) is refused with the rule named.
+the result, or the error, is the record engine's own.
+
+Two things are worked out as the record engine works them out, by its own functions: an
+expression that uses a quotient before rounding it, or a score kept unrounded (whose
+digits depend on decimal arithmetic), value by value in decimal arithmetic; and year-end
+rules, once per subject and year, from the period values computed here.
 """
 
 from __future__ import annotations
@@ -29,11 +33,9 @@ import numpy as np
 
 from ._codegen import MAX_AMOUNT, MAX_RESULT, ROUNDING_MODES, compile_expression
 from ._compile import CompiledScheme
-from ._diagnostics import Diagnostic, PartyscoreError
 from ._engine import Engine
 from ._explain import places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, Compiled
-from ._i18n import _
 from ._numbers import decimal_text
 from ._plan import (
     BandingRule,
@@ -56,7 +58,7 @@ from ._words import Words
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["ColumnarError", "Fallback", "Table", "check_scheme", "evaluate_rows"]
+__all__ = ["Fallback", "Table", "evaluate_rows"]
 
 _INT64_SAFE = 2**62
 """Largest magnitude kept in int64; beyond it a column turns into Python integers."""
@@ -64,11 +66,6 @@ _ZERO = Decimal(0)
 _EXACT_DIGITS = 10**26
 """Largest magnitude (as a scaled integer) for which 28-digit decimal arithmetic is exact
 here, and a rounded quotient is the exact one."""
-
-
-class ColumnarError(PartyscoreError):
-    """A scheme the columnar path cannot evaluate, naming the rule (code
-    ``columnar-unsupported``)."""
 
 
 class Fallback(Exception):
@@ -105,7 +102,8 @@ class Enum:
     values: tuple[str, ...]
 
 
-Value = Num | Ratio | Enum | Any  # Any: a numpy bool array
+Value = Any
+"""A column: `Num`, `Ratio`, `Enum`, a numpy bool array, or a string constant."""
 
 
 def _bound(n: Ints) -> int:
@@ -142,8 +140,9 @@ def constant(value: Decimal, size: int) -> Num:
     assert isinstance(exponent, int)
     s = max(0, -exponent)
     n = int(value.scaleb(s))
-    return Num(_fit(np.full(size, n, dtype=np.int64 if abs(n) < _INT64_SAFE else object),
-                    abs(n)), s)
+    return Num(
+        _fit(np.full(size, n, dtype=np.int64 if abs(n) < _INT64_SAFE else object), abs(n)), s
+    )
 
 
 def from_decimals(values: Sequence[Decimal]) -> Num:
@@ -163,7 +162,8 @@ def from_decimals(values: Sequence[Decimal]) -> Num:
 
 def round_div(num: Ints, den: Ints | int, mode: str) -> Ints:
     """num / den rounded to an integer with a decimal rounding mode; den > 0."""
-    q, r = np.divmod(num, den)  # floor division: 0 <= r < den
+    q = num // den  # floor division: 0 <= r < den (np.divmod has no object loop)
+    r = num - q * den
     if mode == "floor":
         return q
     inexact = r != 0
@@ -220,21 +220,6 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 }
 
 
-def _unsupported(rule: Rule, what: str) -> ColumnarError:
-    return ColumnarError(
-        [
-            Diagnostic(
-                "<scheme>",
-                0,
-                0,
-                "columnar-unsupported",
-                _("rule {rule!r}: {what}; the columnar path cannot evaluate it, use the record "
-                  "engine").format(rule=rule.id, what=what),
-            )
-        ]
-    )
-
-
 class Evaluator:
     """Evaluates checked expression trees over a mapping of columns."""
 
@@ -245,7 +230,7 @@ class Evaluator:
     def __call__(self, tree: ast.expr) -> Value:
         return self.walk(tree)
 
-    def walk(self, node: ast.expr) -> Value:  # noqa: C901 - one branch per node kind
+    def walk(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool):
                 return np.full(self.size, node.value)
@@ -265,7 +250,8 @@ class Evaluator:
             return operand
         if isinstance(node, ast.BinOp):
             left, right = self.walk(node.left), self.walk(node.right)
-            assert isinstance(left, Num) and isinstance(right, Num)
+            assert isinstance(left, Num)
+            assert isinstance(right, Num)
             if isinstance(node.op, ast.Div):
                 return Ratio(left, right)
             if isinstance(node.op, ast.Mult):
@@ -366,12 +352,6 @@ def _nonzero_text(texts: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- the table
 
 
-def check_scheme(scheme: CompiledScheme) -> None:
-    """Refuse a scheme this path cannot evaluate, naming the first rule at fault."""
-    plan = scheme.plan
-    del plan
-
-
 def in_decimal(expr: Compiled) -> bool:
     """Whether `expr` is worked out in decimal arithmetic, value by value, as the record
     engine works it out: it uses a quotient before it is rounded, where 28-digit decimal
@@ -400,7 +380,6 @@ class Table:
 
 def evaluate_rows(scheme: CompiledScheme, rows: list[Row]) -> Table:
     """Evaluate checked rows (one per subject and period) column by column."""
-    check_scheme(scheme)
     plan = scheme.plan
     engine = Engine(scheme)
     rows = sorted(rows, key=lambda r: (r.period.ordinal, r.subject))
@@ -524,10 +503,14 @@ class _Run:
                 continue
             if x > MAX_RESULT or x < -MAX_RESULT:
                 raise Fallback("runaway")
-            d = x if rounding is None else x.quantize(
-                Decimal(1).scaleb(-rounding.places), rounding=ROUNDING_MODES[rounding.mode]
+            d = (
+                x
+                if rounding is None
+                else x.quantize(
+                    Decimal(1).scaleb(-rounding.places), rounding=ROUNDING_MODES[rounding.mode]
+                )
             )
-            done.append(d.copy_abs() if not d else d)
+            done.append(d if d else d.copy_abs())  # -0 is 0
         return from_decimals(done), done
 
     def all(self) -> None:
@@ -603,13 +586,14 @@ class _Run:
             self.text[rule.id] = [decimal_text(d) for d in held]
             return
         raw = self.ev(rule.expr.tree)
-        assert isinstance(raw, Num | Ratio) and rule.rounding is not None
+        assert isinstance(raw, Num | Ratio)
+        assert rule.rounding is not None
         places_ = rule.rounding.places
         n = round_num(raw, places_, rule.rounding.mode)
         value = Num(n, places_)
         limit = int(MAX_RESULT.scaleb(places_))
         if isinstance(raw, Num):
-            s, (a, lim) = _align(raw, constant(MAX_RESULT, self.size))
+            _s, (a, lim) = _align(raw, constant(MAX_RESULT, self.size))
             if (np.abs(a) > lim).any():
                 raise Fallback("runaway")
         elif (np.abs(n) > limit).any():
@@ -745,7 +729,7 @@ class _Run:
             if (active < 0).any() or (active > int(MAX_AMOUNT.scaleb(places_))).any():
                 raise Fallback("amount")
             if isinstance(raw, Num):
-                s, (a, lim) = _align(raw, constant(MAX_RESULT, self.size))
+                _s, (a, lim) = _align(raw, constant(MAX_RESULT, self.size))
                 if (np.abs(a[mask]) > lim[mask]).any():
                     raise Fallback("runaway")
             value = Num(n, places_)

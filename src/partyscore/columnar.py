@@ -19,21 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._columnar import ColumnarError, Fallback, Table, check_scheme, evaluate_rows
+from ._columnar import Fallback, Table, evaluate_rows
 from ._compile import CompiledScheme
 from ._records import check_records, read_records, records_from_rows
 
-__all__ = ["ColumnarError", "evaluate_table", "supports"]
-
-
-def supports(scheme: CompiledScheme) -> bool:
-    """Whether the columnar path can evaluate `scheme` (else `evaluate_table` refuses it,
-    naming the rule)."""
-    try:
-        check_scheme(scheme)
-    except ColumnarError:
-        return False
-    return True
+__all__ = ["evaluate_table"]
 
 
 def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>") -> Any:
@@ -43,14 +33,12 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
     (English ids), rows in its listing order; an empty cell is null.
 
     Raises:
-        ColumnarError: when the scheme uses what this path cannot evaluate, naming the rule.
         RecordError: for bad records, as `partyscore.evaluate` reports them (rows are named
             by their 1-based position in the table, as `source:N`).
         EvaluationError: when a record breaks a declared guarantee of the scheme.
     """
     import polars as pl
 
-    check_scheme(scheme)
     frame = _polars(table)
     if all(dtype == pl.String for dtype in frame.schema.values()):
         # Text throughout, as a CSV file is: read as one, numbers from their text.
@@ -67,7 +55,7 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
             name: [cell or None for cell in column]
             for name, column in zip(result.header, result.columns, strict=True)
         },
-        schema={name: pl.String for name in result.header},
+        schema=dict.fromkeys(result.header, pl.String),
     )
 
 

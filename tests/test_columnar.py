@@ -1,0 +1,253 @@
+"""The columnar path gives what the record path gives, cell for cell.
+
+The oracle is the record engine (`partyscore.evaluate` then `partyscore.to_csv`), an
+independent implementation: it works record by record in `Decimal` arithmetic, where the
+columnar path works on whole columns of scaled integers. The rounding cases are worked out
+by hand from the definitions of the rounding modes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import partyscore
+from partyscore._columnar import round_div
+from partyscore.columnar import evaluate_table
+from partyscore.testing import records
+from tests.scheme_text import head
+
+pl = pytest.importorskip("polars")
+
+ROOT = Path(__file__).parent.parent
+SHIPPED = sorted(p for p in (ROOT / "schemes").glob("*.yaml") if not p.name.endswith(".test.yaml"))
+SETTINGS = hypothesis.settings(
+    max_examples=25,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
+)
+
+
+def reference(scheme: partyscore.CompiledScheme, given_records: Any) -> str:
+    return partyscore.to_csv(partyscore.evaluate(scheme, given_records))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_example_gives_the_bytes_of_to_csv(path):
+    scheme = partyscore.load_scheme(path)
+    example = ROOT / "examples" / f"{path.stem}.csv"
+    expected = reference(scheme, partyscore.read_records(example, scheme))
+    table = pl.read_csv(example, infer_schema=False)
+    assert evaluate_table(scheme, table).write_csv() == expected
+
+
+def test_pandas_and_arrow_tables_give_the_same():
+    path = ROOT / "schemes" / "chengzhuang-ladder.yaml"
+    scheme = partyscore.load_scheme(path)
+    example = ROOT / "examples" / "chengzhuang-ladder.csv"
+    expected = reference(scheme, partyscore.read_records(example, scheme))
+    table = pl.read_csv(example, infer_schema=False)
+    assert evaluate_table(scheme, table.to_pandas()).write_csv() == expected
+    assert evaluate_table(scheme, table.to_arrow()).write_csv() == expected
+    assert evaluate_table(scheme, table.lazy()).write_csv() == expected
+
+
+def test_a_table_of_typed_columns_reads_numbers_as_numbers():
+    scheme = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+    example = ROOT / "examples" / "chengzhuang-ladder.csv"
+    text = pl.read_csv(example, infer_schema=False)
+    items = [c for c in text.columns if c.startswith(("key_", "basic_", "innovation_"))]
+    typed = text.with_columns(pl.col(c).str.to_decimal(scale=1) for c in items)
+    expected = reference(scheme, partyscore.read_records(example, scheme))
+    assert evaluate_table(scheme, typed).write_csv() == expected
+
+
+def outcome(run: Any) -> Any:
+    try:
+        return run()
+    except partyscore.EvaluationError as error:
+        return [(d.code, d.message) for d in error.diagnostics]
+
+
+def _table(batch: Any, scheme: partyscore.CompiledScheme) -> Any:
+    """Records as a table of text, as a CSV file holds them: a column for every attribute
+    and item, empty where a record has no value."""
+    rows = []
+    for record in batch:
+        row = {"subject": record["subject"], "period": record["period"]}
+        for name, value in {**record.get("attributes", {}), **record.get("points", {})}.items():
+            if isinstance(value, bool):
+                row[name] = "true" if value else "false"
+            elif value is not None:
+                row[name] = str(value)
+        rows.append(row)
+    names: list[str] = ["subject", "period", *scheme.plan.attributes, *scheme.plan.items]
+    for row in rows:
+        names.extend(k for k in row if k not in names)
+    return pl.DataFrame(
+        {n: [row.get(n) for row in rows] for n in names}, schema=dict.fromkeys(names, pl.String)
+    )
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_generated_tables_agree_with_the_record_path(path):
+    scheme = partyscore.load_scheme(path)
+
+    @SETTINGS
+    @given(records(scheme, subjects=(1, 6)))
+    def agree(batch):
+        # Both give the same bytes, or both refuse with the same messages.
+        expected = outcome(lambda: reference(scheme, batch))
+        assert outcome(lambda: evaluate_table(scheme, _table(batch, scheme)).write_csv()) == expected
+
+    agree()
+
+
+# -- rounding in integers ------------------------------------------------------------------
+
+# 0.125, -0.125, 0.135, 0.124, 0.126, -0.126, 0.120 in thousandths, to hundredths by hand.
+THOUSANDTHS = [125, -125, 135, 124, 126, -126, 120]
+BY_HAND = {
+    "half_up": [13, -13, 14, 12, 13, -13, 12],  # ties away from zero
+    "half_even": [12, -12, 14, 12, 13, -13, 12],  # ties to the even digit
+    "half_down": [12, -12, 13, 12, 13, -13, 12],  # ties towards zero
+    "up": [13, -13, 14, 13, 13, -13, 12],  # away from zero
+    "down": [12, -12, 13, 12, 12, -12, 12],  # towards zero
+    "ceiling": [13, -12, 14, 13, 13, -12, 12],  # towards +infinity
+    "floor": [12, -13, 13, 12, 12, -13, 12],  # towards -infinity
+}
+
+
+@pytest.mark.parametrize("mode", sorted(BY_HAND))
+def test_integer_rounding_follows_each_mode(mode):
+    got = round_div(np.array(THOUSANDTHS, dtype=np.int64), 10, mode).tolist()
+    assert got == BY_HAND[mode]
+    big = round_div(np.array([v * 10**20 for v in THOUSANDTHS], dtype=object), 10**21, mode)
+    assert big.tolist() == BY_HAND[mode]  # the same with Python integers beyond int64
+
+
+def small_scheme(expr: str, *, places: int = 2, item_max: str = "100") -> partyscore.CompiledScheme:
+    text = head("columnar-small", "小", kind="member") + f"""\
+sections:
+  - id: work
+    items:
+      - {{id: a, max: {item_max}}}
+      - {{id: b, max: {item_max}}}
+scores:
+  - {{id: result, expr: "{expr}", rounding: {{places: {places}, mode: half_up}}}}
+"""
+    return partyscore.load_scheme_text(text, file="small.yaml")
+
+
+def one_score(scheme: partyscore.CompiledScheme, a: str, b: str) -> str:
+    table = pl.DataFrame({"subject": ["m"], "period": ["2024-Q1"], "a": [a], "b": [b]})
+    out = evaluate_table(scheme, table)
+    cell: str = out["result"][0]
+    expected = reference(
+        scheme, [{"subject": "m", "period": "2024-Q1", "points": {"a": Decimal(a), "b": Decimal(b)}}]
+    )
+    assert out.write_csv() == expected
+    return cell
+
+
+def test_a_product_of_hundredths_keeps_every_digit():
+    # 0.05 x 0.05 = 0.0025 exactly (a two-place decimal type gives 0.00)
+    assert one_score(small_scheme("a * b", places=4), "0.05", "0.05") == "0.0025"
+
+
+def test_a_tie_rounds_half_up_as_declared():
+    # 0.125 to two places, half up: 0.13 (half even would give 0.12)
+    assert one_score(small_scheme("a + b"), "0.125", "0") == "0.13"
+
+
+def test_three_places_of_text_are_read_whole_not_cut_to_two():
+    # '1.005' is 1.005; + 0 rounded half up to two places is 1.01 (a cast to two places gives 1.00)
+    assert one_score(small_scheme("a + b"), "1.005", "0") == "1.01"
+
+
+def test_a_quotient_used_before_rounding_is_what_decimal_arithmetic_gives():
+    # 28-digit arithmetic: 1 / 3 = 0.3333333333333333333333333333; x 3 = 0.9999999999999999999999999999;
+    # half up to two places: 1.00 (the record engine's value, kept by the columnar path)
+    assert one_score(small_scheme("a / b * 3"), "1", "3") == "1.00"
+
+
+def test_numbers_beyond_int64_stay_exact():
+    # 123456.789012^2: 123456789012^2 = 15241578753153483936144 (beyond 2^63) at 12 places,
+    # 15241578753.153483936144, half up to two places: 15241578753.15
+    scheme = small_scheme("a * b", item_max="1000000")
+    assert one_score(scheme, "123456.789012", "123456.789012") == "15241578753.15"
+
+
+def test_a_broken_guarantee_is_the_record_engines_error():
+    scheme = small_scheme("a / b")
+    table = pl.DataFrame({"subject": ["m"], "period": ["2024-Q1"], "a": ["1"], "b": ["0"]})
+    with pytest.raises(partyscore.EvaluationError) as ours:
+        evaluate_table(scheme, table)
+    with pytest.raises(partyscore.EvaluationError) as theirs:
+        partyscore.evaluate(
+            scheme, [{"subject": "m", "period": "2024-Q1", "points": {"a": 1, "b": 0}}]
+        )
+    assert [d.code for d in ours.value.diagnostics] == [d.code for d in theirs.value.diagnostics]
+    assert [d.message for d in ours.value.diagnostics] == [
+        d.message for d in theirs.value.diagnostics
+    ]
+
+
+def test_bad_values_are_the_record_paths_problems():
+    scheme = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+    example = ROOT / "examples" / "chengzhuang-ladder.csv"
+    lines = example.read_text(encoding="utf-8").splitlines()
+    header = next(csv.reader([lines[0]]))
+    cells = next(csv.reader([lines[1]]))
+    cells[header.index("key_01")] = "6"  # above the item's max of 5
+    bad = "\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n"
+    with pytest.raises(partyscore.RecordError) as ours:
+        evaluate_table(scheme, pl.read_csv(io.StringIO(bad), infer_schema=False))
+    with pytest.raises(partyscore.RecordError) as theirs:
+        partyscore.evaluate(scheme, partyscore.read_records(bad.encode(), scheme, name="x.csv"))
+    [found] = ours.value.diagnostics
+    [wanted] = theirs.value.diagnostics
+    assert (found.line, found.path, found.code, found.message) == (
+        wanted.line,
+        wanted.path,
+        wanted.code,
+        wanted.message,
+    )
+    assert found.file == "<table>.csv"
+
+
+def test_something_that_is_not_a_table_is_refused():
+    scheme = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+    with pytest.raises(TypeError, match="polars or pandas DataFrame or an Arrow table"):
+        evaluate_table(scheme, [{"subject": "x"}])
+
+
+@given(st.lists(st.integers(-(10**30), 10**30), min_size=1, max_size=20), st.integers(1, 10**12))
+@SETTINGS
+def test_integer_rounding_agrees_with_decimal_quantize(numbers, divisor):
+    import decimal
+
+    for mode, constant in {
+        "half_up": decimal.ROUND_HALF_UP,
+        "half_even": decimal.ROUND_HALF_EVEN,
+        "floor": decimal.ROUND_FLOOR,
+        "up": decimal.ROUND_UP,
+    }.items():
+        got = round_div(np.array(numbers, dtype=object), divisor, mode).tolist()
+        with decimal.localcontext(decimal.Context(prec=100)):
+            want = [
+                int((Decimal(n) / Decimal(divisor)).quantize(Decimal(1), rounding=constant))
+                for n in numbers
+            ]
+        assert got == want
