@@ -37,6 +37,7 @@ from ._engine import Engine
 from ._explain import places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, Compiled
 from ._numbers import decimal_text
+from ._periods import PER_YEAR, Period, from_ordinal
 from ._plan import (
     BandingRule,
     ConditionRule,
@@ -378,21 +379,41 @@ class Table:
         return [list(r) for r in zip(*self.columns, strict=True)]
 
 
-def evaluate_rows(scheme: CompiledScheme, rows: list[Row]) -> Table:
-    """Evaluate checked rows (one per subject and period) column by column."""
+@dataclass
+class Source:
+    """A table's checked input as columns, in (period, subject) order: periods as
+    ordinals, subjects and groups as codes into their sorted names (codes compare as the
+    texts do), and every attribute, parameter and item by name."""
+
+    ordinal: NDArray[np.int64]
+    subject: NDArray[np.int64]
+    subject_names: list[str]
+    group: NDArray[np.int64]
+    group_names: list[str]
+    labels: dict[int, str]
+    env: dict[str, Value]
+    decimals: Callable[[str], list[Any]]
+    """An attribute's or item's values as the record engine holds them."""
+    row: Callable[[int], Row]
+    """The record at a position, as the record engine holds it (for year-end rules)."""
+
+
+def source_from_rows(scheme: CompiledScheme, rows: list[Row]) -> Source:
+    """Checked rows (one per subject and period) as columns."""
     plan = scheme.plan
-    engine = Engine(scheme)
     rows = sorted(rows, key=lambda r: (r.period.ordinal, r.subject))
     size = len(rows)
     slots = scheme.program.slots
     ordinal = np.array([r.period.ordinal for r in rows], dtype=np.int64)
-    # Subjects and groups as codes, in sorted order (codes compare like the texts).
     subject_names = sorted({r.subject for r in rows})
     subject_code = {s: i for i, s in enumerate(subject_names)}
     subject = np.array([subject_code[r.subject] for r in rows], dtype=np.int64)
     group_names = sorted({r.group or "" for r in rows})
     group_code = {g: i for i, g in enumerate(group_names)}
     group = np.array([group_code[r.group or ""] for r in rows], dtype=np.int64)
+    labels: dict[int, str] = {}
+    for r in rows:
+        labels.setdefault(r.period.ordinal, r.period.label)
     env: dict[str, Value] = {}
     for name, attr in plan.attributes.items():
         column = [r.values[slots[name]] for r in rows]
@@ -404,6 +425,30 @@ def evaluate_rows(scheme: CompiledScheme, rows: list[Row]) -> Table:
             env[name] = np.array(column, dtype=bool)
         elif attr.type == "number":
             env[name] = from_decimals(column)
+    parameters(plan, env, size)
+    for name, item in plan.items.items():
+        column = [r.values[slots[name]] for r in rows]
+        env[name] = np.array(column, dtype=bool) if item.type == "flag" else from_decimals(column)
+
+    def decimals(name: str) -> list[Any]:
+        slot = slots[name]
+        return [r.values[slot] for r in rows]
+
+    return Source(
+        ordinal,
+        subject,
+        subject_names,
+        group,
+        group_names,
+        labels,
+        env,
+        decimals,
+        rows.__getitem__,
+    )
+
+
+def parameters(plan: Plan, env: dict[str, Value], size: int) -> None:
+    """Each parameter's column, from its value or the attribute it depends on."""
     for name, parameter in plan.parameters.items():
         if parameter.by is None:
             assert parameter.value is not None
@@ -413,31 +458,28 @@ def evaluate_rows(scheme: CompiledScheme, rows: list[Row]) -> Table:
             assert isinstance(by, Enum)
             table = from_decimals([parameter.values[v] for v in by.values])
             env[name] = Num(table.n[by.codes], table.s)
-    for name, item in plan.items.items():
-        column = [r.values[slots[name]] for r in rows]
-        env[name] = np.array(column, dtype=bool) if item.type == "flag" else from_decimals(column)
 
-    run = _Run(plan, engine, env, size, ordinal, subject, group, rows)
+
+def evaluate_rows(scheme: CompiledScheme, rows: list[Row]) -> Table:
+    """Evaluate checked rows (one per subject and period) column by column."""
+    return evaluate_source(scheme, source_from_rows(scheme, rows))
+
+
+def evaluate_source(scheme: CompiledScheme, source: Source) -> Table:
+    """Evaluate a table's input column by column."""
+    run = _Run(scheme.plan, Engine(scheme), source)
     run.all()
-    return run.table(subject_names, group_names)
+    return run.table()
 
 
 class _Run:
     """One evaluation of a table: columns by name, outcomes per rule, text per column."""
 
-    def __init__(
-        self,
-        plan: Plan,
-        engine: Engine,
-        env: dict[str, Value],
-        size: int,
-        ordinal: NDArray[np.int64],
-        subject: NDArray[np.int64],
-        group: NDArray[np.int64],
-        rows: list[Row],
-    ) -> None:
-        self.plan, self.engine, self.env, self.size = plan, engine, env, size
-        self.ordinal, self.subject, self.group, self.rows = ordinal, subject, group, rows
+    def __init__(self, plan: Plan, engine: Engine, source: Source) -> None:
+        self.plan, self.engine, self.source = plan, engine, source
+        self.env = env = source.env
+        self.size = size = len(source.ordinal)
+        self.ordinal, self.subject, self.group = source.ordinal, source.subject, source.group
         self.ev = Evaluator(env, size)
         self.text: dict[str, list[str]] = {}  # display text of scores, bands, fields, ranks
         self.rewards: list[tuple[Rule, Any]] = []  # (rule, granted mask), in rule order
@@ -469,7 +511,7 @@ class _Run:
         value = self.env[name]
         slot = self.slots.get(name)
         if slot is not None and (name in self.plan.items or name in self.plan.attributes):
-            found = [r.values[slot] for r in self.rows]
+            found = self.source.decimals(name)
         elif isinstance(value, Enum):
             found = [value.values[c] for c in value.codes.tolist()]
         elif isinstance(value, Num):
@@ -807,8 +849,6 @@ class _Run:
             start_at = np.maximum.accumulate(np.where(start, index, 0))
             counted = np.where(cs, index - start_at + 1, 0)
         else:
-            from ._periods import from_ordinal
-
             kind = self.plan.period
             years = np.array(
                 [from_ordinal(int(o), kind).year for o in ordn.tolist()], dtype=np.int64
@@ -834,39 +874,57 @@ class _Run:
         self.escalations.append((rule, count))
 
     def short_counts(self) -> None:
-        """The record engine's warnings for counts that may lack earlier periods."""
+        """The record engine's warnings for counts that may lack earlier periods: asked
+        only for the records whose count could reach back to the first period."""
         engine = self.engine
-        if not self.escalations or not self.rows:
+        if not self.escalations or not self.size:
             return
-        first_row = min(self.rows, key=lambda r: r.period.ordinal)
-        engine.begin(first_row.period, [])
+        kind = self.plan.period
+        first = from_ordinal(int(self.ordinal.min()), kind)
+        engine.begin(first, [])
         if not engine.may_be_short:
             return
         slots = {r.id: s for r, s, _top in engine.counted}
+        tops = {r.id: top for r, _s, top in engine.counted}
+        candidate = np.zeros(self.size, dtype=bool)
+        for rule, count in self.escalations:
+            top = tops[rule.id]
+            maybe = count > 0
+            if top is not None:
+                maybe &= count < top
+            if rule.consecutive:
+                maybe &= self.ordinal - count + 1 == first.ordinal
+            else:
+                years = self.ordinal // PER_YEAR[kind]
+                maybe &= years == first.ordinal // PER_YEAR[kind]
+            candidate |= maybe
         values: list[Any] = [None] * (max(slots.values()) + 1)
-        counts = [(slots[rule.id], count.tolist()) for rule, count in self.escalations]
-        for i, row in enumerate(self.rows):
+        counts = [(slots[rule.id], count) for rule, count in self.escalations]
+        periods: dict[int, Period] = {}
+        for i in np.flatnonzero(candidate).tolist():
             for slot, count in counts:
-                values[slot] = Decimal(count[i])
-            self.warnings[i] = list(engine.short_counts(values, row.period))
+                values[slot] = Decimal(int(count[i]))
+            o = int(self.ordinal[i])
+            period = periods.get(o)
+            if period is None:
+                period = periods[o] = from_ordinal(o, kind)
+            self.warnings[i] = list(engine.short_counts(values, period))
 
     # -- output ----------------------------------------------------------------------
 
-    def table(self, subject_names: list[str], group_names: list[str]) -> Table:
+    def table(self) -> Table:
         plan = self.plan
         columns = columns_of(plan)
         scores, bands, values, ranks, money = columns
         header = header_names(columns, Words(None))
         size = self.size
         cols: list[list[str]] = []
-        safe_subjects = [_safe(s) for s in subject_names]
+        safe_subjects = [_safe(s) for s in self.source.subject_names]
         cols.append([safe_subjects[i] for i in self.subject.tolist()])
-        labels: dict[int, str] = {}
-        for r in self.rows:
-            labels.setdefault(r.period.ordinal, r.period.label)
+        labels = self.source.labels
         cols.append([labels[o] for o in self.ordinal.tolist()])
         cols.append(["period"] * size)
-        safe_groups = [_safe(g) for g in group_names]
+        safe_groups = [_safe(g) for g in self.source.group_names]
         cols.append([safe_groups[i] for i in self.group.tolist()])
         blank = [""] * size
         for name in (*scores, *bands, *values, *ranks):
@@ -911,7 +969,6 @@ class _Run:
         import io
 
         from ._history import SubjectHistory
-        from ._periods import from_ordinal
         from ._render import csv_rows
 
         engine, plan = self.engine, self.plan
@@ -919,9 +976,11 @@ class _Run:
         held = [self.decimals(n) for n in names]
         present = sorted(set(self.ordinal.tolist()))
         kind = plan.period
+        row = self.source.row
+        subject_names = self.source.subject_names
         by_year: dict[int, list[int]] = {}
-        for i, row in enumerate(self.rows):
-            by_year.setdefault(row.period.year, []).append(i)
+        for i, o in enumerate(self.ordinal.tolist()):
+            by_year.setdefault(from_ordinal(o, kind).year, []).append(i)
         found: dict[int, list[list[str]]] = {}
         for position, ordinal in enumerate(present):
             period = from_ordinal(ordinal, kind)
@@ -935,13 +994,11 @@ class _Run:
                 continue
             members: dict[str, list[int]] = {}
             for i in sorted(by_year.get(period.year, []), key=lambda i: self.ordinal[i]):
-                members.setdefault(self.rows[i].subject, []).append(i)
+                members.setdefault(subject_names[self.subject[i]], []).append(i)
             for subject, indices in members.items():
                 history = engine.history[subject] = SubjectHistory(len(engine.counted))
                 history.year = period.year
-                history.year_values = [
-                    (self.rows[i], [column[i] for column in held]) for i in indices
-                ]
+                history.year_values = [(row(i), [column[i] for column in held]) for i in indices]
             warnings: list[str] = []
             with decimal.localcontext(ARITHMETIC):
                 results = engine.close(period.year, sorted(members), warnings)

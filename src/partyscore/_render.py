@@ -135,11 +135,7 @@ def _outcomes(outcomes: tuple[Outcome, ...], pad: str) -> str:
         return "[]"
     inner = pad + "  "
     return (
-        "[\n"
-        + ",\n".join(inner + _flat(_outcome(o), inner) for o in outcomes)
-        + "\n"
-        + pad
-        + "]"
+        "[\n" + ",\n".join(inner + _flat(_outcome(o), inner) for o in outcomes) + "\n" + pad + "]"
     )
 
 

@@ -848,9 +848,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     def records(layout: _Collector, bar: _Progress) -> Iterator[Record]:
         for path in args.input:
             bar.reading(path)
-            for record in iter_records(
-                path, scheme, layout, encoding=args.encoding, layout=table
-            ):
+            for record in iter_records(path, scheme, layout, encoding=args.encoding, layout=table):
                 bar.tick()
                 yield record
 

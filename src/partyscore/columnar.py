@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._columnar import Fallback, Table, evaluate_rows
+from ._columnar import Fallback, Table, evaluate_rows, evaluate_source
 from ._compile import CompiledScheme
 from ._records import check_records, read_records, records_from_rows
+from ._table_input import source_from_frame
 
 __all__ = ["evaluate_table"]
 
@@ -40,16 +41,26 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
     import polars as pl
 
     frame = _polars(table)
-    if all(dtype == pl.String for dtype in frame.schema.values()):
-        # Text throughout, as a CSV file is: read as one, numbers from their text.
-        records = read_records(frame.write_csv().encode(), scheme, name=f"{source}.csv")
-    else:
-        records = records_from_rows(frame.to_dicts(), scheme, source=source)
-    rows = check_records(scheme, records, "collect")
-    try:
-        result: Table = evaluate_rows(scheme, rows)
-    except Fallback:
-        result = _record_engine(scheme, records)
+    text = all(dtype == pl.String for dtype in frame.schema.values())
+    name = f"{source}.csv"
+    found = source_from_frame(scheme, frame, name) if text else None
+    result: Table | None = None
+    if found is not None:
+        try:
+            result = evaluate_source(scheme, found)
+        except Fallback:
+            result = None
+    if result is None:
+        if text:
+            # Text throughout, as a CSV file is: read as one, numbers from their text.
+            records = read_records(frame.write_csv().encode(), scheme, name=name)
+        else:
+            records = records_from_rows(frame.to_dicts(), scheme, source=source)
+        rows = check_records(scheme, records, "collect")
+        try:
+            result = evaluate_rows(scheme, rows)
+        except Fallback:
+            result = _record_engine(scheme, records)
     return pl.DataFrame(
         {
             name: [cell or None for cell in column]

@@ -331,9 +331,7 @@ def load_test_file(path: str | Path) -> SchemeTestFile:
         (e.path, e.change): (e.reason, document.position(("equivalent_mutants", index))[0])
         for index, e in enumerate(spec.equivalent_mutants)
     }
-    return SchemeTestFile(
-        Path(path), scheme, _cases(spec, document, Path(path).parent), equivalent
-    )
+    return SchemeTestFile(Path(path), scheme, _cases(spec, document, Path(path).parent), equivalent)
 
 
 def _valid_parts(

@@ -1,0 +1,246 @@
+"""A table of text read straight into columns, for the columnar path, when every value is
+plainly good.
+
+The common case, a sheet of ids, period labels, enum words, flags and plain decimal
+numbers within their ranges, is checked here with vectorised polars expressions and
+parsed into scaled integers without a Python object per cell. Anything else (a label as
+a header, a blank that needs a default the check does not know, ``５`` or `` 5 ``, a
+number out of range, a repeated record) returns None: the caller then reads the table
+with the record path's own reader and checker, so that every problem is reported, and
+every accepted value read, exactly as there. This check never refuses anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from ._codegen import FLAG_WORDS, identifying_text, number_text
+from ._columnar import Enum, Num, Source, Value, _align, constant, parameters
+from ._compile import CompiledScheme
+from ._periods import Period
+from ._records import Row, _example_markers, _period
+
+_PLAIN = r"^[0-9]{1,13}(\.[0-9]{1,10})?$"
+"""A plain non-negative decimal: what every reader takes as the same number."""
+_MOST_DIGITS = 18
+"""Most digits of a scaled integer parsed into int64 here."""
+
+
+def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source | None:
+    """The table as columns when every value is plainly good, else None."""
+    import polars as pl
+
+    plan, model = scheme.plan, scheme.model
+    if model.input is not None and (model.input.columns or model.input.ignore_columns):
+        return None
+    names = set(frame.columns)
+    needed = {"subject", "period", *plan.items}
+    known = needed | set(plan.attributes)
+    if not needed <= names or not names <= known:
+        return None
+    if any(dtype != pl.String for dtype in frame.schema.values()):
+        return None
+    size = frame.height
+    if size == 0:
+        return None
+    # Subjects and periods: each distinct text checked once by the record path's own rules.
+    subjects = frame["subject"]
+    if subjects.null_count():
+        return None
+    markers = _example_markers()
+    for text in subjects.unique().to_list():
+        if identifying_text(text) != text or text in markers:
+            return None
+    periods: dict[str, Period] = {}
+    for label in frame["period"].unique().to_list():
+        if label is None:
+            return None
+        found = _period(label, model)
+        if isinstance(found, str):
+            return None
+        periods[label] = found
+    ordinal_of = {label: p.ordinal for label, p in periods.items()}
+    ordinals = frame["period"].replace_strict(ordinal_of, return_dtype=pl.Int64).to_numpy()
+    subject_names = sorted(subjects.unique().to_list())
+    subject_codes = subjects.replace_strict(
+        {s: i for i, s in enumerate(subject_names)}, return_dtype=pl.Int64
+    ).to_numpy()
+    if len(np.unique(ordinals * len(subject_names) + subject_codes)) != size:
+        return None  # a subject twice in a period: the record path names both rows
+    order = np.lexsort((subject_codes, ordinals))
+    frame = frame[order]
+    ordinals, subject_codes = ordinals[order], subject_codes[order]
+    positions = order  # the row of the table each record came from (0-based)
+
+    env: dict[str, Value] = {}
+    raw: dict[str, Any] = {}
+    for name, attr in plan.attributes.items():
+        column = frame[name] if name in frame.columns else pl.Series(name, [None] * size)
+        value = _attribute(column, attr)
+        if value is None:
+            return None
+        env[name], raw[name] = value, column
+    parameters(plan, env, size)
+    for name, item in plan.items.items():
+        applies = np.ones(size, dtype=bool)
+        for attribute, allowed in item.applies_to:
+            enum = env[attribute]
+            assert isinstance(enum, Enum)
+            codes = [enum.values.index(v) for v in allowed if v in enum.values]
+            applies &= np.isin(enum.codes, codes)
+        column = frame[name]
+        present = column.is_not_null().to_numpy()
+        if (present != applies).any():
+            return None  # a blank that applies, or a value that does not: the record path says
+        if item.type == "flag":
+            flags = _flags(column)
+            if flags is None:
+                return None
+            env[name] = flags & applies
+        else:
+            assert item.max is not None
+            number = _number(column.fill_null("0"), item.min, item.max)
+            if number is None:
+                return None
+            env[name] = number
+        raw[name] = column
+
+    group_attr = model.subject.group
+    if group_attr is not None:
+        group_text = [str(v) for v in _held(raw[group_attr], plan.attributes[group_attr])]
+    else:
+        group_text = [""] * size
+    group_names = sorted(set(group_text))
+    group_code = {g: i for i, g in enumerate(group_names)}
+    groups = np.array([group_code[g] for g in group_text], dtype=np.int64)
+    labels = {p.ordinal: p.label for p in periods.values()}
+    program = scheme.program
+    slots = program.slots
+
+    def decimals(name: str) -> list[Any]:
+        if name in plan.items:
+            item = plan.items[name]
+            if item.type == "flag":
+                flags: list[Any] = np.asarray(env[name], dtype=bool).tolist()
+                return flags
+            return [item.absent if t is None else number_text(t) for t in raw[name].to_list()]
+        return _held(raw[name], plan.attributes[name])
+
+    by_ordinal = {p.ordinal: p for p in periods.values()}
+    held_attributes = {n: _held(raw[n], a) for n, a in plan.attributes.items()}
+
+    def row(i: int) -> Row:
+        values: list[Any] = [None] * program.width
+        for name in plan.attributes:
+            values[slots[name]] = held_attributes[name][i]
+        for name, parameter in plan.parameters.items():
+            values[slots[name]] = parameter.value_for(
+                {n: held_attributes[n][i] for n in plan.attributes}
+            )
+        return Row(
+            subject_names[subject_codes[i]],
+            by_ordinal[int(ordinals[i])],
+            group_text[i] if group_attr is not None else None,
+            values,
+            file,
+            int(positions[i]) + 2,  # the header is line 1
+            program,
+        )
+
+    return Source(
+        ordinals.astype(np.int64),
+        subject_codes.astype(np.int64),
+        subject_names,
+        groups,
+        group_names,
+        labels,
+        env,
+        decimals,
+        row,
+    )
+
+
+def _attribute(column: Any, attr: Any) -> Value | None:
+    """An attribute's column, blanks as its default; None unless plainly good."""
+    default = attr.default
+    if column.null_count():
+        if default is None:
+            return None
+        column = column.fill_null(_default_text(default))
+    if attr.type == "enum":
+        values = tuple(attr.values or ())
+        if not column.is_in(list(values)).all():
+            return None
+        codes = column.replace_strict({v: i for i, v in enumerate(values)}, return_dtype=None)
+        return Enum(codes.cast(int).to_numpy().astype(np.int64), values)
+    if attr.type == "bool":
+        return _flags(column)
+    if attr.type == "number":
+        low = attr.min if attr.min is not None else Decimal(-(10**12))
+        high = attr.max if attr.max is not None else Decimal(10**12)
+        return _number(column, Decimal(low), Decimal(high))
+    # text: each distinct value as the record path cleans it
+    distinct = sorted(column.unique().to_list())
+    if any(identifying_text(text) != text for text in distinct):
+        return None
+    codes = column.replace_strict({v: i for i, v in enumerate(distinct)}, return_dtype=None)
+    return Enum(codes.cast(int).to_numpy().astype(np.int64), tuple(distinct))
+
+
+def _default_text(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    return str(default)
+
+
+def _held(column: Any, attr: Any) -> list[Any]:
+    """An attribute's values as the record engine holds them."""
+    default = attr.default
+    out: list[Any] = []
+    for text in column.to_list():
+        if text is None:
+            out.append(default)
+        elif attr.type == "bool":
+            out.append(FLAG_WORDS[text])
+        elif attr.type == "number":
+            out.append(number_text(text))
+        else:
+            out.append(text)
+    return out
+
+
+def _flags(column: Any) -> Any:
+    import polars as pl
+
+    words: Mapping[str, bool] = {k: v for k, v in FLAG_WORDS.items() if isinstance(k, str)}
+    filled = column.fill_null("false")
+    if not filled.is_in(list(words)).all():
+        return None
+    return filled.replace_strict(words, return_dtype=pl.Boolean).to_numpy().astype(bool)
+
+
+def _number(column: Any, low: Decimal, high: Decimal) -> Num | None:
+    """Plain decimals within [low, high] as scaled int64, else None."""
+    import polars as pl
+
+    if not column.str.contains(_PLAIN).all():
+        return None
+    parts = column.str.split_exact(".", 1)
+    whole = parts.struct.field("field_0")
+    fraction = parts.struct.field("field_1").fill_null("")
+    places = int(fraction.str.len_chars().max() or 0)
+    if int(whole.str.len_chars().max() or 0) + places > _MOST_DIGITS:
+        return None
+    n = whole.cast(pl.Int64) * 10**places
+    if places:
+        n = n + fraction.str.pad_end(places, "0").cast(pl.Int64)
+    value = Num(n.to_numpy().astype(np.int64), places)
+    size = len(column)
+    _s, (a, lo, hi) = _align(value, constant(low, size), constant(high, size))
+    if (a < lo).any() or (a > hi).any():
+        return None
+    return value
