@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 import decimal
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -324,30 +324,72 @@ class Evaluator:
 # --------------------------------------------------------------------------- text
 
 
-def num_text(x: Num) -> list[str]:
-    """Each value as plain decimal text with exactly `x.s` places."""
-    s = x.s
-    out = []
-    if s == 0:
-        return [str(int(v)) for v in x.n]
-    unit = 10**s
-    for v in x.n.tolist():
-        sign = "-" if v < 0 else ""
-        whole, frac = divmod(abs(v), unit)
-        out.append(f"{sign}{whole}.{frac:0{s}d}")
-    return out
+def num_text(x: Num) -> Any:
+    """Each value as plain decimal text with exactly `x.s` places (a polars Series)."""
+    import polars as pl
+
+    if x.n.dtype == object:  # Python integers: formatted one by one
+        unit = 10**x.s
+        out: list[str] = []
+        for v in x.n.tolist():
+            whole, frac = divmod(abs(v), unit)
+            sign = "-" if v < 0 else ""
+            out.append(f"{sign}{whole}.{frac:0{x.s}d}" if x.s else f"{sign}{whole}")
+        return pl.Series(out, dtype=pl.String)
+    n = pl.col("n")
+    text: Any = None
+    if x.s == 0:
+        text = n.cast(pl.String)
+    else:
+        unit = 10**x.s
+        integral = (n.abs() // unit).cast(pl.String)
+        fractional = (n.abs() % unit).cast(pl.String).str.pad_start(x.s, "0")
+        minus = pl.when(n < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        text = pl.concat_str([minus, integral, pl.lit("."), fractional])
+    return pl.DataFrame({"n": x.n}).select(text.alias("t"))["t"]
 
 
-def normal_text(x: Num) -> list[str]:
+def normal_text(x: Num) -> Any:
     """Each value without trailing zeros and never in exponent form (section sums)."""
     texts = num_text(x)
     if x.s == 0:
         return texts
-    return [t.rstrip("0").rstrip(".") for t in texts]
+    return texts.str.strip_chars_end("0").str.strip_chars_end(".")
 
 
-def _nonzero_text(texts: list[str]) -> list[str]:
-    return [t[1:] if t.startswith("-") and not t.strip("-0.") else t for t in texts]
+def pick(texts: Sequence[str], codes: Any) -> Any:
+    """The text of each code (null for an empty text)."""
+    import polars as pl
+
+    return pl.Series([t or None for t in texts], dtype=pl.String).gather(codes)
+
+
+def patterns(masks: Sequence[Any], names: Sequence[str], size: int) -> Any:
+    """Per record the names whose mask holds, in order, joined by ``;`` (null: none).
+    A name that recurs is kept once, where it first holds. Each distinct pattern of masks is
+    joined once."""
+    import polars as pl
+
+    if not masks:
+        return pl.Series([None] * size, dtype=pl.String)
+    if len(masks) <= 62:  # a pattern as the bits of one integer
+        key = np.zeros(size, dtype=np.int64)
+        for bit, m in enumerate(masks):
+            key |= np.asarray(m, dtype=np.int64) << bit
+        distinct_keys, inverse = np.unique(key, return_inverse=True)
+        distinct = [[bool(k >> b & 1) for b in range(len(masks))] for k in distinct_keys.tolist()]
+    else:
+        matrix = np.stack([np.asarray(m, dtype=bool) for m in masks], axis=1)
+        found, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        distinct = found.tolist()
+    texts: list[str | None] = []
+    for row in distinct:
+        chosen: list[str] = []
+        for flag, name in zip(row, names, strict=True):
+            if flag and name not in chosen:
+                chosen.append(name)
+        texts.append(_safe(";".join(chosen)) or None)
+    return pl.Series(texts, dtype=pl.String).gather(np.asarray(inverse).reshape(-1))
 
 
 # --------------------------------------------------------------------------- the table
@@ -373,7 +415,8 @@ class Table:
     """The results of a table, as text columns in the order and words of `to_csv`."""
 
     header: list[str]
-    columns: list[list[str]]
+    columns: list[Any]
+    """Per column: a polars Series of text (null where empty), or a list of text."""
 
     def rows(self) -> list[list[str]]:
         return [list(r) for r in zip(*self.columns, strict=True)]
@@ -481,17 +524,18 @@ class _Run:
         self.size = size = len(source.ordinal)
         self.ordinal, self.subject, self.group = source.ordinal, source.subject, source.group
         self.ev = Evaluator(env, size)
-        self.text: dict[str, list[str]] = {}  # display text of scores, bands, fields, ranks
+        self.text: dict[str, Any] = {}  # text of scores, bands, fields, ranks: polars Series
         self.rewards: list[tuple[Rule, Any]] = []  # (rule, granted mask), in rule order
         self.withheld: list[tuple[Rule, Any]] = []
-        self.amounts: dict[str, tuple[Any, list[str]]] = {}  # money: (granted mask, texts)
+        self.amounts: dict[str, tuple[Any, Any]] = {}  # money: (granted mask, texts)
         self.actions: list[tuple[str, Any]] = []  # (action id, mask), in rule order
         self.blocked: dict[str, Any] = {}  # reward id -> mask of records a veto withholds
         self.ranks: dict[str, dict[str, Any]] = {}
-        self.warnings: list[list[str]] = [[] for _ in range(size)]
+        self.warnings: dict[int, list[str]] = {}  # by record position, where there are any
         self.first_rank: Any = None
         self.escalations: list[tuple[EscalationRule, Any]] = []
         self.held: dict[str, list[Any]] = {}  # values as Decimals, for decimal arithmetic
+        self.sums: set[str] = set()  # sections: their Decimals are their text
         self.slots = engine.slots
 
     def bool(self, expr: Compiled) -> Any:
@@ -512,6 +556,8 @@ class _Run:
         slot = self.slots.get(name)
         if slot is not None and (name in self.plan.items or name in self.plan.attributes):
             found = self.source.decimals(name)
+        elif name in self.sums:
+            found = [Decimal(t) for t in self.text[name].to_list()]
         elif isinstance(value, Enum):
             found = [value.values[c] for c in value.codes.tolist()]
         elif isinstance(value, Num):
@@ -605,15 +651,19 @@ class _Run:
         value = Num(total, s)
         texts = normal_text(value)
         if rule.cap is not None:
+            import polars as pl
+
             cap = constant(rule.cap, self.size)
             s2, (a, c) = _align(value, cap)
             over = a > c
             value = Num(np.where(over, c, a), s2)
-            cap_text = decimal_text(rule.cap)
-            texts = [cap_text if o else t for t, o in zip(texts, over.tolist(), strict=True)]
+            if over.any():
+                texts = pl.select(
+                    pl.when(pl.Series(over)).then(pl.lit(decimal_text(rule.cap))).otherwise(texts)
+                ).to_series()
         self.env[rule.id] = value
-        self.text[rule.id] = _nonzero_text(texts)
-        self.held[rule.id] = [Decimal(t) for t in self.text[rule.id]]
+        self.text[rule.id] = texts
+        self.sums.add(rule.id)
 
     def score(self, rule: ScoreRule) -> None:
         if rule.rounding is None or in_decimal(rule.expr):
@@ -625,7 +675,7 @@ class _Run:
                         raise Fallback("out of range")
             self.env[rule.id] = value
             self.held[rule.id] = held
-            self.text[rule.id] = [decimal_text(d) for d in held]
+            self.text[rule.id] = _series([decimal_text(d) for d in held])
             return
         raw = self.ev(rule.expr.tree)
         assert isinstance(raw, Num | Ratio)
@@ -669,14 +719,12 @@ class _Run:
             code[code < 0] = len(rule.bands)
         ids = tuple(b.id for b in choices)
         self.env[rule.id] = Enum(code, ids)
-        id_array = np.array(ids, dtype=object)
-        self.text[rule.id] = id_array[code].tolist()
+        self.text[rule.id] = pick(ids, code)
         for name in rule.fields:
             values = [b.values[name] for b in choices]
             table = from_decimals(values)
             self.env[name] = Num(table.n[code], table.s)
-            texts = np.array([decimal_text(v) for v in values], dtype=object)
-            self.text[name] = texts[code].tolist()
+            self.text[name] = pick([decimal_text(v) for v in values], code)
             self.held[name] = np.array(values, dtype=object)[code].tolist()
 
     # -- rankings and what reads them ------------------------------------------------
@@ -735,11 +783,11 @@ class _Run:
             "size": back(part_size),
             "key": key,
         }
-        self.text[rule.id] = [str(v) for v in rank_r.tolist()]
+        self.text[rule.id] = num_text(Num(rank_r.astype(np.int64), 0))
         if self.first_rank is None:
             self.first_rank = rank_r
 
-    def grant(self, rule: Rule, mask: Any, amount: tuple[Num, list[str]] | None = None) -> None:
+    def grant(self, rule: Rule, mask: Any, amount: tuple[Num, Any] | None = None) -> None:
         blocked = self.blocked.get(rule.id)
         granted = mask & ~blocked if blocked is not None else mask
         self.env[rule.id] = granted
@@ -756,7 +804,7 @@ class _Run:
             active = value.n[mask]
             if (active < 0).any() or (active > int(MAX_AMOUNT.scaleb(value.s))).any():
                 raise Fallback("amount")
-            self.grant(rule, mask, (value, [decimal_text(d) for d in held]))
+            self.grant(rule, mask, (value, _series([decimal_text(d) for d in held])))
         elif isinstance(rule, MoneyRule):
             raw = self.ev(rule.amount.tree)
             assert isinstance(raw, Num | Ratio)
@@ -815,7 +863,7 @@ class _Run:
         last_place = max(rule.prizes)
         eligible = (rank <= last_place) | (first <= last_place)
         paid = np.zeros(self.size, dtype=bool)
-        texts = [""] * self.size
+        texts: list[str | None] = [None] * self.size
         found: dict[tuple[int, int, int, int], tuple[str, bool]] = {}
         for i in np.flatnonzero(eligible).tolist():
             k = (int(rank[i]), int(first[i]), int(ties[i]), int(band.codes[i]))
@@ -831,7 +879,7 @@ class _Run:
             paid[i] = hit[1]
         if rule.when is not None:
             paid &= self.bool(rule.when)
-        self.grant(rule, paid, (Num(np.zeros(self.size, dtype=np.int64), 0), texts))
+        self.grant(rule, paid, (Num(np.zeros(self.size, dtype=np.int64), 0), _series(texts)))
 
     # -- history ---------------------------------------------------------------------
 
@@ -908,59 +956,74 @@ class _Run:
             period = periods.get(o)
             if period is None:
                 period = periods[o] = from_ordinal(o, kind)
-            self.warnings[i] = list(engine.short_counts(values, period))
+            found = engine.short_counts(values, period)
+            if found:
+                self.warnings[i] = list(found)
 
     # -- output ----------------------------------------------------------------------
 
     def table(self) -> Table:
+        import polars as pl
+
         plan = self.plan
         columns = columns_of(plan)
         scores, bands, values, ranks, money = columns
         header = header_names(columns, Words(None))
         size = self.size
-        cols: list[list[str]] = []
-        safe_subjects = [_safe(s) for s in self.source.subject_names]
-        cols.append([safe_subjects[i] for i in self.subject.tolist()])
-        labels = self.source.labels
-        cols.append([labels[o] for o in self.ordinal.tolist()])
-        cols.append(["period"] * size)
-        safe_groups = [_safe(g) for g in self.source.group_names]
-        cols.append([safe_groups[i] for i in self.group.tolist()])
-        blank = [""] * size
+        source = self.source
+        cols: list[Any] = [
+            pick([_safe(s) for s in source.subject_names], self.subject),
+            pick(
+                [source.labels[k] for k in sorted(source.labels)],
+                np.searchsorted(np.array(sorted(source.labels)), self.ordinal),
+            ),
+            pl.Series(["period"] * size, dtype=pl.String),
+            pick([_safe(g) for g in source.group_names], self.group),
+        ]
+        blank = pl.Series([None] * size, dtype=pl.String)
         for name in (*scores, *bands, *values, *ranks):
             cols.append(self.text.get(name, blank))  # year-end scores: blank in a period row
-        cols.append(_joined(self.rewards, size))
-        cols.append(_joined(self.withheld, size))
+        cols.append(patterns([m for _r, m in self.rewards], [r.id for r, _m in self.rewards], size))
+        cols.append(
+            patterns([m for _r, m in self.withheld], [r.id for r, _m in self.withheld], size)
+        )
         for name in money:
             if name not in self.amounts:  # a year-end reward
                 cols.append(blank)
                 continue
             granted, texts = self.amounts[name]
-            cols.append([t if g else "" for t, g in zip(texts, granted.tolist(), strict=True)])
-        cols.append(_joined_actions(self.actions, size))
-        cols.append([_safe("\n".join(w)) for w in self.warnings])
+            cols.append(pl.select(pl.when(pl.Series(granted)).then(texts)).to_series())
+        cols.append(patterns([m for _a, m in self.actions], [a for a, _m in self.actions], size))
+        warnings = pl.Series([None] * size, dtype=pl.String)
+        if self.warnings:
+            at = list(self.warnings)
+            warnings = warnings.scatter(at, [_safe("\n".join(self.warnings[i])) for i in at])
+        cols.append(warnings)
         # listing order: period, group, first rank, subject
         first_rank = self.first_rank if self.first_rank is not None else np.zeros(size)
         order = np.lexsort((np.arange(size), first_rank, self.group, self.ordinal))
-        order_list = order.tolist()
+        frame = pl.DataFrame({f"c{i}": c.alias(f"c{i}") for i, c in enumerate(cols)})[order]
         year_end = self.year_end(columns) if self.plan.year_end else {}
-        if not year_end:
-            cols = [[c[i] for i in order_list] for c in cols]
-            return Table(header, cols)
-        # A year's year-end rows follow the last period of that year the table has.
-        out: list[list[str]] = [[] for _ in cols]
-        ordinals = self.ordinal[order]
-        ends = np.flatnonzero(np.append(ordinals[1:] != ordinals[:-1], True))
-        begin = 0
-        for end in ends.tolist():
-            chosen = order_list[begin : end + 1]
-            for target, column in zip(out, cols, strict=True):
-                target.extend(column[i] for i in chosen)
-            for cells in year_end.get(int(ordinals[end]), []):
-                for target, cell in zip(out, cells, strict=True):
-                    target.append(cell)
-            begin = end + 1
-        return Table(header, out)
+        if year_end:
+            # A year's year-end rows follow the last period of that year the table has.
+            parts = []
+            ordinals = self.ordinal[order]
+            ends = np.flatnonzero(np.append(ordinals[1:] != ordinals[:-1], True))
+            begin = 0
+            for end in ends.tolist():
+                parts.append(frame[begin : end + 1])
+                rows = year_end.get(int(ordinals[end]))
+                if rows:
+                    parts.append(
+                        pl.DataFrame(
+                            [[cell or None for cell in r] for r in rows],
+                            schema=frame.columns,
+                            orient="row",
+                        )
+                    )
+                begin = end + 1
+            frame = pl.concat(parts)
+        return Table(header, [frame[c] for c in frame.columns])
 
     def year_end(self, columns: Any) -> dict[int, list[list[str]]]:
         """The year-end rows by the ordinal of the period they follow, worked out by the
@@ -1007,18 +1070,7 @@ class _Run:
         return found
 
 
-def _joined(outcomes: Iterable[tuple[Rule, Any]], size: int) -> list[str]:
-    parts: list[list[str]] = [[] for _ in range(size)]
-    for rule, mask in outcomes:
-        for i in np.flatnonzero(mask).tolist():
-            parts[i].append(rule.id)
-    return [_safe(";".join(p)) for p in parts]
+def _series(texts: Sequence[str | None]) -> Any:
+    import polars as pl
 
-
-def _joined_actions(actions: Iterable[tuple[str, Any]], size: int) -> list[str]:
-    parts: list[list[str]] = [[] for _ in range(size)]
-    for action, mask in actions:
-        for i in np.flatnonzero(mask).tolist():
-            if action not in parts[i]:
-                parts[i].append(action)
-    return [_safe(";".join(p)) for p in parts]
+    return pl.Series([t or None for t in texts], dtype=pl.String)

@@ -76,6 +76,16 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
     ordinals, subject_codes = ordinals[order], subject_codes[order]
     positions = order  # the row of the table each record came from (0-based)
 
+    numbers = _numbers(
+        frame,
+        {
+            name: (item.min, item.max)
+            for name, item in plan.items.items()
+            if item.type != "flag" and item.max is not None
+        },
+    )
+    if numbers is None:
+        return None
     env: dict[str, Value] = {}
     raw: dict[str, Any] = {}
     for name, attr in plan.attributes.items():
@@ -102,21 +112,20 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
                 return None
             env[name] = flags & applies
         else:
-            assert item.max is not None
-            number = _number(column.fill_null("0"), item.min, item.max)
-            if number is None:
-                return None
-            env[name] = number
+            env[name] = numbers[name]
         raw[name] = column
 
     group_attr = model.subject.group
     if group_attr is not None:
-        group_text = [str(v) for v in _held(raw[group_attr], plan.attributes[group_attr])]
+        # the group is the attribute's value as text (an enum word, a text, True/False)
+        held_group = _held(raw[group_attr], plan.attributes[group_attr])
+        group_text = [str(v) for v in held_group]
+        group_names = sorted(set(group_text))
+        group_code = {g: i for i, g in enumerate(group_names)}
+        groups = np.array([group_code[g] for g in group_text], dtype=np.int64)
     else:
-        group_text = [""] * size
-    group_names = sorted(set(group_text))
-    group_code = {g: i for i, g in enumerate(group_names)}
-    groups = np.array([group_code[g] for g in group_text], dtype=np.int64)
+        group_text, group_names = [], [""]
+        groups = np.zeros(size, dtype=np.int64)
     labels = {p.ordinal: p.label for p in periods.values()}
     program = scheme.program
     slots = program.slots
@@ -131,9 +140,11 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
         return _held(raw[name], plan.attributes[name])
 
     by_ordinal = {p.ordinal: p for p in periods.values()}
-    held_attributes = {n: _held(raw[n], a) for n, a in plan.attributes.items()}
+    held_attributes: dict[str, list[Any]] = {}
 
     def row(i: int) -> Row:
+        if not held_attributes:
+            held_attributes.update({n: _held(raw[n], a) for n, a in plan.attributes.items()})
         values: list[Any] = [None] * program.width
         for name in plan.attributes:
             values[slots[name]] = held_attributes[name][i]
@@ -244,3 +255,53 @@ def _number(column: Any, low: Decimal, high: Decimal) -> Num | None:
     if (a < lo).any() or (a > hi).any():
         return None
     return value
+
+
+def _numbers(frame: Any, bounds: Mapping[str, tuple[Decimal, Decimal]]) -> dict[str, Num] | None:
+    """Every number column at once (blanks as 0): plain decimals within their bounds as
+    scaled int64, else None. Two passes, each one polars query over all the columns."""
+    import polars as pl
+
+    if not bounds:
+        return {}
+    checks = []
+    for name in bounds:
+        text = pl.col(name).fill_null("0")
+        point = text.str.find(".", literal=True)
+        length = text.str.len_bytes()
+        checks += [
+            text.str.contains(_PLAIN).all().alias(f"{name}:ok"),
+            length.max().alias(f"{name}:length"),
+            (length - point - 1).max().alias(f"{name}:places"),
+        ]
+    facts = frame.select(checks).row(0, named=True)
+    scaled = []
+    places: dict[str, int] = {}
+    for name in bounds:
+        if not facts[f"{name}:ok"]:
+            return None
+        p = places[name] = int(facts[f"{name}:places"] or 0)
+        if int(facts[f"{name}:length"] or 0) + p > _MOST_DIGITS:
+            return None
+        text = pl.col(name).fill_null("0")
+        digits = text.str.replace(".", "", literal=True).cast(pl.Int64)
+        if p:
+            # a value with k places of p is its digits times 10^(p - k)
+            own = (text.str.len_bytes() - text.str.find(".", literal=True) - 1).fill_null(0)
+            factor = pl.lit(1, dtype=pl.Int64)
+            for k in range(p):
+                factor = (
+                    pl.when(own == k).then(pl.lit(10 ** (p - k), dtype=pl.Int64)).otherwise(factor)
+                )
+            digits = digits * factor
+        scaled.append(digits.alias(name))
+    columns = frame.select(scaled)
+    out: dict[str, Num] = {}
+    size = frame.height
+    for name, (low, high) in bounds.items():
+        value = Num(columns[name].to_numpy().astype(np.int64), places[name])
+        _s, (a, lo, hi) = _align(value, constant(low, size), constant(high, size))
+        if (a < lo).any() or (a > hi).any():
+            return None
+        out[name] = value
+    return out

@@ -17,14 +17,18 @@ decimal text), so ``results.write_csv()`` gives the bytes `to_csv` gives.
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 from ._columnar import Fallback, Table, evaluate_rows, evaluate_source
 from ._compile import CompiledScheme
-from ._records import check_records, read_records, records_from_rows
+from ._diagnostics import Diagnostic, RecordError
+from ._i18n import _
+from ._records import _encoding_of, check_records, read_records, records_from_rows
 from ._table_input import source_from_frame
 
-__all__ = ["evaluate_table"]
+__all__ = ["evaluate_table", "read_table"]
 
 
 def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>") -> Any:
@@ -63,7 +67,7 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
             result = _record_engine(scheme, records)
     return pl.DataFrame(
         {
-            name: [cell or None for cell in column]
+            name: column if isinstance(column, pl.Series) else [cell or None for cell in column]
             for name, column in zip(result.header, result.columns, strict=True)
         },
         schema=dict.fromkeys(result.header, pl.String),
@@ -97,3 +101,30 @@ def _polars(table: Any) -> Any:
     if module.startswith("pandas"):
         return pl.from_pandas(table)
     raise TypeError(f"a polars or pandas DataFrame or an Arrow table, not {type(table).__name__}")
+
+
+def read_table(path: str | Path) -> Any:
+    """A CSV (encoding found from its bytes, as `partyscore.read_records` finds it) or
+    Parquet file as a polars DataFrame of text, ready for `evaluate_table`: every column
+    as text, so that numbers are read from their digits, never through a float.
+
+    Raises:
+        RecordError: for a file that cannot be read, or of another kind.
+    """
+    import polars as pl
+
+    name = str(path)
+    suffix = Path(name).suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pl.read_parquet(name)
+            return frame.with_columns(pl.all().cast(pl.String))
+        if suffix in (".csv", ".txt"):
+            encoding = _encoding_of(name)
+            raw = Path(name).read_bytes().decode(encoding).lstrip("\ufeff")
+            return pl.read_csv(io.StringIO(raw), infer_schema=False)
+    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
+        message = _("cannot read {path}: {problem}").format(path=name, problem=exc)
+        raise RecordError([Diagnostic(name, 0, 0, "unreadable", message)]) from None
+    message = _("the columnar path reads CSV and Parquet files, not {path}").format(path=name)
+    raise RecordError([Diagnostic(name, 0, 0, "columnar-input", message)])
