@@ -251,3 +251,79 @@ def test_integer_rounding_agrees_with_decimal_quantize(numbers, divisor):
                 for n in numbers
             ]
         assert got == want
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from partyscore.cli import main
+
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out, err
+
+
+LADDER = str(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+LADDER_CSV = str(ROOT / "examples" / "chengzhuang-ladder.csv")
+
+
+def test_the_columnar_engine_writes_the_csv_of_the_record_engine(capsys):
+    status, expected, _err = cli(capsys, "evaluate", LADDER, LADDER_CSV, "--format", "csv")
+    assert status == 0
+    status, out, err = cli(
+        capsys, "evaluate", LADDER, LADDER_CSV, "--format", "csv", "--engine", "columnar"
+    )
+    assert (status, err) == (0, "")
+    assert out == expected
+
+
+def test_parquet_in_and_out_keeps_every_cell(capsys, tmp_path):
+    status, expected, _err = cli(capsys, "evaluate", LADDER, LADDER_CSV, "--format", "csv")
+    given = tmp_path / "ladder.parquet"
+    pl.read_csv(LADDER_CSV).write_parquet(given)  # typed columns: floats, ints, booleans
+    written = tmp_path / "results.parquet"
+    status, _out, err = cli(
+        capsys, "evaluate", LADDER, str(given), "--engine", "columnar",
+        "--format", "parquet", "-o", str(written),
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    results = pl.read_parquet(written)
+    assert results.write_csv() == expected
+    assert results.height == 48  # 12 branches x 4 quarters in the example
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--format", "table"], "--engine columnar writes --format csv or --format parquet"),
+        (["--format", "csv", "--strict"], "--engine columnar does not take --history-in"),
+        (["--format", "csv", "--history-start", "2024-Q1"], "does not take --history-in"),
+    ],
+)
+def test_what_the_columnar_engine_does_not_do_is_a_usage_error(capsys, extra, message):
+    status, out, err = cli(capsys, "evaluate", LADDER, LADDER_CSV, "--engine", "columnar", *extra)
+    assert status == 2
+    assert out == ""
+    assert message in err
+
+
+def test_parquet_output_needs_the_columnar_engine(capsys, tmp_path):
+    status, _out, err = cli(
+        capsys, "evaluate", LADDER, LADDER_CSV, "--format", "parquet", "-o", str(tmp_path / "x")
+    )
+    assert status == 2
+    assert "--format parquet goes with --engine columnar" in err
+
+
+def test_a_workbook_is_not_read_by_the_columnar_engine(capsys, tmp_path):
+    book = tmp_path / "ladder.xlsx"
+    book.write_bytes(b"PK\x03\x04")
+    status, out, err = cli(
+        capsys, "evaluate", LADDER, str(book), "--engine", "columnar", "--format", "csv"
+    )
+    assert status == 1
+    assert out == ""
+    assert "reads CSV and Parquet files, not" in err
+    assert "[columnar-input]" in err
