@@ -109,7 +109,8 @@ def test_generated_tables_agree_with_the_record_path(path):
     def agree(batch):
         # Both give the same bytes, or both refuse with the same messages.
         expected = outcome(lambda: reference(scheme, batch))
-        assert outcome(lambda: evaluate_table(scheme, _table(batch, scheme)).write_csv()) == expected
+        table = _table(batch, scheme)
+        assert outcome(lambda: evaluate_table(scheme, table).write_csv()) == expected
 
     agree()
 
@@ -137,7 +138,9 @@ def test_integer_rounding_follows_each_mode(mode):
     assert big.tolist() == BY_HAND[mode]  # the same with Python integers beyond int64
 
 
-def small_scheme(expr: str, *, places: int = 2, item_max: str = "100") -> partyscore.CompiledScheme:
+def small_scheme(
+    expr: str, *, places: int = 2, item_max: str = "100", mode: str = "half_up"
+) -> partyscore.CompiledScheme:
     text = head("columnar-small", "小", kind="member") + f"""\
 sections:
   - id: work
@@ -145,7 +148,7 @@ sections:
       - {{id: a, max: {item_max}}}
       - {{id: b, max: {item_max}}}
 scores:
-  - {{id: result, expr: "{expr}", rounding: {{places: {places}, mode: half_up}}}}
+  - {{id: result, expr: "{expr}", rounding: {{places: {places}, mode: {mode}}}}}
 """
     return partyscore.load_scheme_text(text, file="small.yaml")
 
@@ -154,9 +157,8 @@ def one_score(scheme: partyscore.CompiledScheme, a: str, b: str) -> str:
     table = pl.DataFrame({"subject": ["m"], "period": ["2024-Q1"], "a": [a], "b": [b]})
     out = evaluate_table(scheme, table)
     cell: str = out["result"][0]
-    expected = reference(
-        scheme, [{"subject": "m", "period": "2024-Q1", "points": {"a": Decimal(a), "b": Decimal(b)}}]
-    )
+    points = {"a": Decimal(a), "b": Decimal(b)}
+    expected = reference(scheme, [{"subject": "m", "period": "2024-Q1", "points": points}])
     assert out.write_csv() == expected
     return cell
 
@@ -177,9 +179,9 @@ def test_three_places_of_text_are_read_whole_not_cut_to_two():
 
 
 def test_a_quotient_used_before_rounding_is_what_decimal_arithmetic_gives():
-    # 28-digit arithmetic: 1 / 3 = 0.3333333333333333333333333333; x 3 = 0.9999999999999999999999999999;
-    # half up to two places: 1.00 (the record engine's value, kept by the columnar path)
-    assert one_score(small_scheme("a / b * 3"), "1", "3") == "1.00"
+    # 28-digit arithmetic: 1 / 3 = 0.3333333333333333333333333333 (28 threes), x 3 =
+    # 0.9999999999999999999999999999; down to two places: 0.99 (exact thirds would give 1.00)
+    assert one_score(small_scheme("a / b * 3", mode="down"), "1", "3") == "0.99"
 
 
 def test_numbers_beyond_int64_stay_exact():
@@ -327,3 +329,56 @@ def test_a_workbook_is_not_read_by_the_columnar_engine(capsys, tmp_path):
     assert out == ""
     assert "reads CSV and Parquet files, not" in err
     assert "[columnar-input]" in err
+
+
+def _cell(column: str, value: str | None) -> Any:
+    """The ladder example with the cell of `column` in its fourth row replaced."""
+    return lambda f: f.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3)
+        .then(pl.lit(value, dtype=pl.String))
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+
+
+EDITS = {
+    "an attribute column left out (its default)": lambda f: f.drop("major_error"),
+    "a blank attribute (its default)": _cell("inaction", None),
+    "a blank point that applies": _cell("key_01", None),
+    "a column the scheme does not have": lambda f: f.with_columns(pl.lit("x").alias("extra")),
+    "007": _cell("key_01", "007"),
+    "4.50": _cell("key_01", "4.50"),
+    "eleven places": _cell("key_01", "4.00000000001"),
+    "a point above its max": _cell("key_01", "5.5"),
+    "a full-width digit": _cell("key_01", "４"),
+    "a space around a number": _cell("key_01", " 4"),
+    "TRUE": _cell("autonomous_01", "TRUE"),
+    "是": _cell("autonomous_01", "是"),
+    "a flag that is not one": _cell("autonomous_01", "maybe"),
+    "a record twice": lambda f: pl.concat([f, f.head(1)]),
+    "2024Q1 for 2024-Q1": _cell("period", "2024Q1"),
+    "a period outside the scheme's dates": _cell("period", "2015-Q4"),
+    "a subject that starts a formula": _cell("subject", "=1+1"),
+    "an enum word that is not one": _cell("line", "Front"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_an_edited_table_gives_what_the_same_csv_file_gives(edit):
+    # Every edit either takes the column-wise check or the record path's own reader; both
+    # must give what the record path gives for the same text as a CSV file.
+    scheme = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
+    example = ROOT / "examples" / "chengzhuang-ladder.csv"
+    table = EDITS[edit](pl.read_csv(example, infer_schema=False))
+
+    def problems(run: Any) -> Any:
+        try:
+            return run()
+        except partyscore.PartyscoreError as error:
+            return [(d.code, d.line, d.path, d.message) for d in error.diagnostics]
+
+    text = table.write_csv().encode()
+    expected = problems(
+        lambda: reference(scheme, partyscore.read_records(text, scheme, name="<table>.csv"))
+    )
+    assert problems(lambda: evaluate_table(scheme, table).write_csv()) == expected
