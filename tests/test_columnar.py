@@ -382,3 +382,24 @@ def test_an_edited_table_gives_what_the_same_csv_file_gives(edit):
         lambda: reference(scheme, partyscore.read_records(text, scheme, name="<table>.csv"))
     )
     assert problems(lambda: evaluate_table(scheme, table).write_csv()) == expected
+
+
+def test_ranks_by_counting_and_by_sorting_agree_with_a_hand_count():
+    from partyscore._columnar import _counted_ranks, _sorted_ranks
+
+    # partition 0 holds keys 5, 3, 5, 7 (lower ranks first), partition 1 holds 2, 2
+    key = np.array([0, 0, 0, 0, 1, 1])
+    value = np.array([5, 3, 5, 7, 2, 2])
+    by_hand = (
+        [2, 1, 2, 4, 1, 1],  # competition rank: 3 first, the two 5s second, 7 fourth
+        [2, 1, 2, 3, 1, 1],  # dense rank
+        [2, 1, 2, 1, 2, 2],  # how many share the place
+        [4, 4, 4, 4, 2, 2],  # partition size
+        [3, 3, 3, 3, 2, 2],  # best key of the partition
+        [7, 7, 7, 7, 2, 2],  # worst key of the partition
+    )
+    counted = _counted_ranks(key, value)
+    assert counted is not None
+    assert tuple(c.tolist() for c in counted) == by_hand
+    assert tuple(c.tolist() for c in _sorted_ranks(key, value)) == by_hand
+    assert _counted_ranks(key, value * 10**9) is None  # too wide to count: sorted instead

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -510,9 +511,14 @@ def evaluate_rows(scheme: CompiledScheme, rows: list[Row]) -> Table:
 
 def evaluate_source(scheme: CompiledScheme, source: Source) -> Table:
     """Evaluate a table's input column by column."""
+    return rules(scheme, source).table()
+
+
+def rules(scheme: CompiledScheme, source: Source) -> _Run:
+    """Every rule of the scheme over a table's input, on numbers only (no text yet)."""
     run = _Run(scheme.plan, Engine(scheme), source)
     run.all()
-    return run.table()
+    return run
 
 
 class _Run:
@@ -524,7 +530,10 @@ class _Run:
         self.size = size = len(source.ordinal)
         self.ordinal, self.subject, self.group = source.ordinal, source.subject, source.group
         self.ev = Evaluator(env, size)
-        self.text: dict[str, Any] = {}  # text of scores, bands, fields, ranks: polars Series
+        # The text of scores, bands, fields and ranks, made when the table is (a polars
+        # Series each): the rules themselves work on numbers only.
+        self.text: dict[str, Callable[[], Any]] = {}
+        self.made: dict[str, Any] = {}
         self.rewards: list[tuple[Rule, Any]] = []  # (rule, granted mask), in rule order
         self.withheld: list[tuple[Rule, Any]] = []
         self.amounts: dict[str, tuple[Any, Any]] = {}  # money: (granted mask, texts)
@@ -537,6 +546,13 @@ class _Run:
         self.held: dict[str, list[Any]] = {}  # values as Decimals, for decimal arithmetic
         self.sums: set[str] = set()  # sections: their Decimals are their text
         self.slots = engine.slots
+
+    def text_of(self, name: str) -> Any:
+        """The text column of a score, band, field or rank, made once."""
+        found = self.made.get(name)
+        if found is None:
+            found = self.made[name] = self.text[name]()
+        return found
 
     def bool(self, expr: Compiled) -> Any:
         if in_decimal(expr):
@@ -557,7 +573,7 @@ class _Run:
         if slot is not None and (name in self.plan.items or name in self.plan.attributes):
             found = self.source.decimals(name)
         elif name in self.sums:
-            found = [Decimal(t) for t in self.text[name].to_list()]
+            found = [Decimal(t) for t in self.text_of(name).to_list()]
         elif isinstance(value, Enum):
             found = [value.values[c] for c in value.codes.tolist()]
         elif isinstance(value, Num):
@@ -648,34 +664,45 @@ class _Run:
                 total = total + _fit(n, bound)
         else:
             s, total = 0, np.zeros(self.size, dtype=np.int64)
-        value = Num(total, s)
-        texts = normal_text(value)
+        raw = value = Num(total, s)
+        over: Any = None
+        cap_text = decimal_text(rule.cap) if rule.cap is not None else ""
         if rule.cap is not None:
-            import polars as pl
-
             cap = constant(rule.cap, self.size)
             s2, (a, c) = _align(value, cap)
             over = a > c
             value = Num(np.where(over, c, a), s2)
-            if over.any():
-                texts = pl.select(
-                    pl.when(pl.Series(over)).then(pl.lit(decimal_text(rule.cap))).otherwise(texts)
-                ).to_series()
+
+        def text() -> Any:
+            # the sum as the record engine writes it; the cap's own text where it caps
+            texts = normal_text(raw)
+            if over is not None and over.any():
+                import polars as pl
+
+                capped = pl.when(pl.Series(over)).then(pl.lit(cap_text)).otherwise(texts)
+                texts = pl.select(capped)
+                return texts.to_series()
+            return texts
+
         self.env[rule.id] = value
-        self.text[rule.id] = texts
+        self.text[rule.id] = text
         self.sums.add(rule.id)
+
+    def in_range(self, rule: ScoreRule, value: Num) -> None:
+        """A score outside its declared range is the record engine's error to report."""
+        for bound, test in ((rule.min, np.less), (rule.max, np.greater)):
+            if bound is not None:
+                _s, (a, b) = _align(value, constant(bound, self.size))
+                if test(a, b).any():
+                    raise Fallback("out of range")
 
     def score(self, rule: ScoreRule) -> None:
         if rule.rounding is None or in_decimal(rule.expr):
             value, held = self.exact(self.each(rule.expr), rule.rounding)
-            for bound, test in ((rule.min, np.less), (rule.max, np.greater)):
-                if bound is not None:
-                    _s, (a, b) = _align(value, constant(bound, self.size))
-                    if test(a, b).any():
-                        raise Fallback("out of range")
+            self.in_range(rule, value)
             self.env[rule.id] = value
             self.held[rule.id] = held
-            self.text[rule.id] = _series([decimal_text(d) for d in held])
+            self.text[rule.id] = lambda: _series([decimal_text(d) for d in held])
             return
         raw = self.ev(rule.expr.tree)
         assert isinstance(raw, Num | Ratio)
@@ -690,13 +717,9 @@ class _Run:
                 raise Fallback("runaway")
         elif (np.abs(n) > limit).any():
             raise Fallback("runaway")
-        for bound, test in ((rule.min, np.less), (rule.max, np.greater)):
-            if bound is not None:
-                _s, (a, b) = _align(value, constant(bound, self.size))
-                if test(a, b).any():
-                    raise Fallback("out of range")
+        self.in_range(rule, value)
         self.env[rule.id] = value
-        self.text[rule.id] = num_text(value)
+        self.text[rule.id] = lambda: num_text(value)
 
     def banding(self, rule: BandingRule) -> None:
         score = self.env[rule.score]
@@ -719,12 +742,12 @@ class _Run:
             code[code < 0] = len(rule.bands)
         ids = tuple(b.id for b in choices)
         self.env[rule.id] = Enum(code, ids)
-        self.text[rule.id] = pick(ids, code)
+        self.text[rule.id] = lambda: pick(ids, code)
         for name in rule.fields:
             values = [b.values[name] for b in choices]
             table = from_decimals(values)
             self.env[name] = Num(table.n[code], table.s)
-            self.text[name] = pick([decimal_text(v) for v in values], code)
+            self.text[name] = functools.partial(pick, [decimal_text(v) for v in values], code)
             self.held[name] = np.array(values, dtype=object)[code].tolist()
 
     # -- rankings and what reads them ------------------------------------------------
@@ -741,51 +764,26 @@ class _Run:
         key = self.partition(rule)
         n = score.n
         order_key = -n if rule.descending else n
-        position = np.arange(self.size)  # rows are in (period, subject) order: stable ties
-        order = np.lexsort((position, order_key, key))
-        sk, sv = key[order], order_key[order]
-        size = self.size
-        new_part = np.ones(size, dtype=bool)
-        new_part[1:] = sk[1:] != sk[:-1]
-        new_value = new_part.copy()
-        new_value[1:] |= sv[1:] != sv[:-1]
-        index = np.arange(size)
-        part_start = np.maximum.accumulate(np.where(new_part, index, 0))
-        value_start = np.maximum.accumulate(np.where(new_value, index, 0))
-        first = value_start - part_start + 1  # competition rank: first place of the tie group
-        dense_count = np.cumsum(new_value)
-        dense = dense_count - dense_count[part_start] + 1
-        # sizes of partitions and tie groups
-        part_id = np.cumsum(new_part) - 1
-        part_size = np.bincount(part_id)[part_id]
-        value_id = np.cumsum(new_value) - 1
-        ties = np.bincount(value_id)[value_id]
-        part_end = part_start + part_size - 1
-        worst = sv[part_end]
-        best = sv[part_start]
-        has_last = np.full(size, True) if rule.last_when_all_tied else best != worst
-        last = has_last & (sv == worst)
+        found = _counted_ranks(key, order_key) if n.dtype != object else None
+        if found is None:
+            found = _sorted_ranks(key, order_key)
+        first, dense, ties, part_size, best, worst = found
+        has_last = np.full(self.size, True) if rule.last_when_all_tied else best != worst
+        last = has_last & (order_key == worst)
         rank = dense if rule.dense else first
-
-        def back(sorted_values: Any) -> Any:
-            out = np.empty_like(sorted_values)
-            out[order] = sorted_values
-            return out
-
-        rank_r = back(rank)
-        self.env[rule.id] = Num(rank_r.astype(np.int64), 0)
-        self.env[rule.size_name] = Num(back(part_size).astype(np.int64), 0)
-        self.env[rule.last_name] = back(last)
+        self.env[rule.id] = Num(rank.astype(np.int64), 0)
+        self.env[rule.size_name] = Num(part_size.astype(np.int64), 0)
+        self.env[rule.last_name] = last
         self.ranks[rule.id] = {
-            "rank": rank_r,
-            "first": back(first),
-            "ties": back(ties),
-            "size": back(part_size),
+            "rank": rank,
+            "first": first,
+            "ties": ties,
+            "size": part_size,
             "key": key,
         }
-        self.text[rule.id] = num_text(Num(rank_r.astype(np.int64), 0))
+        self.text[rule.id] = lambda: num_text(Num(rank.astype(np.int64), 0))
         if self.first_rank is None:
-            self.first_rank = rank_r
+            self.first_rank = rank
 
     def grant(self, rule: Rule, mask: Any, amount: tuple[Num, Any] | None = None) -> None:
         blocked = self.blocked.get(rule.id)
@@ -804,7 +802,7 @@ class _Run:
             active = value.n[mask]
             if (active < 0).any() or (active > int(MAX_AMOUNT.scaleb(value.s))).any():
                 raise Fallback("amount")
-            self.grant(rule, mask, (value, _series([decimal_text(d) for d in held])))
+            self.grant(rule, mask, (value, lambda: _series([decimal_text(d) for d in held])))
         elif isinstance(rule, MoneyRule):
             raw = self.ev(rule.amount.tree)
             assert isinstance(raw, Num | Ratio)
@@ -823,7 +821,7 @@ class _Run:
                 if (np.abs(a[mask]) > lim[mask]).any():
                     raise Fallback("runaway")
             value = Num(n, places_)
-            self.grant(rule, mask, (value, num_text(value)))
+            self.grant(rule, mask, (value, lambda: num_text(value)))
         else:
             self.grant(rule, mask)
 
@@ -879,7 +877,9 @@ class _Run:
             paid[i] = hit[1]
         if rule.when is not None:
             paid &= self.bool(rule.when)
-        self.grant(rule, paid, (Num(np.zeros(self.size, dtype=np.int64), 0), _series(texts)))
+        self.grant(
+            rule, paid, (Num(np.zeros(self.size, dtype=np.int64), 0), lambda: _series(texts))
+        )
 
     # -- history ---------------------------------------------------------------------
 
@@ -982,7 +982,8 @@ class _Run:
         ]
         blank = pl.Series([None] * size, dtype=pl.String)
         for name in (*scores, *bands, *values, *ranks):
-            cols.append(self.text.get(name, blank))  # year-end scores: blank in a period row
+            # year-end scores: blank in a period row
+            cols.append(self.text_of(name) if name in self.text else blank)
         cols.append(patterns([m for _r, m in self.rewards], [r.id for r, _m in self.rewards], size))
         cols.append(
             patterns([m for _r, m in self.withheld], [r.id for r, _m in self.withheld], size)
@@ -991,7 +992,8 @@ class _Run:
             if name not in self.amounts:  # a year-end reward
                 cols.append(blank)
                 continue
-            granted, texts = self.amounts[name]
+            granted, made = self.amounts[name]
+            texts = made()
             cols.append(pl.select(pl.when(pl.Series(granted)).then(texts)).to_series())
         cols.append(patterns([m for _a, m in self.actions], [a for a, _m in self.actions], size))
         warnings = pl.Series([None] * size, dtype=pl.String)
@@ -1068,6 +1070,76 @@ class _Run:
             text = csv_rows(results, columns, Words(None))
             found[ordinal] = list(csv.reader(io.StringIO(text)))
         return found
+
+
+Ranks = tuple[Any, Any, Any, Any, Any, Any]
+"""Per record: first place of its tie group (its competition rank), dense rank, how many
+tie with it, the size of its partition, and the partition's best and worst key."""
+
+
+def _counted_ranks(key: Any, value: Any) -> Ranks | None:
+    """Ranks by counting, where partitions and values span a small range (a period's
+    totals in hundredths): how many in the partition have each value, and how many rank
+    above. None where the ranges are too wide for a table of counts."""
+    size = len(key)
+    if size == 0:
+        return None
+    k = key - key.min()
+    v = value - value.min()
+    parts, values = int(k.max()) + 1, int(v.max()) + 1
+    if parts * values > max(4 * size, 1 << 16):
+        return None
+    counts = np.bincount(k * values + v, minlength=parts * values).reshape(parts, values)
+    above = np.cumsum(counts, axis=1) - counts  # how many have a smaller key: rank above
+    present = counts > 0
+    distinct_above: Any = np.cumsum(present, axis=1) - present
+    cell = k * values + v
+    first = above.reshape(-1)[cell] + 1
+    dense = distinct_above.reshape(-1)[cell] + 1
+    ties = counts.reshape(-1)[cell]
+    sizes = counts.sum(axis=1)
+    best_v = np.argmax(present, axis=1)
+    worst_v = values - 1 - np.argmax(present[:, ::-1], axis=1)
+    offset = value.min()
+    return (
+        first,
+        dense,
+        ties,
+        sizes[k],
+        (best_v + offset)[k],
+        (worst_v + offset)[k],
+    )
+
+
+def _sorted_ranks(key: Any, value: Any) -> Ranks:
+    """Ranks by one sort of the records by partition and key (stable: ties keep their
+    order)."""
+    size = len(key)
+    order = np.lexsort((np.arange(size), value, key))
+    sk, sv = key[order], value[order]
+    new_part = np.ones(size, dtype=bool)
+    new_part[1:] = sk[1:] != sk[:-1]
+    new_value = new_part.copy()
+    new_value[1:] |= sv[1:] != sv[:-1]
+    index = np.arange(size)
+    part_start = np.maximum.accumulate(np.where(new_part, index, 0))
+    value_start = np.maximum.accumulate(np.where(new_value, index, 0))
+    first = value_start - part_start + 1
+    dense_count = np.cumsum(new_value)
+    dense = dense_count - dense_count[part_start] + 1
+    part_id = np.cumsum(new_part) - 1
+    part_size = np.bincount(part_id)[part_id]
+    value_id = np.cumsum(new_value) - 1
+    ties = np.bincount(value_id)[value_id]
+    best = sv[part_start]
+    worst = sv[part_start + part_size - 1]
+
+    def back(sorted_values: Any) -> Any:
+        out = np.empty_like(sorted_values)
+        out[order] = sorted_values
+        return out
+
+    return back(first), back(dense), back(ties), back(part_size), back(best), back(worst)
 
 
 def _series(texts: Sequence[str | None]) -> Any:
