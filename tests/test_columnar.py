@@ -100,6 +100,21 @@ def _table(batch: Any, scheme: partyscore.CompiledScheme) -> Any:
     )
 
 
+def _typed(table: Any, scheme: partyscore.CompiledScheme) -> Any:
+    plan = scheme.plan
+    casts = []
+    for name in table.columns:
+        item, attr = plan.items.get(name), plan.attributes.get(name)
+        kind = item.type if item is not None else (attr.type if attr is not None else "text")
+        if kind == "flag" or kind == "bool":
+            casts.append(pl.col(name).replace_strict({"true": True, "false": False}, default=None))
+        elif kind in ("number", "points") or (item is not None and kind != "flag"):
+            casts.append(pl.col(name).cast(pl.Float64))
+        else:
+            casts.append(pl.col(name))
+    return table.select(casts)
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_generated_tables_agree_with_the_record_path(path):
     scheme = partyscore.load_scheme(path)
@@ -111,6 +126,12 @@ def test_generated_tables_agree_with_the_record_path(path):
         expected = outcome(lambda: reference(scheme, batch))
         table = _table(batch, scheme)
         assert outcome(lambda: evaluate_table(scheme, table).write_csv()) == expected
+        # The same values typed (float64 numbers, booleans), against the record path's
+        # reading of the same typed rows.
+        typed = _typed(table, scheme)
+        rows = partyscore.records_from_rows(typed.to_dicts(), scheme, source="<table>")
+        expected_typed = outcome(lambda: reference(scheme, rows))
+        assert outcome(lambda: evaluate_table(scheme, typed).write_csv()) == expected_typed
 
     agree()
 

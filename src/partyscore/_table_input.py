@@ -305,3 +305,35 @@ def _numbers(frame: Any, bounds: Mapping[str, tuple[Decimal, Decimal]]) -> dict[
             return None
         out[name] = value
     return out
+
+
+def typed_as_text(scheme: CompiledScheme, frame: Any) -> Any:
+    """A table of typed columns as the text the record path reads from those values, when
+    that text is certain: integers, decimals and float64 numbers whose polars text is
+    Python's shortest repr (the text the record path reads a float by), booleans for
+    flags, text for ids, periods and enum words. None otherwise (text where a number is
+    due, which the record path refuses; float32; a float whose text differs)."""
+    import polars as pl
+
+    plan = scheme.plan
+    numeric = {n for n, item in plan.items.items() if item.type != "flag"}
+    numeric |= {n for n, a in plan.attributes.items() if a.type == "number"}
+    boolean = {n for n, item in plan.items.items() if item.type == "flag"}
+    boolean |= {n for n, a in plan.attributes.items() if a.type == "bool"}
+    casts = []
+    for name, dtype in frame.schema.items():
+        if name in numeric:
+            if dtype == pl.Float64:
+                values = frame[name].drop_nulls().unique()
+                texts = values.cast(pl.String).to_list()
+                if any(repr(v) != t for v, t in zip(values.to_list(), texts, strict=True)):
+                    return None
+            elif not (dtype.is_integer() or dtype == pl.Decimal):
+                return None
+        elif name in boolean:
+            if dtype != pl.Boolean:
+                return None
+        elif dtype != pl.String:
+            return None
+        casts.append(pl.col(name).cast(pl.String))
+    return frame.select(casts)

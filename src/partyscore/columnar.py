@@ -26,7 +26,7 @@ from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._i18n import _
 from ._records import _encoding_of, check_records, read_records, records_from_rows
-from ._table_input import source_from_frame
+from ._table_input import source_from_frame, typed_as_text
 
 __all__ = ["evaluate_table", "read_table"]
 
@@ -47,7 +47,11 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
     frame = _polars(table)
     text = all(dtype == pl.String for dtype in frame.schema.values())
     name = f"{source}.csv"
-    found = source_from_frame(scheme, frame, name) if text else None
+    if text:
+        found = source_from_frame(scheme, frame, name)
+    else:
+        as_text = typed_as_text(scheme, frame)
+        found = source_from_frame(scheme, as_text, source) if as_text is not None else None
     result: Table | None = None
     if found is not None:
         try:
