@@ -107,8 +107,7 @@ def numpy_columns(frame: pl.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarra
 def agrees_with_numpy(results: pl.DataFrame, frame: pl.DataFrame, mine: dict[str, Any]) -> bool:
     """The columnar totals, steps, ranks and pay against numpy's, record by record."""
     by_key = {
-        (s, p): i
-        for i, (s, p) in enumerate(zip(frame["subject"], frame["period"], strict=True))
+        (s, p): i for i, (s, p) in enumerate(zip(frame["subject"], frame["period"], strict=True))
     }
     steps = ["step1", "step2", "step3", "no_step"]
     for row in results.iter_rows(named=True):
@@ -171,7 +170,7 @@ def size(scheme: partyscore.CompiledScheme, n: int, folder: str, last: bool) -> 
     t_parquet, _height = best(columnar_parquet)
     same: bool | None = None
     t_record = float("nan")
-    if count <= 200_000:
+    if count <= 1_000_000:
         t_record, theirs = best(record_path, runs=1)
         same = ours == theirs
     results = pl.read_csv(io.StringIO(ours), infer_schema=False)

@@ -162,7 +162,9 @@ def test_integer_rounding_follows_each_mode(mode):
 def small_scheme(
     expr: str, *, places: int = 2, item_max: str = "100", mode: str = "half_up"
 ) -> partyscore.CompiledScheme:
-    text = head("columnar-small", "小", kind="member") + f"""\
+    text = (
+        head("columnar-small", "小", kind="member")
+        + f"""\
 sections:
   - id: work
     items:
@@ -171,6 +173,7 @@ sections:
 scores:
   - {{id: result, expr: "{expr}", rounding: {{places: {places}, mode: {mode}}}}}
 """
+    )
     return partyscore.load_scheme_text(text, file="small.yaml")
 
 
