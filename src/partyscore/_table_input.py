@@ -12,6 +12,7 @@ every accepted value read, exactly as there. This check never refuses anything i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -69,11 +70,12 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
     subject_codes = subjects.replace_strict(
         {s: i for i, s in enumerate(subject_names)}, return_dtype=pl.Int64
     ).to_numpy()
-    if len(np.unique(ordinals * len(subject_names) + subject_codes)) != size:
-        return None  # a subject twice in a period: the record path names both rows
+    # The records in (period, subject) order; the table itself stays as it is and each
+    # column is put in that order once it is numbers.
     order = np.lexsort((subject_codes, ordinals))
-    frame = frame[order]
     ordinals, subject_codes = ordinals[order], subject_codes[order]
+    if ((ordinals[1:] == ordinals[:-1]) & (subject_codes[1:] == subject_codes[:-1])).any():
+        return None  # a subject twice in a period: the record path names both rows
     positions = order  # the row of the table each record came from (0-based)
 
     numbers = _numbers(
@@ -115,10 +117,20 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
             env[name] = numbers[name]
         raw[name] = column
 
+    env = {name: _ordered(value, order) for name, value in env.items()}
+    ordered_raw: dict[str, Any] = {}
+
+    def raw_of(name: str) -> Any:
+        """A column's text in record order, put in order when first asked for."""
+        found = ordered_raw.get(name)
+        if found is None:
+            found = ordered_raw[name] = raw[name].gather(order)
+        return found
+
     group_attr = model.subject.group
     if group_attr is not None:
         # the group is the attribute's value as text (an enum word, a text, True/False)
-        held_group = _held(raw[group_attr], plan.attributes[group_attr])
+        held_group = _held(raw_of(group_attr), plan.attributes[group_attr])
         group_text = [str(v) for v in held_group]
         group_names = sorted(set(group_text))
         group_code = {g: i for i, g in enumerate(group_names)}
@@ -136,15 +148,16 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
             if item.type == "flag":
                 flags: list[Any] = np.asarray(env[name], dtype=bool).tolist()
                 return flags
-            return [item.absent if t is None else number_text(t) for t in raw[name].to_list()]
-        return _held(raw[name], plan.attributes[name])
+            texts = raw_of(name).to_list()
+            return [item.absent if t is None else number_text(t) for t in texts]
+        return _held(raw_of(name), plan.attributes[name])
 
     by_ordinal = {p.ordinal: p for p in periods.values()}
     held_attributes: dict[str, list[Any]] = {}
 
     def row(i: int) -> Row:
         if not held_attributes:
-            held_attributes.update({n: _held(raw[n], a) for n, a in plan.attributes.items()})
+            held_attributes.update({n: _held(raw_of(n), a) for n, a in plan.attributes.items()})
         values: list[Any] = [None] * program.width
         for name in plan.attributes:
             values[slots[name]] = held_attributes[name][i]
@@ -173,6 +186,15 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
         decimals,
         row,
     )
+
+
+def _ordered(value: Value, order: Any) -> Value:
+    """A column put in the order `order` gives."""
+    if isinstance(value, Num):
+        return Num(value.n[order], value.s)
+    if isinstance(value, Enum):
+        return Enum(value.codes[order], value.values)
+    return value[order]
 
 
 def _attribute(column: Any, attr: Any) -> Value | None:
@@ -258,8 +280,55 @@ def _number(column: Any, low: Decimal, high: Decimal) -> Num | None:
 
 
 def _numbers(frame: Any, bounds: Mapping[str, tuple[Decimal, Decimal]]) -> dict[str, Num] | None:
-    """Every number column at once (blanks as 0): plain decimals within their bounds as
-    scaled int64, else None. Two passes, each one polars query over all the columns."""
+    """Every number column (blanks as 0): plain decimals within their bounds as scaled
+    int64, else None. A column of few distinct texts (points on a grid of halves) is read
+    through its distinct texts, each parsed once; a column of many in one polars query."""
+    import polars as pl
+
+    few: dict[str, Num] = {}
+    many: dict[str, tuple[Decimal, Decimal]] = {}
+    for name, limits in bounds.items():
+        column = frame[name].fill_null("0")
+        distinct = column.unique()
+        if len(distinct) > _FEW:
+            many[name] = limits
+            continue
+        texts = distinct.to_list()
+        if not all(_PLAIN_TEXT.match(t) for t in texts):
+            return None
+        places = max((len(t) - t.index(".") - 1 for t in texts if "." in t), default=0)
+        if max(len(t) for t in texts) + places > _MOST_DIGITS:
+            return None
+        scaled = [_scaled_text(t, places) for t in texts]
+        low, high = limits
+        if not all(low <= Decimal(v).scaleb(-places) <= high for v in scaled):
+            return None
+        codes = column.cast(pl.Enum(texts)).to_physical().to_numpy()
+        few[name] = Num(np.array(scaled, dtype=np.int64)[codes], places)
+    found = _many_numbers(frame, many) if many else {}
+    if found is None:
+        return None
+    return {name: few[name] if name in few else found[name] for name in bounds}
+
+
+_FEW = 10_000
+"""Most distinct texts of a column read one distinct text at a time."""
+_PLAIN_TEXT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,10})?\Z")
+
+
+def _scaled_text(text: str, places: int) -> int:
+    """A plain decimal's digits at `places` places: ``3.5`` at 2 is 350."""
+    whole, _, fraction = text.partition(".")
+    value: int = int(whole) * 10**places
+    return value + int(fraction.ljust(places, "0")) if places else value
+
+
+def _many_numbers(
+    frame: Any, bounds: Mapping[str, tuple[Decimal, Decimal]]
+) -> dict[str, Num] | None:
+    """Number columns of many distinct texts, at once (blanks as 0): plain decimals
+    within their bounds as scaled int64, else None. Two passes, each one polars query over
+    all the columns."""
     import polars as pl
 
     if not bounds:
