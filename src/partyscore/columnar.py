@@ -38,15 +38,18 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
     (English ids), rows in its listing order; an empty cell is null.
 
     Raises:
-        RecordError: for bad records, as `partyscore.evaluate` reports them (rows are named
-            by their 1-based position in the table, as `source:N`).
+        RecordError: for bad records, as `partyscore.evaluate` reports them: in a table of
+            text as in a CSV file named `source` (``.csv`` added where it has another
+            ending: ``ladder.parquet.csv:2``), row 1 being the header; in a typed table by
+            1-based position, as ``source:N``.
         EvaluationError: when a record breaks a declared guarantee of the scheme.
     """
     import polars as pl
 
     frame = _polars(table)
     text = all(dtype == pl.String for dtype in frame.schema.values())
-    name = f"{source}.csv"
+    # A table of text is read as a CSV file is; the reader knows one by its name.
+    name = source if source.lower().endswith(".csv") else f"{source}.csv"
     if text:
         found = source_from_frame(scheme, frame, name)
     else:
