@@ -419,9 +419,6 @@ class Table:
     columns: list[Any]
     """Per column: a polars Series of text (null where empty), or a list of text."""
 
-    def rows(self) -> list[list[str]]:
-        return [list(r) for r in zip(*self.columns, strict=True)]
-
 
 @dataclass
 class Source:

@@ -215,7 +215,8 @@ def _attribute(column: Any, attr: Any) -> Value | None:
     if attr.type == "number":
         low = attr.min if attr.min is not None else Decimal(-(10**12))
         high = attr.max if attr.max is not None else Decimal(10**12)
-        return _number(column, Decimal(low), Decimal(high))
+        found = _numbers(column.to_frame(), {column.name: (Decimal(low), Decimal(high))})
+        return None if found is None else found[column.name]
     # text: each distinct value as the record path cleans it
     distinct = sorted(column.unique().to_list())
     if any(identifying_text(text) != text for text in distinct):
@@ -254,29 +255,6 @@ def _flags(column: Any) -> Any:
     if not filled.is_in(list(words)).all():
         return None
     return filled.replace_strict(words, return_dtype=pl.Boolean).to_numpy().astype(bool)
-
-
-def _number(column: Any, low: Decimal, high: Decimal) -> Num | None:
-    """Plain decimals within [low, high] as scaled int64, else None."""
-    import polars as pl
-
-    if not column.str.contains(_PLAIN).all():
-        return None
-    parts = column.str.split_exact(".", 1)
-    whole = parts.struct.field("field_0")
-    fraction = parts.struct.field("field_1").fill_null("")
-    places = int(fraction.str.len_chars().max() or 0)
-    if int(whole.str.len_chars().max() or 0) + places > _MOST_DIGITS:
-        return None
-    n = whole.cast(pl.Int64) * 10**places
-    if places:
-        n = n + fraction.str.pad_end(places, "0").cast(pl.Int64)
-    value = Num(n.to_numpy().astype(np.int64), places)
-    size = len(column)
-    _s, (a, lo, hi) = _align(value, constant(low, size), constant(high, size))
-    if (a < lo).any() or (a > hi).any():
-        return None
-    return value
 
 
 def _numbers(frame: Any, bounds: Mapping[str, tuple[Decimal, Decimal]]) -> dict[str, Num] | None:
