@@ -23,6 +23,7 @@ rules, once per subject and year, from the period values computed here.
 from __future__ import annotations
 
 import ast
+import builtins
 import decimal
 import functools
 from collections.abc import Callable, Mapping, Sequence
@@ -418,6 +419,23 @@ class Table:
     header: list[str]
     columns: list[Any]
     """Per column: a polars Series of text (null where empty), or a list of text."""
+    keys: Any = None
+    """Where asked for, per row the keys of the listing order (`LISTING_KEYS`), as a
+    polars DataFrame: to put tables of parts of the records in one order."""
+
+
+LISTING_KEYS = ["#ordinal", "#after", "#group", "#rank", "#subject"]
+"""The order of `to_csv`: a period row by period, group, first rank and subject; a year's
+year-end rows (``#after`` 1) after the rows of the last period of the year, by subject."""
+
+
+def key_types() -> dict[str, Any]:
+    """The polars types of `LISTING_KEYS`."""
+    import polars as pl
+
+    return dict(
+        zip(LISTING_KEYS, (pl.Int64, pl.Int64, pl.String, pl.Int64, pl.String), strict=True)
+    )
 
 
 @dataclass
@@ -437,12 +455,16 @@ class Source:
     """An attribute's or item's values as the record engine holds them."""
     row: Callable[[int], Row]
     """The record at a position, as the record engine holds it (for year-end rules)."""
+    positions: NDArray[np.int64]
+    """Per record: the 0-based row of the table it came from."""
 
 
 def source_from_rows(scheme: CompiledScheme, rows: list[Row]) -> Source:
     """Checked rows (one per subject and period) as columns."""
     plan = scheme.plan
-    rows = sorted(rows, key=lambda r: (r.period.ordinal, r.subject))
+    indexed = sorted(enumerate(rows), key=lambda ir: (ir[1].period.ordinal, ir[1].subject))
+    positions = np.array([i for i, _r in indexed], dtype=np.int64)
+    rows = [r for _i, r in indexed]
     size = len(rows)
     slots = scheme.program.slots
     ordinal = np.array([r.period.ordinal for r in rows], dtype=np.int64)
@@ -485,6 +507,7 @@ def source_from_rows(scheme: CompiledScheme, rows: list[Row]) -> Source:
         env,
         decimals,
         rows.__getitem__,
+        positions,
     )
 
 
@@ -511,18 +534,58 @@ def evaluate_source(scheme: CompiledScheme, source: Source) -> Table:
     return rules(scheme, source).table()
 
 
-def rules(scheme: CompiledScheme, source: Source) -> _Run:
-    """Every rule of the scheme over a table's input, on numbers only (no text yet)."""
-    run = _Run(scheme.plan, Engine(scheme), source)
+def rules(scheme: CompiledScheme, source: Source, across: Across | None = None) -> _Run:
+    """Every rule of the scheme over a table's input, on numbers only (no text yet);
+    `across`, for a table holding some subjects only, gives what compares all of them."""
+    run = _Run(scheme.plan, Engine(scheme), source, across)
     run.all()
     return run
+
+
+@dataclass
+class Across:
+    """What a table holding some of the subjects takes from all of them: per record, the
+    ranks of each ranking and the places of each top rule (`facts` of a run over whole
+    periods, in the table's record order), and the periods the whole table has."""
+
+    facts: dict[str, Any]
+    present: list[int]
+    """The ordinals of every period the whole table has, in order."""
+
+
+def fact_names(plan: Plan) -> list[str]:
+    """The per-record facts a run over whole periods gives a run over some subjects."""
+    names: list[str] = []
+    for rule in plan.rules:
+        if isinstance(rule, RankingRule):
+            names += [f"#{rule.id}#{k}" for k in ("rank", "first", "ties", "size", "last")]
+        elif isinstance(rule, TopRule):
+            names.append(f"#{rule.id}#places")
+    return names
+
+
+def facts(run: _Run) -> dict[str, Any]:
+    """The facts of `fact_names`, per record of the run (numpy arrays)."""
+    found: dict[str, Any] = {}
+    for rule in run.plan.rules:
+        if isinstance(rule, RankingRule):
+            info = run.ranks[rule.id]
+            for k in ("rank", "first", "ties", "size"):
+                found[f"#{rule.id}#{k}"] = np.asarray(info[k], dtype=np.int64)
+            found[f"#{rule.id}#last"] = np.asarray(run.env[rule.last_name], dtype=bool)
+        elif isinstance(rule, TopRule):
+            found[f"#{rule.id}#places"] = run.places[rule.id]
+    return found
 
 
 class _Run:
     """One evaluation of a table: columns by name, outcomes per rule, text per column."""
 
-    def __init__(self, plan: Plan, engine: Engine, source: Source) -> None:
-        self.plan, self.engine, self.source = plan, engine, source
+    def __init__(
+        self, plan: Plan, engine: Engine, source: Source, across: Across | None = None
+    ) -> None:
+        self.plan, self.engine, self.source, self.across = plan, engine, source, across
+        self.places: dict[str, Any] = {}  # top rule id -> its places, before its condition
         self.env = env = source.env
         self.size = size = len(source.ordinal)
         self.ordinal, self.subject, self.group = source.ordinal, source.subject, source.group
@@ -756,18 +819,25 @@ class _Run:
         return self.ordinal
 
     def ranking(self, rule: RankingRule) -> None:
-        score = self.env[rule.score]
-        assert isinstance(score, Num)
         key = self.partition(rule)
-        n = score.n
-        order_key = -n if rule.descending else n
-        found = _counted_ranks(key, order_key) if n.dtype != object else None
-        if found is None:
-            found = _sorted_ranks(key, order_key)
-        first, dense, ties, part_size, best, worst = found
-        has_last = np.full(self.size, True) if rule.last_when_all_tied else best != worst
-        last = has_last & (order_key == worst)
-        rank = dense if rule.dense else first
+        if self.across is not None:
+            given = self.across.facts
+            rank, first, ties, part_size = (
+                given[f"#{rule.id}#{k}"] for k in ("rank", "first", "ties", "size")
+            )
+            last = given[f"#{rule.id}#last"]
+        else:
+            score = self.env[rule.score]
+            assert isinstance(score, Num)
+            n = score.n
+            order_key = -n if rule.descending else n
+            found = _counted_ranks(key, order_key) if n.dtype != object else None
+            if found is None:
+                found = _sorted_ranks(key, order_key)
+            first, dense, ties, part_size, best, worst = found
+            has_last = np.full(self.size, True) if rule.last_when_all_tied else best != worst
+            last = has_last & (order_key == worst)
+            rank = dense if rule.dense else first
         self.env[rule.id] = Num(rank.astype(np.int64), 0)
         self.env[rule.size_name] = Num(part_size.astype(np.int64), 0)
         self.env[rule.last_name] = last
@@ -823,6 +893,17 @@ class _Run:
             self.grant(rule, mask)
 
     def top(self, rule: TopRule) -> None:
+        if self.across is not None:
+            chosen = np.array(self.across.facts[f"#{rule.id}#places"], dtype=bool)
+        else:
+            chosen = self.placed(rule)
+        self.places[rule.id] = chosen.copy()
+        if rule.when is not None:
+            chosen &= self.bool(rule.when)
+        self.grant(rule, chosen)
+
+    def placed(self, rule: TopRule) -> Any:
+        """Who the places of a top rule go to, before its condition."""
         info = self.ranks[rule.ranking.id]
         rank, key, part_size = info["rank"], info["key"], info["size"]
         chosen = np.zeros(self.size, dtype=bool)
@@ -846,9 +927,7 @@ class _Run:
             if len(pick) > count and not rule.include_ties:
                 pick = members_idx[rank[members_idx] < cut]
             chosen[pick] = True
-        if rule.when is not None:
-            chosen &= self.bool(rule.when)
-        self.grant(rule, chosen)
+        return chosen
 
     def rank_prize(self, rule: RankPrizeRule) -> None:
         info = self.ranks[rule.ranking.id]
@@ -925,7 +1004,8 @@ class _Run:
         if not self.escalations or not self.size:
             return
         kind = self.plan.period
-        first = from_ordinal(int(self.ordinal.min()), kind)
+        lowest = self.across.present[0] if self.across else int(self.ordinal.min())
+        first = from_ordinal(lowest, kind)
         engine.begin(first, [])
         if not engine.may_be_short:
             return
@@ -959,7 +1039,7 @@ class _Run:
 
     # -- output ----------------------------------------------------------------------
 
-    def table(self) -> Table:
+    def table(self, keys: builtins.bool = False) -> Table:
         import polars as pl
 
         plan = self.plan
@@ -1002,16 +1082,30 @@ class _Run:
         first_rank = self.first_rank if self.first_rank is not None else np.zeros(size)
         order = np.lexsort((np.arange(size), first_rank, self.group, self.ordinal))
         frame = pl.DataFrame({f"c{i}": c.alias(f"c{i}") for i, c in enumerate(cols)})[order]
+        key_frame = None
+        if keys:
+            key_frame = pl.DataFrame(
+                {
+                    "#ordinal": self.ordinal[order],
+                    "#after": np.zeros(size, dtype=np.int64),
+                    "#group": pick(source.group_names, self.group[order]),
+                    "#rank": np.asarray(first_rank, dtype=np.int64)[order],
+                    "#subject": pick(source.subject_names, self.subject[order]),
+                },
+                schema=key_types(),
+            )
         year_end = self.year_end(columns) if self.plan.year_end else {}
         if year_end:
             # A year's year-end rows follow the last period of that year the table has.
-            parts = []
+            parts, key_parts = [], []
             ordinals = self.ordinal[order]
             ends = np.flatnonzero(np.append(ordinals[1:] != ordinals[:-1], True))
             begin = 0
             for end in ends.tolist():
                 parts.append(frame[begin : end + 1])
-                rows = year_end.get(int(ordinals[end]))
+                if key_frame is not None:
+                    key_parts.append(key_frame[begin : end + 1])
+                rows, subjects = year_end.get(int(ordinals[end]), ([], []))
                 if rows:
                     parts.append(
                         pl.DataFrame(
@@ -1020,13 +1114,17 @@ class _Run:
                             orient="row",
                         )
                     )
+                    key_parts.append(_year_end_keys(int(ordinals[end]), subjects))
                 begin = end + 1
             frame = pl.concat(parts)
-        return Table(header, [frame[c] for c in frame.columns])
+            if key_frame is not None:
+                key_frame = pl.concat(key_parts)
+        return Table(header, [frame[c] for c in frame.columns], key_frame)
 
-    def year_end(self, columns: Any) -> dict[int, list[list[str]]]:
-        """The year-end rows by the ordinal of the period they follow, worked out by the
-        record engine's own year-end rules from this table's period values."""
+    def year_end(self, columns: Any) -> dict[int, tuple[list[list[str]], list[str]]]:
+        """The year-end rows (and their subjects) by the ordinal of the period they follow,
+        worked out by the record engine's own year-end rules from this table's period
+        values."""
         import csv
         import io
 
@@ -1036,14 +1134,14 @@ class _Run:
         engine, plan = self.engine, self.plan
         names = engine.year_end_names
         held = [self.decimals(n) for n in names]
-        present = sorted(set(self.ordinal.tolist()))
+        present = self.across.present if self.across else sorted(set(self.ordinal.tolist()))
         kind = plan.period
         row = self.source.row
         subject_names = self.source.subject_names
         by_year: dict[int, list[int]] = {}
         for i, o in enumerate(self.ordinal.tolist()):
             by_year.setdefault(from_ordinal(o, kind).year, []).append(i)
-        found: dict[int, list[list[str]]] = {}
+        found: dict[int, tuple[list[list[str]], list[str]]] = {}
         for position, ordinal in enumerate(present):
             period = from_ordinal(ordinal, kind)
             following = (
@@ -1065,8 +1163,27 @@ class _Run:
             with decimal.localcontext(ARITHMETIC):
                 results = engine.close(period.year, sorted(members), warnings)
             text = csv_rows(results, columns, Words(None))
-            found[ordinal] = list(csv.reader(io.StringIO(text)))
+            found[ordinal] = (
+                list(csv.reader(io.StringIO(text))),
+                [r.subject for r in results],
+            )
         return found
+
+
+def _year_end_keys(ordinal: int, subjects: list[str]) -> Any:
+    import polars as pl
+
+    n = len(subjects)
+    return pl.DataFrame(
+        {
+            "#ordinal": [ordinal] * n,
+            "#after": [1] * n,
+            "#group": [""] * n,
+            "#rank": [0] * n,
+            "#subject": subjects,
+        },
+        schema=key_types(),
+    )
 
 
 Ranks = tuple[Any, Any, Any, Any, Any, Any]

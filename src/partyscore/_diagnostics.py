@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -62,6 +62,10 @@ class PartyscoreError(Exception):
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
         super().__init__(self.render())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # raised in a worker process and re-raised where the results are asked for
+        return (type(self), (self.diagnostics,))
 
     def render(self) -> str:
         """All problems, one rendered line each."""

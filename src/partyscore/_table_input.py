@@ -185,6 +185,7 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
         env,
         decimals,
         row,
+        positions.astype(np.int64),
     )
 
 

@@ -21,7 +21,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from ._columnar import Fallback, Table, evaluate_rows, evaluate_source
+from ._columnar import Fallback, Source, Table, evaluate_rows, evaluate_source, source_from_rows
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, RecordError
 from ._i18n import _
@@ -79,6 +79,28 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
         },
         schema=dict.fromkeys(result.header, pl.String),
     )
+
+
+def text_source(scheme: CompiledScheme, frame: Any, name: str) -> tuple[Source, Any]:
+    """A table of text (named `name`, a CSV file's name) checked as a CSV file is, as
+    columns, and its records (None where the columns were read straight from the text).
+
+    Raises:
+        RecordError: for bad records, as the record path reports them.
+    """
+    found = source_from_frame(scheme, frame, name)
+    if found is not None:
+        return found, None
+    records = read_records(frame.write_csv().encode(), scheme, name=name)
+    rows = check_records(scheme, records, "collect")
+    return source_from_rows(scheme, rows), records
+
+
+def record_engine_error(scheme: CompiledScheme, frame: Any, name: str, records: Any) -> None:
+    """Raise the record engine's error for a table of text the columnar path handed back."""
+    if records is None:
+        records = read_records(frame.write_csv().encode(), scheme, name=name)
+    _record_engine(scheme, records)
 
 
 def _record_engine(scheme: CompiledScheme, records: Any) -> Table:
