@@ -25,6 +25,7 @@ from partyscore._columnar import round_div
 from partyscore.columnar import evaluate_table
 from partyscore.testing import records
 from tests.scheme_text import head
+from tests.tables import text_table
 
 pl = pytest.importorskip("polars")
 
@@ -80,26 +81,6 @@ def outcome(run: Any) -> Any:
         return [(d.code, d.message) for d in error.diagnostics]
 
 
-def _table(batch: Any, scheme: partyscore.CompiledScheme) -> Any:
-    """Records as a table of text, as a CSV file holds them: a column for every attribute
-    and item, empty where a record has no value."""
-    rows = []
-    for record in batch:
-        row = {"subject": record["subject"], "period": record["period"]}
-        for name, value in {**record.get("attributes", {}), **record.get("points", {})}.items():
-            if isinstance(value, bool):
-                row[name] = "true" if value else "false"
-            elif value is not None:
-                row[name] = str(value)
-        rows.append(row)
-    names: list[str] = ["subject", "period", *scheme.plan.attributes, *scheme.plan.items]
-    for row in rows:
-        names.extend(k for k in row if k not in names)
-    return pl.DataFrame(
-        {n: [row.get(n) for row in rows] for n in names}, schema=dict.fromkeys(names, pl.String)
-    )
-
-
 def _typed(table: Any, scheme: partyscore.CompiledScheme) -> Any:
     plan = scheme.plan
     casts = []
@@ -124,7 +105,7 @@ def test_generated_tables_agree_with_the_record_path(path):
     def agree(batch):
         # Both give the same bytes, or both refuse with the same messages.
         expected = outcome(lambda: reference(scheme, batch))
-        table = _table(batch, scheme)
+        table = text_table(batch, scheme)
         assert outcome(lambda: evaluate_table(scheme, table).write_csv()) == expected
         # The same values typed (float64 numbers, booleans), against the record path's
         # reading of the same typed rows.

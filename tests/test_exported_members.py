@@ -15,7 +15,8 @@ def test_all_is_sorted_and_complete():
     assert partyscore.__all__ == sorted(partyscore.__all__)
     # names starting with '@' come from pytest's assertion rewriting of the plugin's package
     public = {name for name in dir(partyscore) if not name.startswith(("_", "@"))}
-    modules = {"cli", "columnar", "models", "plan", "scheme_tests", "testing", "pytest_plugin"}
+    modules = {"cli", "columnar", "dask", "models", "plan", "scheme_tests", "spark", "testing"}
+    modules.add("pytest_plugin")
     assert public - modules == set(partyscore.__all__)
 
 
@@ -62,6 +63,8 @@ def test_every_error_is_a_partyscore_error():
 PUBLIC_MODULES = {
     "partyscore.cli": ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"],
     "partyscore.columnar": ["evaluate_table", "read_table"],
+    "partyscore.dask": ["evaluate"],
+    "partyscore.spark": ["evaluate"],
     "partyscore.plan": [
         "BandPlan", "BandingRule", "ConditionRule", "EscalationRule", "HonourRule", "ItemPlan",
         "MoneyRule", "ParameterPlan", "Plan", "RankPrizeRule", "RankingRule", "RewardRule",
