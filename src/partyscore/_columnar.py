@@ -1116,6 +1116,20 @@ class _Run:
                     )
                     key_parts.append(_year_end_keys(int(ordinals[end]), subjects))
                 begin = end + 1
+            # A table of some subjects may end a year with a period only others have: its
+            # year-end rows go last here, and the listing keys put them in place.
+            held = set(ordinals.tolist())
+            for ordinal in sorted(set(year_end) - held):
+                rows, subjects = year_end[ordinal]
+                if rows:
+                    parts.append(
+                        pl.DataFrame(
+                            [[cell or None for cell in r] for r in rows],
+                            schema=frame.columns,
+                            orient="row",
+                        )
+                    )
+                    key_parts.append(_year_end_keys(ordinal, subjects))
             frame = pl.concat(parts)
             if key_frame is not None:
                 key_frame = pl.concat(key_parts)
