@@ -423,6 +423,18 @@ class Table:
     """Where asked for, per row the keys of the listing order (`LISTING_KEYS`), as a
     polars DataFrame: to put tables of parts of the records in one order."""
 
+    def frame(self) -> Any:
+        """The results as a polars DataFrame of text (an empty cell is null)."""
+        import polars as pl
+
+        return pl.DataFrame(
+            {
+                name: column if isinstance(column, pl.Series) else [cell or None for cell in column]
+                for name, column in zip(self.header, self.columns, strict=True)
+            },
+            schema=dict.fromkeys(self.header, pl.String),
+        )
+
 
 LISTING_KEYS = ["#ordinal", "#after", "#group", "#rank", "#subject"]
 """The order of `to_csv`: a period row by period, group, first rank and subject; a year's
@@ -553,14 +565,23 @@ class Across:
     """The ordinals of every period the whole table has, in order."""
 
 
+_RANK_FACTS = ("rank", "first", "ties", "size")
+"""A ranking's facts of numbers, by name; its fact ``last`` is a flag."""
+
+
+def fact_name(rule: str, fact: str) -> str:
+    """The column of a rule's fact (``#mine_rank#ties``): a name no scheme id can have."""
+    return f"#{rule}#{fact}"
+
+
 def fact_names(plan: Plan) -> list[str]:
     """The per-record facts a run over whole periods gives a run over some subjects."""
     names: list[str] = []
     for rule in plan.rules:
         if isinstance(rule, RankingRule):
-            names += [f"#{rule.id}#{k}" for k in ("rank", "first", "ties", "size", "last")]
+            names += [fact_name(rule.id, k) for k in (*_RANK_FACTS, "last")]
         elif isinstance(rule, TopRule):
-            names.append(f"#{rule.id}#places")
+            names.append(fact_name(rule.id, "places"))
     return names
 
 
@@ -570,11 +591,11 @@ def facts(run: _Run) -> dict[str, Any]:
     for rule in run.plan.rules:
         if isinstance(rule, RankingRule):
             info = run.ranks[rule.id]
-            for k in ("rank", "first", "ties", "size"):
-                found[f"#{rule.id}#{k}"] = np.asarray(info[k], dtype=np.int64)
-            found[f"#{rule.id}#last"] = np.asarray(run.env[rule.last_name], dtype=bool)
+            for k in _RANK_FACTS:
+                found[fact_name(rule.id, k)] = np.asarray(info[k], dtype=np.int64)
+            found[fact_name(rule.id, "last")] = np.asarray(run.env[rule.last_name], dtype=bool)
         elif isinstance(rule, TopRule):
-            found[f"#{rule.id}#places"] = run.places[rule.id]
+            found[fact_name(rule.id, "places")] = run.places[rule.id]
     return found
 
 
@@ -822,10 +843,8 @@ class _Run:
         key = self.partition(rule)
         if self.across is not None:
             given = self.across.facts
-            rank, first, ties, part_size = (
-                given[f"#{rule.id}#{k}"] for k in ("rank", "first", "ties", "size")
-            )
-            last = given[f"#{rule.id}#last"]
+            rank, first, ties, part_size = (given[fact_name(rule.id, k)] for k in _RANK_FACTS)
+            last = given[fact_name(rule.id, "last")]
         else:
             score = self.env[rule.score]
             assert isinstance(score, Num)
@@ -894,7 +913,7 @@ class _Run:
 
     def top(self, rule: TopRule) -> None:
         if self.across is not None:
-            chosen = np.array(self.across.facts[f"#{rule.id}#places"], dtype=bool)
+            chosen = np.array(self.across.facts[fact_name(rule.id, "places")], dtype=bool)
         else:
             chosen = self.placed(rule)
         self.places[rule.id] = chosen.copy()
@@ -1098,6 +1117,14 @@ class _Run:
         if year_end:
             # A year's year-end rows follow the last period of that year the table has.
             parts, key_parts = [], []
+
+            def year_end_rows(ordinal: int) -> None:
+                rows, subjects = year_end.get(ordinal, ([], []))
+                if rows:
+                    cells = [[cell or None for cell in r] for r in rows]
+                    parts.append(pl.DataFrame(cells, schema=frame.columns, orient="row"))
+                    key_parts.append(_year_end_keys(ordinal, subjects))
+
             ordinals = self.ordinal[order]
             ends = np.flatnonzero(np.append(ordinals[1:] != ordinals[:-1], True))
             begin = 0
@@ -1105,31 +1132,12 @@ class _Run:
                 parts.append(frame[begin : end + 1])
                 if key_frame is not None:
                     key_parts.append(key_frame[begin : end + 1])
-                rows, subjects = year_end.get(int(ordinals[end]), ([], []))
-                if rows:
-                    parts.append(
-                        pl.DataFrame(
-                            [[cell or None for cell in r] for r in rows],
-                            schema=frame.columns,
-                            orient="row",
-                        )
-                    )
-                    key_parts.append(_year_end_keys(int(ordinals[end]), subjects))
+                year_end_rows(int(ordinals[end]))
                 begin = end + 1
             # A table of some subjects may end a year with a period only others have: its
             # year-end rows go last here, and the listing keys put them in place.
-            held = set(ordinals.tolist())
-            for ordinal in sorted(set(year_end) - held):
-                rows, subjects = year_end[ordinal]
-                if rows:
-                    parts.append(
-                        pl.DataFrame(
-                            [[cell or None for cell in r] for r in rows],
-                            schema=frame.columns,
-                            orient="row",
-                        )
-                    )
-                    key_parts.append(_year_end_keys(ordinal, subjects))
+            for ordinal in sorted(set(year_end) - set(ordinals.tolist())):
+                year_end_rows(ordinal)
             frame = pl.concat(parts)
             if key_frame is not None:
                 key_frame = pl.concat(key_parts)

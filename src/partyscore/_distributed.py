@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import models as m
-from ._columnar import Across, Fallback, Source, fact_names, facts, key_types, rules
+from ._columnar import Across, Fallback, Table, fact_names, facts, key_types, rules
 from ._compile import CompiledScheme, compile_scheme
 from ._diagnostics import Diagnostic, EvaluationError, PartyscoreError, RecordError, SchemeError
 from ._i18n import _
@@ -29,6 +29,7 @@ from ._plan import EscalationRule, RankingRule, TopRule
 from ._records import _period
 from ._render import columns_of, header_names
 from ._words import Words
+from .columnar import record_engine_error, text_source
 
 ROW = "#row"
 """The column numbering the records of the whole input (0-based), for problems."""
@@ -115,7 +116,7 @@ def by_period(model: str, frame: Any, source: str) -> Any:
             return with_facts(scheme, frame)
         return empty_results(scheme)
     with _lines(rows, name):
-        found, records = _text_source(scheme, data, name)
+        found, records = text_source(scheme, data, name)
         try:
             run = rules(scheme, found)
             if not has_history(scheme):
@@ -124,11 +125,10 @@ def by_period(model: str, frame: Any, source: str) -> Any:
             made = facts(run)
         except Fallback:
             _raise_record_engine(scheme, data, name, records)
-    columns = []
-    for fact in fact_names(scheme.plan):
-        values = made[fact]
-        kind = pl.Boolean if values.dtype == bool else pl.Int64
-        columns.append(pl.Series(fact, [None] * data.height, dtype=kind).scatter(at, values))
+    columns = [
+        pl.Series(fact, [None] * data.height, dtype=kind).scatter(at, made[fact])
+        for fact, kind in fact_types(scheme).items()
+    ]
     return frame.with_columns(columns)
 
 
@@ -141,7 +141,7 @@ def by_subject(model: str, frame: Any, source: str, periods: list[int]) -> Any:
     if data.height == 0:
         return empty_results(scheme)
     with _lines(rows, name):
-        found, records = _text_source(scheme, data, name)
+        found, records = text_source(scheme, data, name)
         given = {n: frame[n].to_numpy()[found.positions] for n in names}
         try:
             return _keyed(rules(scheme, found, Across(given, periods)).table(keys=True))
@@ -195,17 +195,9 @@ def _input(frame: Any, source: str, phase_columns: list[str]) -> tuple[Any, Any,
     return frame, data, rows, name
 
 
-def _text_source(scheme: CompiledScheme, data: Any, name: str) -> tuple[Source, Any]:
-    from .columnar import text_source
-
-    return text_source(scheme, data, name)
-
-
 def _raise_record_engine(scheme: CompiledScheme, data: Any, name: str, records: Any) -> NoReturn:
     """The record engine's error where the columnar path handed the partition back; a
     value beyond the columnar path's digits (the record engine takes it) is refused."""
-    from .columnar import record_engine_error
-
     record_engine_error(scheme, data, name, records)
     message = _(
         "a value of these records has more digits than the columnar path computes "
@@ -242,18 +234,11 @@ class _lines:
         return dataclasses.replace(d, line=line, message=message)
 
 
-def _keyed(table: Any) -> Any:
+def _keyed(table: Table) -> Any:
     """A `Table` as a polars DataFrame of text, with its listing keys."""
     import polars as pl
 
-    results = pl.DataFrame(
-        {
-            name: column if isinstance(column, pl.Series) else [cell or None for cell in column]
-            for name, column in zip(table.header, table.columns, strict=True)
-        },
-        schema=dict.fromkeys(table.header, pl.String),
-    )
-    return pl.concat([results, table.keys], how="horizontal")
+    return pl.concat([table.frame(), table.keys], how="horizontal")
 
 
 def empty_results(scheme: CompiledScheme) -> Any:

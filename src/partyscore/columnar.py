@@ -72,13 +72,7 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
             result = evaluate_rows(scheme, rows)
         except Fallback:
             result = _record_engine(scheme, records)
-    return pl.DataFrame(
-        {
-            name: column if isinstance(column, pl.Series) else [cell or None for cell in column]
-            for name, column in zip(result.header, result.columns, strict=True)
-        },
-        schema=dict.fromkeys(result.header, pl.String),
-    )
+    return result.frame()
 
 
 def text_source(scheme: CompiledScheme, frame: Any, name: str) -> tuple[Source, Any]:
