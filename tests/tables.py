@@ -13,7 +13,9 @@ import partyscore
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from generated import generated
 
-__all__ = ["generated", "text_table"]
+__all__ = ["generated", "text_table", "yongxi_with_a_bad_value"]
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def text_table(batch: Any, scheme: partyscore.CompiledScheme) -> Any:
@@ -35,4 +37,18 @@ def text_table(batch: Any, scheme: partyscore.CompiledScheme) -> Any:
         names.extend(k for k in row if k not in names)
     return pl.DataFrame(
         {n: [row.get(n) for row in rows] for n in names}, schema=dict.fromkeys(names, pl.String)
+    )
+
+
+def yongxi_with_a_bad_value() -> Any:
+    """The Yongxi example as text, with 'abc' for party_building in its 31st record (row 32
+    of the CSV file, the header being row 1)."""
+    import polars as pl
+
+    table = pl.read_csv(ROOT / "examples" / "yongxi-red-flag.csv", infer_schema=False)
+    return table.with_columns(
+        pl.when(pl.int_range(pl.len()) == 30)
+        .then(pl.lit("abc"))
+        .otherwise(pl.col("party_building"))
+        .alias("party_building")
     )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import partyscore
 from partyscore.testing import records
-from tests.tables import generated, text_table
+from tests.tables import generated, text_table, yongxi_with_a_bad_value
 
 pl = pytest.importorskip("polars")
 dd = pytest.importorskip("dask.dataframe")
@@ -141,13 +141,7 @@ def test_generated_records_in_any_partitioning_agree_with_the_record_path(path):
 
 def test_bad_records_are_the_record_paths_problems_with_their_rows(cluster, tmp_path):
     scheme = partyscore.load_scheme(ROOT / "schemes" / "yongxi-red-flag.yaml")
-    table = pl.read_csv(ROOT / "examples" / "yongxi-red-flag.csv", infer_schema=False)
-    bad = table.with_columns(
-        pl.when(pl.int_range(pl.len()) == 30)
-        .then(pl.lit("abc"))
-        .otherwise(pl.col("party_building"))
-        .alias("party_building")
-    )
+    bad = yongxi_with_a_bad_value()  # 'abc' at row 32
     bad = pl.concat([bad, bad[5]])  # the record of row 7 again, as row 122
     path = tmp_path / "villages.csv"
     bad.write_csv(path)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import partyscore
-from tests.tables import generated
+from tests.tables import generated, yongxi_with_a_bad_value
 
 pl = pytest.importorskip("polars")
 
@@ -125,13 +125,7 @@ def test_generated_year_end_and_groups_agree_with_the_record_path(spark):
 
 def test_a_bad_record_fails_the_job_with_the_record_paths_problem(spark, tmp_path):
     scheme = partyscore.load_scheme(ROOT / "schemes" / "yongxi-red-flag.yaml")
-    table = pl.read_csv(ROOT / "examples" / "yongxi-red-flag.csv", infer_schema=False)
-    bad = table.with_columns(
-        pl.when(pl.int_range(pl.len()) == 30)
-        .then(pl.lit("abc"))
-        .otherwise(pl.col("party_building"))
-        .alias("party_building")
-    )
+    bad = yongxi_with_a_bad_value()  # 'abc' at row 32
     path = tmp_path / "villages.csv"
     bad.write_csv(path)
     with pytest.raises(partyscore.RecordError) as expected:
