@@ -5,17 +5,30 @@ benchmarks)."""
 from __future__ import annotations
 
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import partyscore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from generated import generated
 
-__all__ = ["generated", "text_table", "yongxi_with_a_bad_value"]
+__all__ = ["generated", "issued", "text_table", "yongxi_with_a_bad_value"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+T = TypeVar("T")
+
+
+def issued(run: Callable[[], T]) -> tuple[T, tuple[str, ...]]:
+    """What `run` returns, and the `PartyscoreWarning`s it issued, in order (any other
+    warning stays an error)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", partyscore.PartyscoreWarning)
+        value = run()
+    return value, tuple(str(w.message) for w in caught)
 
 
 def text_table(batch: Any, scheme: partyscore.CompiledScheme) -> Any:

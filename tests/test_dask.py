@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import partyscore
 from partyscore.testing import records
-from tests.tables import generated, text_table, yongxi_with_a_bad_value
+from tests.tables import generated, issued, text_table, yongxi_with_a_bad_value
 
 pl = pytest.importorskip("polars")
 dd = pytest.importorskip("dask.dataframe")
@@ -77,7 +77,7 @@ def test_a_million_generated_records_on_a_cluster_are_the_single_process_results
     scheme = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
     table = generated(scheme, 25_000, 40, seed=10, gaps=1 / 30)
     assert 960_000 < table.height < 1_000_000
-    expected = evaluate_table(scheme, table)
+    expected, _warned = issued(lambda: evaluate_table(scheme, table))
     # as a province keeps them: Parquet files (in the order of the rows), read by Dask
     for part in range(8):
         table[part * 125_000 : (part + 1) * 125_000].write_parquet(tmp_path / f"{part}.parquet")

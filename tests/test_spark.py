@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import partyscore
-from tests.tables import generated, yongxi_with_a_bad_value
+from tests.tables import generated, issued, yongxi_with_a_bad_value
 
 pl = pytest.importorskip("polars")
 
@@ -102,7 +102,7 @@ def test_a_million_generated_records_from_parquet_are_the_single_process_results
     scheme = partyscore.load_scheme(ROOT / "schemes" / "chengzhuang-ladder.yaml")
     table = generated(scheme, 25_000, 40, seed=11, gaps=1 / 30)
     assert 960_000 < table.height < 1_000_000
-    expected = evaluate_table(scheme, table)
+    expected, _warned = issued(lambda: evaluate_table(scheme, table))
     for part in range(4):
         table[part * 250_000 : (part + 1) * 250_000].write_parquet(tmp_path / f"{part}.parquet")
     frame = spark.read.parquet(str(tmp_path / "*.parquet"))

@@ -16,6 +16,7 @@ from ._diagnostics import (
     Diagnostic,
     EvaluationError,
     PartyscoreError,
+    PartyscoreWarning,
     RecordError,
     SchemeError,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "HistoryError",
     "Outcome",
     "PartyscoreError",
+    "PartyscoreWarning",
     "PeriodResults",
     "Record",
     "RecordError",

@@ -27,7 +27,7 @@ import builtins
 import decimal
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from ._codegen import MAX_AMOUNT, MAX_RESULT, ROUNDING_MODES, compile_expression
 from ._compile import CompiledScheme
-from ._engine import Engine
+from ._engine import Engine, year_not_over
 from ._explain import places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, Compiled
 from ._numbers import decimal_text
@@ -422,6 +422,9 @@ class Table:
     keys: Any = None
     """Where asked for, per row the keys of the listing order (`LISTING_KEYS`), as a
     polars DataFrame: to put tables of parts of the records in one order."""
+    notices: list[Notice] = field(default_factory=list)
+    """The run's warnings (`Evaluation.warnings`), each with where the record engine gives
+    it: sorted, they are in its order."""
 
     def frame(self) -> Any:
         """The results as a polars DataFrame of text (an empty cell is null)."""
@@ -435,6 +438,11 @@ class Table:
             schema=dict.fromkeys(self.header, pl.String),
         )
 
+
+Notice = tuple[tuple[int, int, str, int, str], str]
+"""A warning of a run and where the record engine gives it, as `LISTING_KEYS`: a count's
+warning at its period and subject, a year's warnings at its close (``#after`` -1: before
+the period's), by subject."""
 
 LISTING_KEYS = ["#ordinal", "#after", "#group", "#rank", "#subject"]
 """The order of `to_csv`: a period row by period, group, first rank and subject; a year's
@@ -1093,12 +1101,18 @@ class _Run:
             cols.append(pl.select(pl.when(pl.Series(granted)).then(texts)).to_series())
         cols.append(patterns([m for _a, m in self.actions], [a for a, _m in self.actions], size))
         warnings = pl.Series([None] * size, dtype=pl.String)
+        first_rank = self.first_rank if self.first_rank is not None else np.zeros(size)
+        notices: list[Notice] = []
         if self.warnings:
             at = list(self.warnings)
             warnings = warnings.scatter(at, [_safe("\n".join(self.warnings[i])) for i in at])
+            for i in at:  # the record engine's order: period, then subject
+                subject, ordinal = source.subject_names[self.subject[i]], int(self.ordinal[i])
+                label = source.labels[ordinal]
+                where = (ordinal, 0, "", 0, subject)
+                notices.extend((where, f"{subject} {label}: {w}") for w in self.warnings[i])
         cols.append(warnings)
         # listing order: period, group, first rank, subject
-        first_rank = self.first_rank if self.first_rank is not None else np.zeros(size)
         order = np.lexsort((np.arange(size), first_rank, self.group, self.ordinal))
         frame = pl.DataFrame({f"c{i}": c.alias(f"c{i}") for i, c in enumerate(cols)})[order]
         key_frame = None
@@ -1113,7 +1127,7 @@ class _Run:
                 },
                 schema=key_types(),
             )
-        year_end = self.year_end(columns) if self.plan.year_end else {}
+        year_end = self.year_end(columns, notices) if self.plan.year_end else {}
         if year_end:
             # A year's year-end rows follow the last period of that year the table has.
             parts, key_parts = [], []
@@ -1141,12 +1155,15 @@ class _Run:
             frame = pl.concat(parts)
             if key_frame is not None:
                 key_frame = pl.concat(key_parts)
-        return Table(header, [frame[c] for c in frame.columns], key_frame)
+        notices.sort(key=lambda notice: notice[0])
+        return Table(header, [frame[c] for c in frame.columns], key_frame, notices)
 
-    def year_end(self, columns: Any) -> dict[int, tuple[list[list[str]], list[str]]]:
+    def year_end(
+        self, columns: Any, notices: list[Notice]
+    ) -> dict[int, tuple[list[list[str]], list[str]]]:
         """The year-end rows (and their subjects) by the ordinal of the period they follow,
         worked out by the record engine's own year-end rules from this table's period
-        values."""
+        values; their warnings go to `notices`."""
         import csv
         import io
 
@@ -1173,6 +1190,7 @@ class _Run:
                 continue
             year_over = following is not None or period == engine.periods_in(period.year)[-1]
             if not year_over:
+                notices.append(((ordinal, -1, "", 0, ""), year_not_over(period, kind)))
                 continue
             members: dict[str, list[int]] = {}
             for i in sorted(by_year.get(period.year, []), key=lambda i: self.ordinal[i]):
@@ -1181,9 +1199,14 @@ class _Run:
                 history = engine.history[subject] = SubjectHistory(len(engine.counted))
                 history.year = period.year
                 history.year_values = [(row(i), [column[i] for column in held]) for i in indices]
-            warnings: list[str] = []
+            results = []
             with decimal.localcontext(ARITHMETIC):
-                results = engine.close(period.year, sorted(members), warnings)
+                for subject in sorted(members):  # as `Engine.close`, keeping who warned
+                    result, warning = engine.year_end(subject, period.year)
+                    if warning is not None:
+                        notices.append(((ordinal, -1, "", 0, subject), warning))
+                    if result is not None:
+                        results.append(result)
             text = csv_rows(results, columns, Words(None))
             found[ordinal] = (
                 list(csv.reader(io.StringIO(text))),

@@ -84,6 +84,12 @@ class EvaluationError(PartyscoreError):
     """A valid scheme failed on valid records (e.g. a score outside its declared range)."""
 
 
+class PartyscoreWarning(UserWarning):
+    """A warning of an evaluation that has no result row of its own (``2025: year-end rules
+    not applied: ...``), issued by the columnar path where `Evaluation.warnings` would
+    hold it."""
+
+
 def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     """File order, then line, column and code, so output is stable."""
     return sorted(diagnostics, key=lambda d: (d.file, d.line, d.column, d.code, d.message))

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import models as m
-from ._columnar import Across, Fallback, Table, fact_names, facts, key_types, rules
+from ._columnar import Across, Fallback, Notice, Table, fact_names, facts, key_types, rules
 from ._compile import CompiledScheme, compile_scheme
 from ._diagnostics import Diagnostic, EvaluationError, PartyscoreError, RecordError, SchemeError
 from ._i18n import _
@@ -89,12 +89,7 @@ def present(scheme: CompiledScheme, labels: list[Any]) -> list[int]:
 def check_columns(scheme: CompiledScheme, columns: list[str], source: str) -> None:
     """Refuse a table without its subject or period column (partitions are made by
     them) or with a column named as one the phases add."""
-    for name in columns:
-        if name == ROW or name in fact_names(scheme.plan):
-            message = _(
-                "column {column!r} has the name of a column a distributed run adds; rename it"
-            ).format(column=name)
-            raise RecordError([Diagnostic(source, 1, 0, "columnar-input", message)])
+    check_names(scheme, columns, source)
     for key in ("subject", "period"):
         if key not in columns:
             message = _(
@@ -104,12 +99,28 @@ def check_columns(scheme: CompiledScheme, columns: list[str], source: str) -> No
             raise RecordError([Diagnostic(source, 1, 0, "columnar-input", message)])
 
 
-def by_period(model: str, frame: Any, source: str) -> Any:
-    """Phase 1 on whole periods. For a scheme without history: the results with their
+def check_names(scheme: CompiledScheme, columns: list[str], source: str) -> None:
+    """Refuse a table with a column named as one the phases add."""
+    for name in columns:
+        if name == ROW or name in fact_names(scheme.plan):
+            message = _(
+                "column {column!r} has the name of a column a distributed run adds; rename it"
+            ).format(column=name)
+            raise RecordError([Diagnostic(source, 1, 0, "columnar-input", message)])
+
+
+def _compiled(model: str | CompiledScheme) -> CompiledScheme:
+    return model if isinstance(model, CompiledScheme) else scheme_of(model)
+
+
+def by_period(
+    model: str | CompiledScheme, frame: Any, source: str, notices: list[Notice] | None = None
+) -> Any:
+    """Phase 1 on whole periods (`model`: the scheme, or its `model_text`). For a scheme without history: the results with their
     keys. With history: the records with their facts (one column per `fact_names`)."""
     import polars as pl
 
-    scheme = scheme_of(model)
+    scheme = _compiled(model)
     frame, data, rows, name = _input(frame, source, [])
     if data.height == 0:
         if has_history(scheme):
@@ -120,7 +131,7 @@ def by_period(model: str, frame: Any, source: str) -> Any:
         try:
             run = rules(scheme, found)
             if not has_history(scheme):
-                return _keyed(run.table(keys=True))
+                return _keyed(run.table(keys=True), notices)
             at = found.positions
             made = facts(run)
         except Fallback:
@@ -132,10 +143,17 @@ def by_period(model: str, frame: Any, source: str) -> Any:
     return frame.with_columns(columns)
 
 
-def by_subject(model: str, frame: Any, source: str, periods: list[int]) -> Any:
+def by_subject(
+    model: str | CompiledScheme,
+    frame: Any,
+    source: str,
+    periods: list[int],
+    notices: list[Notice] | None = None,
+) -> Any:
     """Phase 2 on whole subjects (with their facts from phase 1): the results with their
-    keys. `periods`: the ordinals of every period of the whole table."""
-    scheme = scheme_of(model)
+    keys. `periods`: the ordinals of every period of the whole table. The run's warnings
+    go to `notices` where given (else they are not kept)."""
+    scheme = _compiled(model)
     names = fact_names(scheme.plan)
     frame, data, rows, name = _input(frame, source, names)
     if data.height == 0:
@@ -144,7 +162,8 @@ def by_subject(model: str, frame: Any, source: str, periods: list[int]) -> Any:
         found, records = text_source(scheme, data, name)
         given = {n: frame[n].to_numpy()[found.positions] for n in names}
         try:
-            return _keyed(rules(scheme, found, Across(given, periods)).table(keys=True))
+            table = rules(scheme, found, Across(given, periods)).table(keys=True)
+            return _keyed(table, notices)
         except Fallback:
             _raise_record_engine(scheme, data, name, records)
 
@@ -234,9 +253,13 @@ class _lines:
         return dataclasses.replace(d, line=line, message=message)
 
 
-def _keyed(table: Table) -> Any:
-    """A `Table` as a polars DataFrame of text, with its listing keys."""
+def _keyed(table: Table, notices: list[Notice] | None) -> Any:
+    """A `Table` as a polars DataFrame of text, with its listing keys; its warnings go to
+    `notices` where given."""
     import polars as pl
+
+    if notices is not None:
+        notices.extend(table.notices)
 
     return pl.concat([table.frame(), table.keys], how="horizontal")
 

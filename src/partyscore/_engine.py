@@ -475,13 +475,7 @@ class Engine:
         if has_year_end and closes_year:
             subjects = sorted(self.in_year.pop(period.year, ()))
             if not year_over:
-                # TRANSLATORS: {kind} is the scheme's period kind (month, quarter, ...)
-                message = _(
-                    "{year}: year-end rules not applied: the input ends at {period}, before the "
-                    "last {kind} of the year"
-                )
-                kind = period_word(self.plan.period)
-                warnings.append(message.format(year=period.year, period=period, kind=kind))
+                warnings.append(year_not_over(period, self.plan.period))
                 subjects = []
             results.extend(self.close(period.year, subjects, warnings))
         if self.may_be_short:
@@ -815,3 +809,13 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def year_not_over(period: Period, kind: str) -> str:
+    """The warning for a year whose year-end rules wait: the input ends at `period`."""
+    # TRANSLATORS: {kind} is the scheme's period kind (month, quarter, ...)
+    message = _(
+        "{year}: year-end rules not applied: the input ends at {period}, before the "
+        "last {kind} of the year"
+    )
+    return message.format(year=period.year, period=period, kind=period_word(kind))

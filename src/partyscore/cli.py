@@ -12,6 +12,7 @@ import signal
 import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, BinaryIO
 
 from . import __version__
 from ._compile import CompiledScheme, iter_scheme_files, load_scheme
-from ._diagnostics import Diagnostic, PartyscoreError, SchemeError
+from ._diagnostics import Diagnostic, PartyscoreError, PartyscoreWarning, SchemeError
 from ._engine import PeriodResults
 from ._history import History
 from ._i18n import LANGS, N_, _, check_lang, lang_from_env, language, ngettext
@@ -835,25 +836,24 @@ def _evaluate_columnar(args: argparse.Namespace, scheme: CompiledScheme) -> int:
             )
         )
         return EXIT_USAGE
-    import polars as pl
-
-    from .columnar import evaluate_table, read_table
-
-    frames = [read_table(path) for path in args.input]
-    frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
-    source = str(args.input[0]) if len(args.input) == 1 else "<inputs>"
-    results = evaluate_table(scheme, frame, source=source)
     if args.format == "parquet" and args.output is None and sys.stdout.isatty():
         _say(_("--format parquet writes a file: give --output FILE.parquet (or pipe it)"))
         return EXIT_USAGE
-    with _Spool(args.output) as spool:
-        if args.format == "parquet":
-            buffer = io.BytesIO()
-            results.write_parquet(buffer)
-            spool.write_bytes(buffer.getvalue())
-        else:
-            spool.write(("\ufeff" if args.bom else "") + results.write_csv())
+    from .columnar import write_files
+
+    with _Spool(args.output) as spool, warnings.catch_warnings(record=True) as issued:
+        warnings.simplefilter("always", PartyscoreWarning)
+        assert spool.handle is not None
+        spool.binary = args.format == "parquet"
+        write_files(scheme, args.input, spool.handle, args.format, bom=args.bom)
         spool.commit()
+    for warning in issued:
+        if issubclass(warning.category, PartyscoreWarning):
+            print(_("warning: {message}").format(message=warning.message), file=sys.stderr)
+        else:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     return EXIT_OK
 
 

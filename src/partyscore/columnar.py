@@ -18,17 +18,27 @@ decimal text), so ``results.write_csv()`` gives the bytes `to_csv` gives.
 from __future__ import annotations
 
 import io
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from ._columnar import Fallback, Source, Table, evaluate_rows, evaluate_source, source_from_rows
+from ._columnar import (
+    Fallback,
+    Notice,
+    Source,
+    Table,
+    evaluate_rows,
+    evaluate_source,
+    source_from_rows,
+)
 from ._compile import CompiledScheme
-from ._diagnostics import Diagnostic, RecordError
+from ._diagnostics import Diagnostic, PartyscoreWarning, RecordError, SchemeError
 from ._i18n import _
 from ._records import _encoding_of, check_records, read_records, records_from_rows
 from ._table_input import source_from_frame, typed_as_text
 
-__all__ = ["evaluate_table", "read_table"]
+__all__ = ["evaluate_files", "evaluate_table", "read_table"]
 
 
 def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>") -> Any:
@@ -72,7 +82,82 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
             result = evaluate_rows(scheme, rows)
         except Fallback:
             result = _record_engine(scheme, records)
+    warn(result.notices)
     return result.frame()
+
+
+def evaluate_files(
+    scheme: CompiledScheme,
+    inputs: str | Path | Sequence[str | Path],
+    output: str | Path | BinaryIO,
+    *,
+    bom: bool = False,
+) -> int:
+    """Evaluate CSV and Parquet files of records into one CSV or Parquet file, a period at
+    a time: memory holds about one period's records, never the whole input. Returns the
+    number of result rows written.
+
+    `output` is a path (Parquet if it ends in ``.parquet``, else CSV; removed again if
+    the run fails) or a binary file (CSV). The results are those `evaluate_table` gives
+    for the inputs read by `read_table` and put one after the other: the CSV written is
+    the bytes of `partyscore.to_csv` (with a byte-order mark if `bom`), the Parquet file
+    has the same columns as text. Problems name each input file and its own rows. A
+    scheme whose ranking or top rule comes after an escalation is evaluated whole, in
+    memory (its ranks depend on history).
+
+        evaluate_files(scheme, ["q1.parquet", "q2.parquet"], "results.parquet")
+
+    Raises:
+        RecordError: for files that cannot be read, and for every bad record, as
+            `evaluate_table` reports them (nothing is written then).
+        EvaluationError: when a record breaks a declared guarantee of the scheme.
+    """
+    paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    if not isinstance(output, str | Path):
+        return write_files(scheme, paths, output, "csv", bom=bom)
+    form = "parquet" if str(output).lower().endswith(".parquet") else "csv"
+    target = Path(output)
+    try:
+        with open(target, "wb") as handle:
+            return write_files(scheme, paths, handle, form, bom=bom)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def write_files(
+    scheme: CompiledScheme, paths: Sequence[str | Path], handle: BinaryIO, form: str, *, bom: bool
+) -> int:
+    """`evaluate_files` into an open binary file, as `form` (``csv``, ``parquet``)."""
+    from ._distributed import header, refuse
+    from ._streaming import Sink, stream
+
+    try:
+        refuse(scheme)
+    except SchemeError:
+        return _in_memory(scheme, paths, handle, form, bom=bom)
+    sink = Sink(handle, form, header(scheme), bom)
+    try:
+        return stream(scheme, paths, sink)
+    finally:
+        sink.close()
+
+
+def _in_memory(
+    scheme: CompiledScheme, paths: Sequence[str | Path], handle: BinaryIO, form: str, *, bom: bool
+) -> int:
+    """The inputs read whole and evaluated at once."""
+    import polars as pl
+
+    frames = [read_table(path) for path in paths]
+    frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+    source = str(paths[0]) if len(paths) == 1 else "<inputs>"
+    results = evaluate_table(scheme, frame, source=source)
+    if form == "parquet":
+        results.write_parquet(handle)
+    else:
+        handle.write((("\ufeff" if bom else "") + results.write_csv()).encode("utf-8"))
+    return int(results.height)
 
 
 def text_source(scheme: CompiledScheme, frame: Any, name: str) -> tuple[Source, Any]:
@@ -105,10 +190,18 @@ def _record_engine(scheme: CompiledScheme, records: Any) -> Table:
     from ._evaluate import evaluate
     from ._render import to_csv
 
-    text = to_csv(evaluate(scheme, records))
-    lines = list(csv.reader(io.StringIO(text)))
+    evaluation = evaluate(scheme, records)
+    lines = list(csv.reader(io.StringIO(to_csv(evaluation))))
     header, body = lines[0], lines[1:]
-    return Table(header, [list(c) for c in zip(*body, strict=True)] or [[] for _ in header])
+    columns = [list(c) for c in zip(*body, strict=True)] or [[] for _ in header]
+    notices: list[Notice] = [((0, 0, "", 0, ""), w) for w in evaluation.warnings]
+    return Table(header, columns, notices=notices)
+
+
+def warn(notices: Sequence[Notice], stacklevel: int = 3) -> None:
+    """Issue the warnings of a run, in order, each once (`PartyscoreWarning`)."""
+    for text in dict.fromkeys(text for _where, text in notices):
+        warnings.warn(text, PartyscoreWarning, stacklevel=stacklevel)
 
 
 def _polars(table: Any) -> Any:
