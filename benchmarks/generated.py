@@ -11,12 +11,18 @@ from partyscore._periods import PER_YEAR, Period
 
 
 def generated(
-    scheme: partyscore.CompiledScheme, subjects: int, periods: int, *, seed: int, gaps: float = 0
+    scheme: partyscore.CompiledScheme,
+    subjects: int,
+    periods: int,
+    *,
+    seed: int,
+    gaps: float = 0,
+    first_subject: int = 0,
 ) -> Any:
     """`subjects` x `periods` records of text (fewer by the share `gaps` left out at
-    random), from the scheme's first period on. Each subject has a quality that its
-    points follow, so that weak subjects stay weak for runs of periods (escalations reach
-    their steps) and ties occur (points are halves)."""
+    random), from the scheme's first period on; subjects numbered from `first_subject`.
+    Each subject has a quality that its points follow, so that weak subjects stay weak for
+    runs of periods (escalations reach their steps) and ties occur (points are halves)."""
     import polars as pl
 
     rng = np.random.default_rng(seed)
@@ -33,7 +39,9 @@ def generated(
     subject_index = np.tile(np.arange(subjects), periods)
     period_index = np.repeat(np.arange(periods), subjects)
     columns: dict[str, Any] = {
-        "subject": pl.Series([f"s{i:07d}" for i in range(subjects)])[subject_index],
+        "subject": pl.Series([f"s{i:08d}" for i in range(first_subject, first_subject + subjects)])[
+            subject_index
+        ],
         "period": pl.Series(labels)[period_index],
     }
     for name, attr in plan.attributes.items():

@@ -30,6 +30,7 @@ def test_exported_members():
         "HistoryError",
         "Outcome",
         "PartyscoreError",
+        "PartyscoreWarning",
         "PeriodResults",
         "Record",
         "RecordError",
@@ -58,11 +59,12 @@ def test_every_error_is_a_partyscore_error():
         partyscore.HistoryError,
     ):
         assert issubclass(error, partyscore.PartyscoreError)
+    assert issubclass(partyscore.PartyscoreWarning, UserWarning)
 
 
 PUBLIC_MODULES = {
     "partyscore.cli": ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"],
-    "partyscore.columnar": ["evaluate_table", "read_table"],
+    "partyscore.columnar": ["evaluate_files", "evaluate_table", "read_table"],
     "partyscore.dask": ["evaluate"],
     "partyscore.spark": ["evaluate"],
     "partyscore.plan": [

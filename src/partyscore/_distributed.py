@@ -116,8 +116,10 @@ def _compiled(model: str | CompiledScheme) -> CompiledScheme:
 def by_period(
     model: str | CompiledScheme, frame: Any, source: str, notices: list[Notice] | None = None
 ) -> Any:
-    """Phase 1 on whole periods (`model`: the scheme, or its `model_text`). For a scheme without history: the results with their
-    keys. With history: the records with their facts (one column per `fact_names`)."""
+    """Phase 1 on whole periods (`model`: the scheme, or its `model_text`). For a scheme
+    without history: the results with their keys, the run's warnings going to `notices`
+    where given. With history: the records with their facts (one column per
+    `fact_names`)."""
     import polars as pl
 
     scheme = _compiled(model)

@@ -13,25 +13,29 @@ the whole input.
 from __future__ import annotations
 
 import codecs
+import csv
 import dataclasses
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ._columnar import LISTING_KEYS, Notice
 from ._compile import CompiledScheme
-from ._diagnostics import Diagnostic, EvaluationError, PartyscoreError, RecordError
+from ._diagnostics import Diagnostic, EvaluationError, RecordError
 from ._distributed import ROW, by_period, by_subject, check_names, has_history
 from ._i18n import _
 from ._records import _encoding_of, _flat_target, _period, check_records, read_records
 from ._tables import Layout
-from .columnar import warn
 from ._tables import header_names as layout_names
+from .columnar import warn
 
 BATCH = 200_000
-"""Records read from an input at a time."""
+"""Records read from an input at a time (at least)."""
+
+CSV_BLOCK = 4 << 20
+"""Bytes of CSV text pyarrow parses at a time (larger blocks keep more memory)."""
 
 NAME = "<records>.csv"
 """The name the phases give the records; problems are renamed to their input's."""
@@ -39,8 +43,8 @@ NAME = "<records>.csv"
 PART = "#part"
 """The column of the split: a period's ordinal (-1: no period), or a subject's bucket."""
 
-BUCKETS = 256
-"""At most this many subject buckets."""
+BUCKET = 250_000
+"""About this many records to a subject bucket (or a period's, where periods are larger)."""
 
 
 @dataclasses.dataclass
@@ -92,7 +96,8 @@ class Sink:
 def stream(scheme: CompiledScheme, paths: Sequence[str | Path], sink: Sink) -> int:
     """Evaluate the records of the CSV and Parquet files `paths` into `sink`, one period
     at a time; the number of result rows. Problems are those `evaluate_table` gives for
-    each file; nothing is written to `sink` once one is found.
+    each file; once one is found nothing more is written, and what `sink` has is to be
+    thrown away.
 
     Raises:
         RecordError: for bad records (every one), as the record path reports them.
@@ -114,7 +119,8 @@ def stream(scheme: CompiledScheme, paths: Sequence[str | Path], sink: Sink) -> i
         periods = [o for o in ordinals if o >= 0]
         history = has_history(scheme)
         subjects = _columns_for(scheme, layout, inputs, "subject")
-        buckets = max(1, min(BUCKETS, len(periods)))
+        largest = max((_count(folder / f"p{o}") for o in periods), default=0)
+        buckets = max(1, -(-offset // max(BUCKET, largest)))
         for ordinal in [*periods, *(o for o in ordinals if o < 0)]:
             frame = _read(folder / f"p{ordinal}")
             with problems.kept():
@@ -130,9 +136,7 @@ def stream(scheme: CompiledScheme, paths: Sequence[str | Path], sink: Sink) -> i
                     break
                 with problems.kept():
                     results = by_subject(scheme, _read(bucket), NAME, periods, notices)
-                    for (ordinal,), part in results.partition_by(
-                        "#ordinal", as_dict=True
-                    ).items():
+                    for (ordinal,), part in results.partition_by("#ordinal", as_dict=True).items():
                         place = folder / f"o{ordinal}"
                         place.mkdir(exist_ok=True)
                         part.write_parquet(place / f"{bucket.name}.parquet")
@@ -155,6 +159,13 @@ def _write(sink: Sink, results: Any) -> int:
     ordered = results.sort(LISTING_KEYS, maintain_order=True).drop(LISTING_KEYS)
     sink.write(ordered)
     return int(ordered.height)
+
+
+def _count(folder: Path) -> int:
+    """The number of records in a folder's parts."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in folder.glob("*.parquet"))
 
 
 def _read(folder: Path) -> Any:
@@ -191,22 +202,55 @@ def _columns_for(
     return found
 
 
-def _scan(given: _Input, folder: Path) -> Any:
-    """The input as a lazy frame of text; a CSV file not in plain UTF-8 is first written
-    out in UTF-8 (into `folder`)."""
-    import polars as pl
+def _batches(given: _Input, folder: Path) -> tuple[list[str], Iterator[Any]]:
+    """The input's columns, and its records as polars frames of text of about `BATCH`
+    rows, read a part at a time (pyarrow's readers: a Parquet row group, a block of CSV
+    text); a CSV file not in plain UTF-8 is first written out in UTF-8 (into `folder`)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
 
     path = given.path
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pl.scan_parquet(path).with_columns(pl.all().cast(pl.String))
+        parquet = pq.ParquetFile(path)
+        return list(parquet.schema_arrow.names), _gathered(parquet.iter_batches(BATCH))
     if suffix in (".csv", ".txt"):
         encoding = _encoding_of(path)
         if encoding != "utf-8":
             path = _utf8(path, encoding, folder)
-        return pl.scan_csv(path, infer_schema=False, skip_rows=given.skip)
+        with open(path, encoding="utf-8", newline="") as text:
+            for _skipped in range(given.skip):
+                text.readline()
+            columns = next(csv.reader(text), [])
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(skip_rows=given.skip, block_size=CSV_BLOCK),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()), quoted_strings_can_be_null=False
+            ),
+        )
+        return columns, _gathered(reader)
     message = _("the columnar path reads CSV and Parquet files, not {path}").format(path=path)
     raise RecordError([Diagnostic(str(path), 0, 0, "columnar-input", message)])
+
+
+def _gathered(parts: Iterator[Any]) -> Iterator[Any]:
+    """Arrow record batches as polars frames of text of about `BATCH` rows (an empty
+    cell stays empty text: the phases read it as no value)."""
+    import polars as pl
+
+    pending: list[Any] = []
+    size = 0
+    for part in parts:
+        pending.append(pl.from_arrow(part))
+        size += part.num_rows
+        if size >= BATCH:
+            yield pl.concat(pending).with_columns(pl.all().cast(pl.String))
+            pending, size = [], 0
+    if pending:
+        yield pl.concat(pending).with_columns(pl.all().cast(pl.String))
 
 
 def _utf8(path: Path, encoding: str, folder: Path) -> Path:
@@ -235,18 +279,18 @@ def _split(
     """Write the records of an input into a folder per period (``p<ordinal>``, ``p-1`` for
     records without a period), each numbered (`ROW`) through the whole input; its count."""
     import polars as pl
+    import pyarrow as pa
 
     try:
-        lazy = _scan(given, folder)
-        columns = list(lazy.collect_schema().names())
+        columns, batches = _batches(given, folder)
         check_names(scheme, columns, given.name)
         known = layout_names(scheme, layout)
         period = [c for c in columns if _flat_target(c, known, layout) == "period"]
         ordinals: dict[str | None, int] = {}
         rows = 0
-        numbered = lazy.with_row_index(ROW, offset=given.offset)
-        for number, batch in enumerate(numbered.collect_batches(chunk_size=BATCH)):
-            batch = batch.with_columns(pl.col(ROW).cast(pl.Int64))
+        for number, read in enumerate(batches):
+            numbers = pl.int_range(rows, rows + read.height, dtype=pl.Int64, eager=True)
+            batch = read.with_columns((numbers + given.offset).alias(ROW))
             if period:
                 labels = batch[period[0]]
                 for label in labels.unique().to_list():
@@ -264,7 +308,7 @@ def _split(
                 place.mkdir(exist_ok=True)
                 piece.write_parquet(place / f"{index:04d}-{number:06d}.parquet")
             rows += batch.height
-    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
+    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, pa.ArrowException) as exc:
         message = _("cannot read {path}: {problem}").format(path=given.path, problem=exc)
         raise RecordError([Diagnostic(str(given.path), 0, 0, "unreadable", message)]) from None
     given.columns = columns
@@ -293,9 +337,13 @@ class _Problems:
 
         text = pl.DataFrame(schema=dict.fromkeys(given.columns, pl.String)).write_csv()
         try:
-            check_records(scheme, read_records(text.encode(), scheme, name=given.name), "collect")
+            found = read_records(text.encode(), scheme, name=given.name, skip_rows=0)
+            check_records(scheme, found, "collect")
         except RecordError as error:
-            self.headers.extend(error.diagnostics)
+            self.headers.extend(
+                dataclasses.replace(d, line=d.line + given.skip) if d.line == 1 else d
+                for d in error.diagnostics
+            )
 
     def kept(self) -> _Keeping:
         return _Keeping(self)
@@ -307,7 +355,9 @@ class _Problems:
             for given in self.inputs:
                 if given.offset <= number < given.offset + given.rows:
                     return given.name, number - given.offset + 2 + given.skip
-        return (self.inputs[0].name if len(self.inputs) == 1 else "<inputs>"), line
+        if len(self.inputs) > 1:
+            return "<inputs>", line
+        return self.inputs[0].name, line + self.inputs[0].skip if line == 1 else line
 
     def renamed(self, d: Diagnostic) -> Diagnostic:
         def cited(hit: re.Match[str]) -> str:
@@ -320,12 +370,12 @@ class _Problems:
         name, line = self.where(d.line)
         return dataclasses.replace(d, file=name, line=line, message=message)
 
-    def add(self, error: PartyscoreError) -> None:
+    def add(self, error: RecordError | EvaluationError) -> None:
         renamed = [self.renamed(d) for d in error.diagnostics]
         if isinstance(error, RecordError):
             self.records.extend(renamed)
         elif self.evaluation is None:
-            self.evaluation = type(error)(renamed)
+            self.evaluation = EvaluationError(renamed)
 
     def raise_if_any(self) -> None:
         if self.headers or self.records:
@@ -352,5 +402,3 @@ class _Keeping:
             self.problems.add(error)
             return True
         return False
-
-

@@ -399,9 +399,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=("record", "columnar"),
         default="record",
         help=_(
-            "record (default): record by record; columnar: the whole input at once, column by "
-            "column, for large inputs (CSV or Parquet in and out; the 'columnar' extra), with "
-            "the same results"
+            "record (default): record by record; columnar: column by column, a period at a "
+            "time, for large inputs (CSV or Parquet in and out; the 'columnar' extra), with the "
+            "same results and warnings"
         ),
     )
     run.add_argument(
@@ -824,7 +824,7 @@ class _Progress:
 
 
 def _evaluate_columnar(args: argparse.Namespace, scheme: CompiledScheme) -> int:
-    """``evaluate --engine columnar``: every input read as one table, evaluated at once."""
+    """``evaluate --engine columnar``: the inputs evaluated a period at a time."""
     if args.format not in ("csv", "parquet"):
         _say(_("--engine columnar writes --format csv or --format parquet"))
         return EXIT_USAGE

@@ -74,7 +74,7 @@ def evaluate_table(scheme: CompiledScheme, table: Any, *, source: str = "<table>
     if result is None:
         if text:
             # Text throughout, as a CSV file is: read as one, numbers from their text.
-            records = read_records(frame.write_csv().encode(), scheme, name=name)
+            records = read_records(frame.write_csv().encode(), scheme, name=name, skip_rows=0)
         else:
             records = records_from_rows(frame.to_dicts(), scheme, source=source)
         rows = check_records(scheme, records, "collect")
@@ -170,7 +170,7 @@ def text_source(scheme: CompiledScheme, frame: Any, name: str) -> tuple[Source, 
     found = source_from_frame(scheme, frame, name)
     if found is not None:
         return found, None
-    records = read_records(frame.write_csv().encode(), scheme, name=name)
+    records = read_records(frame.write_csv().encode(), scheme, name=name, skip_rows=0)
     rows = check_records(scheme, records, "collect")
     return source_from_rows(scheme, rows), records
 
@@ -178,7 +178,7 @@ def text_source(scheme: CompiledScheme, frame: Any, name: str) -> tuple[Source, 
 def record_engine_error(scheme: CompiledScheme, frame: Any, name: str, records: Any) -> None:
     """Raise the record engine's error for a table of text the columnar path handed back."""
     if records is None:
-        records = read_records(frame.write_csv().encode(), scheme, name=name)
+        records = read_records(frame.write_csv().encode(), scheme, name=name, skip_rows=0)
     _record_engine(scheme, records)
 
 
