@@ -20,7 +20,7 @@ from hypothesis import given
 
 import partyscore
 from partyscore import _streaming
-from partyscore.columnar import evaluate_files, evaluate_table
+from partyscore.columnar import evaluate_files
 from partyscore.testing import records
 from tests.tables import issued, text_table
 
@@ -53,7 +53,8 @@ def problems(run: Any) -> Any:
     try:
         return run()
     except partyscore.PartyscoreError as error:
-        return [(type(error).__name__, d.file, d.line, d.code, d.message) for d in error.diagnostics]
+        kind = type(error).__name__
+        return [(kind, d.file, d.line, d.code, d.message) for d in error.diagnostics]
 
 
 @pytest.fixture
@@ -192,7 +193,7 @@ def test_memory_holds_one_period_or_one_bucket_at_a_time(tmp_path, monkeypatch, 
     # phase 2 gets buckets of about 10 records' subjects (whole subjects: up to 6 each).
     scheme = partyscore.load_scheme(YONGXI)
     seen: dict[str, list[int]] = {"period": [], "subject": []}
-    by_period, by_subject = _streaming.by_period, _streaming.by_subject
+    from partyscore._distributed import by_period, by_subject
 
     def watched_period(model: Any, frame: Any, *rest: Any) -> Any:
         seen["period"].append(frame["period"].n_unique() * 1000 + frame.height)
