@@ -16,6 +16,7 @@ import codecs
 import csv
 import dataclasses
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -169,10 +170,12 @@ def _count(folder: Path) -> int:
 
 
 def _read(folder: Path) -> Any:
-    """The parts of a folder as one frame (inputs may have different columns)."""
+    """The parts of a folder as one frame (inputs may have different columns); the folder
+    is removed, its records being in memory now."""
     import polars as pl
 
     parts = [pl.read_parquet(p) for p in sorted(folder.glob("*.parquet"))]
+    shutil.rmtree(folder)
     return pl.concat(parts, how="diagonal")
 
 
