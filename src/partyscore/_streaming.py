@@ -68,7 +68,7 @@ class Sink:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        self.handle, self.form, self.columns = handle, form, columns
+        self.handle = handle
         self.schema = pa.schema([(c, pa.large_string()) for c in columns])
         self.writer: Any = None
         if form == "parquet":
