@@ -575,7 +575,10 @@ def test_cli_writes_the_notice(tmp_path, capsys):
     # The page the library writes for the same evaluation (the notes at the end aside: the
     # command writes the evaluation's warnings in the language asked for).
     notes = re.compile(r'<section class="notes">.*?</section>', re.S)
-    assert notes.sub("", written) == notes.sub("", notice("2024-Q1"))
+    # and the decision record, which names the files the command read
+    record = re.compile(r'\n<section class="record">.*?</section>', re.S)
+    assert len(record.findall(written)) == 1
+    assert notes.sub("", record.sub("", written)) == notes.sub("", notice("2024-Q1"))
 
 
 def test_cli_refuses_an_unknown_period(tmp_path, capsys):

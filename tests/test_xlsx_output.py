@@ -454,7 +454,7 @@ def test_evaluate_format_xlsx_writes_a_workbook(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0
     book = python_calamine.CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names == ["results", "explanations"]
+    assert book.sheet_names == ["results", "explanations", "decision record"]
     rows = book.get_sheet_by_name("results").to_python()
     assert rows[0][:8] == LADDER_HEADER[:8]
     assert len(rows) == 49
@@ -491,7 +491,17 @@ def test_to_xlsx_is_what_the_command_writes(tmp_path: Path) -> None:
     evaluation = partyscore.evaluate(scheme, partyscore.read_records(example, scheme))
     data = partyscore.to_xlsx(evaluation)
     assert data[:2] == b"PK"  # a zip container, as every xlsx is
-    assert data == out.read_bytes()
+    library = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
+    command = python_calamine.CalamineWorkbook.from_path(str(out))
+    # the command adds the decision record, which names the files it read
+    assert library.sheet_names == ["results", "explanations"]
+    assert command.sheet_names == ["results", "explanations", "decision record"]
+    for name in library.sheet_names:
+        assert (
+            library.get_sheet_by_name(name).to_python()
+            == command.get_sheet_by_name(name).to_python()
+        )
+    assert partyscore.to_xlsx(evaluation) == data  # the same evaluation, the same bytes
 
 
 def test_a_text_longer_than_a_cell_holds_is_refused_not_cut(

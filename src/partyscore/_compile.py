@@ -7,7 +7,9 @@ problem it finds and the whole set is raised once as a `SchemeError`.
 from __future__ import annotations
 
 import decimal
+import hashlib
 import heapq
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -89,6 +91,19 @@ class CompiledScheme:
     def id(self) -> str:
         """The scheme id."""
         return self.model.id
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 (hex) of the scheme as loaded, in a canonical form: its validated
+        model as JSON with sorted keys, so that comments, layout and key order do not change
+        it and a changed number or sentence does. Decision records carry it."""
+        canonical = json.dumps(
+            self.model.model_dump(mode="json"),
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
     def attributes(self) -> dict[str, m.Attribute]:

@@ -10,6 +10,8 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
+from ._decision import KEY as DECISION_KEY
+from ._decision import DecisionRecord
 from ._expr import format_value
 from ._i18n import _
 from ._numbers import decimal_text
@@ -173,9 +175,13 @@ def result_json(result: Result, level: int = 2) -> str:
     return "{\n" + ",\n".join(f'{inner}"{k}": {v}' for k, v in fields) + "\n" + pad + "}"
 
 
-def json_head(scheme: str, version: int) -> str:
-    """The start of a JSON document of results, up to its first result."""
-    return "{\n" + f'  "scheme": {_scalar(scheme)},\n  "version": {version},\n  "results": ['
+def json_head(scheme: str, version: int, record: DecisionRecord | None = None) -> str:
+    """The start of a JSON document of results, up to its first result; with `record`,
+    the decision record comes before the results."""
+    head = "{\n" + f'  "scheme": {_scalar(scheme)},\n  "version": {version},\n'
+    if record is not None:
+        head += f'  "{DECISION_KEY}": ' + dumps(record.to_dict(), 1) + ",\n"
+    return head + '  "results": ['
 
 
 def json_tail(warnings: list[str] | tuple[str, ...], any_results: bool) -> str:

@@ -24,6 +24,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localc
 from typing import Any
 
 from ._compile import CompiledScheme
+from ._decision import DecisionRecord
 from ._diagnostics import Diagnostic, RecordError
 from ._expr import format_value
 from ._i18n import _, current, label_text, pgettext
@@ -37,7 +38,7 @@ from ._plan import (
     ScoreRule,
     SectionRule,
 )
-from ._render import listing
+from ._render import dumps, listing
 from ._results import Evaluation, Outcome, Result
 
 __all__ = ["UnknownPeriod", "report_html"]
@@ -950,6 +951,10 @@ article.explain dt { color: #555; }
 article.explain dd { margin: 0; overflow-wrap: anywhere; }
 .notes { font-size: 9pt; }
 .foot { margin-top: 6mm; font-size: 8pt; color: #777; text-align: center; }
+.record { margin-top: 6mm; font-size: 8pt; color: #555; break-inside: avoid; }
+.record h2 { font-size: 10pt; }
+.record th { text-align: left; font-weight: normal; padding-right: 4mm; }
+.record code { word-break: break-all; }
 @media print {
   body { max-width: none; padding: 0; }
   a { text-decoration: none; }
@@ -979,7 +984,13 @@ def _notes(evaluation: Evaluation) -> str:
     return f'<section class="notes"><h2>{_e(heading)}</h2><ul>{items}</ul></section>'
 
 
-def report_html(scheme: CompiledScheme, evaluation: Evaluation, period: str | None = None) -> str:
+def report_html(
+    scheme: CompiledScheme,
+    evaluation: Evaluation,
+    period: str | None = None,
+    *,
+    record: DecisionRecord | None = None,
+) -> str:
     """The public notice (公示) of `evaluation` as one self-contained HTML document, in the
     language in use (`partyscore.language`): for `period` (a period label such as
     ``2024-Q1``, or a year such as ``2024`` for its year-end results) or, without one, for
@@ -1030,6 +1041,8 @@ def report_html(scheme: CompiledScheme, evaluation: Evaluation, period: str | No
             f"<p>{_e(empty)}</p></section>"
         )
     parts.append(_notes(evaluation))
+    if record is not None:
+        parts.append(_record(record))
     parts.append(
         '<footer class="foot">'
         + _e(
@@ -1041,3 +1054,19 @@ def report_html(scheme: CompiledScheme, evaluation: Evaluation, period: str | No
     )
     parts.append("</body>\n</html>\n")
     return "\n".join(p for p in parts if p)
+
+
+def _record(record: DecisionRecord) -> str:
+    """The decision record: a small table a reader can check the files against, and the
+    record as JSON (``<script type="application/json" id="decision-record">``) for tools."""
+    rows = "".join(
+        f"<tr><th>{_e(name)}</th><td><code>{_e(value)}</code></td></tr>"
+        for name, value in record.rows()
+    )
+    data = dumps(record.to_dict(), 0).replace("</", "<\\/")
+    heading = _("Decision record")
+    return (
+        f'<section class="record"><h2>{_e(heading)}</h2>'
+        f'<table class="record">{rows}</table>'
+        f'<script type="application/json" id="decision-record">{data}</script></section>'
+    )

@@ -1,6 +1,7 @@
 """Results as an Excel workbook: what a branch secretary opens in Excel or WPS.
 
-`write_xlsx` writes two sheets with xlsxwriter (the ``excel`` extra). The first lists the
+`write_xlsx` writes two sheets with xlsxwriter (the ``excel`` extra), and a third with
+the decision record when the command line writes it. The first lists the
 results as `to_csv` does (the same columns, headers and row order), but numbers are
 numbers: each score with the decimal places of its rule's rounding as the cell's number
 format, ranks as integers, money as a number in its currency's format. The second sheet
@@ -22,6 +23,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from ._decision import DecisionRecord
 from ._diagnostics import Diagnostic, PartyscoreError
 from ._i18n import _, pgettext
 from ._numbers import decimal_text
@@ -248,7 +250,9 @@ def _places(plan: Plan | None) -> tuple[dict[str, int], dict[str, tuple[int, str
     return scores, money
 
 
-def write_xlsx(evaluation: Evaluation, out: BinaryIO) -> None:
+def write_xlsx(
+    evaluation: Evaluation, out: BinaryIO, *, record: DecisionRecord | None = None
+) -> None:
     """Write the evaluation to `out` as an ``.xlsx`` workbook (needs the ``excel`` extra).
 
     Sheet 1 (``results``; translated in Chinese) has the columns, headers and row order of
@@ -266,6 +270,10 @@ def write_xlsx(evaluation: Evaluation, out: BinaryIO) -> None:
     kind, the name (a rule or score id in English, its label in Chinese) and the
     explanation: each line of `Result.explain`, then each reward, withheld reward and action
     with its `because`, then each of the result's warnings.
+
+    With `record`, sheet 3 (``decision record``) holds the decision record: one row per
+    field (partyscore version, scheme and its SHA-256, each input file and its SHA-256, the
+    history and overrides files read, the options given).
 
     The workbook's dates are fixed: the same evaluation gives the same bytes.
 
@@ -289,7 +297,19 @@ def write_xlsx(evaluation: Evaluation, out: BinaryIO) -> None:
     sheet.finish(0, len(header), len(results))
 
     _explanations(Sheet(book, fit(_("explanations"), 31), formats), results, words, kinds)
+    if record is not None:
+        _record(Sheet(book, fit(_("decision record"), 31), formats), record)
     book.close()
+
+
+def _record(sheet: Sheet, record: DecisionRecord) -> None:
+    header = [pgettext("column", "field"), pgettext("column", "value")]
+    sheet.header(0, header)
+    rows = record.rows()
+    for row, (name, value) in enumerate(rows, start=1):
+        sheet.text(row, 0, name)
+        sheet.text(row, 1, value)
+    sheet.finish(0, len(header), len(rows), autofilter=False)
 
 
 def _result_row(

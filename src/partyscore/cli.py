@@ -20,10 +20,11 @@ from typing import Any, BinaryIO
 
 from . import __version__
 from ._compile import CompiledScheme, iter_scheme_files, load_scheme
+from ._decision import DecisionRecord, FileDigest, record_of
 from ._diagnostics import Diagnostic, PartyscoreError, PartyscoreWarning, SchemeError
 from ._engine import PeriodResults
 from ._history import History
-from ._i18n import LANGS, N_, _, check_lang, lang_from_env, language, ngettext
+from ._i18n import LANGS, N_, _, check_lang, current, lang_from_env, language, ngettext
 from ._records import OnError, Record, _Collector, iter_records
 from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, result_json, to_table
 from ._results import Evaluation, Result
@@ -163,6 +164,34 @@ examples:
   partyscore report schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv \\
       --lang zh-Hans --output notice.html
   partyscore report SCHEME INPUT --period 2024-Q2 --output 2024-Q2.html
+""")
+
+_VERIFY_HELP = N_("""\
+Compute RESULTS (a JSON output of 'partyscore evaluate --format json') again from the
+scheme and inputs its decision record names, with the options it records, and say whether
+the two are the same byte for byte.
+
+The decision record (the "decision_record" of the JSON, the last sheet of a workbook, the
+end of a report) holds the partyscore version, the scheme's id, version and SHA-256 (of its
+canonical form: comments, layout and key order do not change it), the SHA-256 of each input
+file and of the history file read, and the options that change results. It holds no clock:
+the same inputs give the same bytes.
+
+A file whose digest is not the recorded one is reported first (scheme, then inputs), then
+every difference: a result only in the file or only computed, each field of a result that
+differs (subject period: field: value in the file, value computed), the run's warnings.
+Files are looked for where the record says, then beside RESULTS; give them with --scheme,
+--input and --history-in if they moved (records keep their recorded names).
+
+exit status: 0 when identical, 1 when anything differs or a file cannot be read, 2 for a
+usage error.
+
+examples:
+  partyscore evaluate schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv \\
+      --format json --output results.json
+  partyscore verify results.json
+  partyscore verify results.json --scheme archive/yongxi-red-flag.yaml \\
+      --input archive/2024.csv
 """)
 
 _TEMPLATE_HELP = N_("""\
@@ -452,6 +481,32 @@ def _parser() -> argparse.ArgumentParser:
         help=_("the HTML file to write ('-' is stdout)"),
     )
 
+    verify = commands.add_parser(
+        "verify",
+        help=_("compute a results file again from its decision record and compare"),
+        description=_(_VERIFY_HELP),
+        formatter_class=raw,
+        parents=[common],
+    )
+    verify.add_argument(
+        "results", metavar="RESULTS", help=_("a JSON output of partyscore evaluate")
+    )
+    verify.add_argument(
+        "--scheme", metavar="FILE", help=_("the scheme, if it is no longer where recorded")
+    )
+    verify.add_argument(
+        "--input",
+        metavar="FILE",
+        nargs="+",
+        default=[],
+        help=_("the input files, in the recorded order, if they are no longer where recorded"),
+    )
+    verify.add_argument(
+        "--history-in",
+        metavar="FILE",
+        help=_("the history file read, if it is no longer where recorded"),
+    )
+
     template = commands.add_parser(
         "template",
         help=_("write an empty input sheet for a scheme"),
@@ -709,9 +764,11 @@ class _Results:
         strict: bool,
         bom: bool = False,
         period: str | None = None,
+        record: DecisionRecord | None = None,
     ) -> None:
         self.form = form
         self.period = period
+        self.record = record
         self.explain = False
         self.bom = "\ufeff" if bom else ""
         self.scheme = scheme
@@ -743,7 +800,7 @@ class _Results:
             if self.form == "csv":
                 self.spool.write(self.bom + self._header())
             else:
-                self.spool.write(json_head(self.scheme.id, self.scheme.model.version))
+                self.spool.write(json_head(self.scheme.id, self.scheme.model.version, self.record))
         if self.form == "csv":
             self.spool.write(csv_rows(batch, self.columns, self.words, explain=self.explain))
         else:
@@ -763,18 +820,19 @@ class _Results:
                 from ._xlsx import write_xlsx
 
                 book = io.BytesIO()
-                write_xlsx(evaluation, book)
+                write_xlsx(evaluation, book, record=self.record)
                 self.spool.write_bytes(book.getvalue())
             else:
                 from ._report import report_html
 
-                self.spool.write(report_html(self.scheme, evaluation, self.period))
+                html = report_html(self.scheme, evaluation, self.period, record=self.record)
+                self.spool.write(html)
         elif self.form == "csv":
             if not self.started:
                 self.spool.write(self.bom + self._header())
         else:
             if not self.started:
-                self.spool.write(json_head(model.id, model.version))
+                self.spool.write(json_head(model.id, model.version, self.record))
             self.spool.write(json_tail(self.warnings, self.count > 0))
 
 
@@ -857,6 +915,109 @@ def _evaluate_columnar(args: argparse.Namespace, scheme: CompiledScheme) -> int:
     return EXIT_OK
 
 
+def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> DecisionRecord:
+    """The decision record of this run: its files' digests (taken before they are read)
+    and the options that change what is written."""
+
+    def digest(path: str) -> FileDigest:
+        try:
+            return FileDigest.of(path)
+        except OSError:  # the reader says what is wrong with it, and nothing is written
+            return FileDigest(path, "")
+
+    options = {
+        "encoding": args.encoding,
+        "sheet": args.sheet,
+        "skip_rows": args.skip_rows,
+        "ignore_columns": list(args.ignore_column),
+        "history_start": args.history_start,
+        "lang": current(),
+    }
+    names = getattr(args, "names", None) or args.input
+    inputs = [
+        FileDigest(name, digest(path).sha256) for path, name in zip(args.input, names, strict=True)
+    ]
+    history_in = None
+    if args.history_in:
+        history_name = getattr(args, "history_name", None) or args.history_in
+        history_in = FileDigest(history_name, digest(args.history_in).sha256)
+    return record_of(
+        scheme.id,
+        scheme.model.version,
+        getattr(args, "scheme_name", None) or args.scheme,
+        scheme.digest,
+        inputs,
+        history_in=history_in,
+        options=options,
+    )
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """``verify``: compute a JSON output again from its decision record and compare."""
+    from ._verify import changed_files, differences, locate, read_results
+
+    kept, _content, record = read_results(args.results)
+    located = locate(
+        record, args.results, scheme=args.scheme, inputs=args.input, history_in=args.history_in
+    )
+    scheme = load_scheme(located.scheme)
+    try:
+        changed = changed_files(record, scheme.digest, located)
+    except OSError as exc:
+        _say(_("cannot read {path}: {reason}").format(path=exc.filename, reason=exc.strerror))
+        return EXIT_INVALID
+    for line in changed:
+        print(line)
+    options = record.options
+    with tempfile.TemporaryDirectory(prefix="partyscore-verify-") as folder:
+        out = os.path.join(folder, "results.json")
+        again = argparse.Namespace(
+            command="evaluate",
+            format="json",
+            engine="record",
+            scheme=located.scheme,
+            scheme_name=record.scheme.path,
+            input=[path for path, _name in located.inputs],
+            names=[name for _path, name in located.inputs],
+            history_in=located.history_in[0] if located.history_in else None,
+            history_name=located.history_in[1] if located.history_in else None,
+            history_start=options["history_start"],
+            encoding=options["encoding"],
+            sheet=options["sheet"],
+            skip_rows=options["skip_rows"],
+            ignore_column=list(options["ignore_columns"]),
+            output=out,
+            history_out=None,
+            stop_at_first=False,
+            strict=False,
+            explain=False,
+            bom=False,
+            quiet=True,
+        )
+        with language(check_lang(str(options["lang"]))):
+            status = _evaluate(again)
+        if status != EXIT_OK:
+            return status
+        computed = Path(out).read_bytes()
+    lines = differences(kept, computed)
+    if not lines and not changed:
+        count = len(_content["results"])
+        print(
+            _("identical: {count} result(s) of {id} version {version}, computed again").format(
+                count=count, id=record.scheme_id, version=record.scheme_version
+            )
+        )
+        return EXIT_OK
+    for line in lines:
+        print(line)
+    total = len(lines)
+    if lines:
+        print(ngettext("{count} difference", "{count} differences", total).format(count=total))
+    else:
+        print(_("the results computed again are the same as the file's; only the files changed"))
+    return EXIT_INVALID
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     """``evaluate`` and ``report``: read, evaluate period by period, write."""
     form = "report" if args.command == "report" else args.format
@@ -893,14 +1054,28 @@ def _evaluate(args: argparse.Namespace) -> int:
     table = Layout.of(
         scheme, sheet=sheet, skip_rows=args.skip_rows, ignore_columns=args.ignore_column
     )
-    order = {str(path): index for index, path in enumerate(args.input)}
+    names = getattr(args, "names", None) or [str(path) for path in args.input]
+    order = {name: index for index, name in enumerate(names)}
+    record = _decision_record(args, scheme) if form in ("json", "xlsx", "report") else None
 
     def records(layout: _Collector, bar: _Progress) -> Iterator[Record]:
-        for path in args.input:
+        for path, name in zip(args.input, names, strict=True):
             bar.reading(path)
-            for record in iter_records(path, scheme, layout, encoding=args.encoding, layout=table):
-                bar.tick()
-                yield record
+            with contextlib.ExitStack() as stack:
+                source: Any = path
+                if name != str(path):  # a file that moved, read under its recorded name
+                    source = stack.enter_context(open(path, "rb"))
+                read = iter_records(
+                    source,
+                    scheme,
+                    layout,
+                    encoding=args.encoding,
+                    layout=table,
+                    name=None if source is path else name,
+                )
+                for record in read:
+                    bar.tick()
+                    yield record
 
     def run(spool: _Spool, spill: str | None) -> _Results:
         layout = _Collector(on_error)
@@ -912,7 +1087,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         kind = scheme.model.period
         parts = spilled(given, kind, spill) if spill else given
         period = getattr(args, "period", None)
-        results = _Results(form, scheme, spool, args.strict, bom, period)
+        results = _Results(form, scheme, spool, args.strict, bom, period, record)
         results.explain = getattr(args, "explain", False)
         batches = evaluate_stream(
             scheme, parts, on_error=on_error, layout=layout, order=order, history=history
@@ -962,6 +1137,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     except OSError as exc:
         _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
         return EXIT_INVALID
+    if getattr(args, "quiet", False):
+        return EXIT_OK
     if form != "table" or args.output:  # the table already ends with its warnings
         for warning in results.warnings:
             print(_("warning: {message}").format(message=warning), file=sys.stderr)
@@ -1050,6 +1227,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _test(args)
         if args.command == "template":
             return _template(args)
+        if args.command == "verify":
+            return _verify(args)
         return _evaluate(args)
     except PartyscoreError as exc:
         print(exc.render(), file=sys.stderr)
