@@ -166,6 +166,60 @@ examples:
   partyscore report SCHEME INPUT --period 2024-Q2 --output 2024-Q2.html
 """)
 
+_EXPLAIN_HELP = N_("""\
+Evaluate SCHEME on INPUT (read as 'partyscore evaluate' reads it) and explain the results of
+one subject, for the person scored: period by period (year ends after their year), every
+rule in the order it ran, with what it read and what it gave:
+
+  - each section and score with the items and values it added up and the cap applied;
+  - each band with its bounds and the distance to the band above and below
+    ("7.00 points short of step2 (80)");
+  - each rank with the subjects tied;
+  - each reward and action with the rule that gave it and its condition with the values
+    seen, an escalation with the periods it counted; and the rewards and actions that were
+    not given, with the values that kept them back;
+  - under each rule, the sentence of the source document it encodes.
+
+Escalations count the periods of the input (carry earlier ones with --history-in, or
+declare where counting starts with --history-start). --format json gives the same for
+apps.
+
+exit status: 0 on success, 1 for an invalid scheme, bad records, an unknown subject or
+period, or an evaluation error, 2 for a usage error.
+
+examples:
+  partyscore explain schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv \\
+      --subject 綜掘一隊 --lang zh-Hans
+  partyscore explain schemes/yongxi-red-flag.yaml examples/yongxi-red-flag.csv \\
+      --subject 芽溪村 --period 2024-Q1 --format json
+""")
+
+_DIFF_HELP = N_("""\
+Evaluate the schemes OLD and NEW on the same records (INPUT, read as 'partyscore evaluate'
+reads it) and list every subject and period whose scores, bands, ranks, rewards or actions
+change: the rule whose outcome changes, the old and the new outcome. First come the rule
+settings that differ between the two schemes (labels, sources and notes aside), last the
+money that moves, per subject and in total (rewards granted, over every period and year
+end).
+
+The two schemes must read the same records: the same kind of period, the same attributes
+and the same items; otherwise each difference is named and nothing is evaluated.
+
+--format table (default) is for reading; json gives both schemes with their SHA-256, the
+rules that differ, every change and the money; csv one row per change (subject, period,
+kind, what, rule, old, new).
+
+exit status: 0 on success (with --exit-code: 0 when no result changes, 1 when one does), 1
+for an invalid scheme, schemes that do not fit the same records, bad records or an
+evaluation error, 2 for a usage error.
+
+examples:
+  sed 's/^    value: 1$/    value: 2/' schemes/yongxi-red-flag.yaml > two-flags.yaml
+  partyscore diff schemes/yongxi-red-flag.yaml two-flags.yaml examples/yongxi-red-flag.csv
+  partyscore diff OLD.yaml NEW.yaml 2024-Q1.xlsx --format csv --output changes.csv
+  partyscore diff OLD.yaml NEW.yaml records.csv --exit-code     # in CI: 1 if any changes
+""")
+
 _VERIFY_HELP = N_("""\
 Compute RESULTS (a JSON output of 'partyscore evaluate --format json') again from the
 scheme and inputs its decision record names, with the options it records, and say whether
@@ -337,15 +391,8 @@ def _parser() -> argparse.ArgumentParser:
         help=_("text (default) or a JSON report"),
     )
 
-    records = argparse.ArgumentParser(add_help=False)
-    records.add_argument("scheme", metavar="SCHEME", help=_("a scheme file"))
-    records.add_argument(
-        "input",
-        nargs="+",
-        metavar="INPUT",
-        help=_("records: .csv, .json, .yaml or .yml files, read together as one set"),
-    )
-    records.add_argument(
+    reading = argparse.ArgumentParser(add_help=False)  # how input files are read
+    reading.add_argument(
         "--encoding",
         default="auto",
         help=_(
@@ -353,7 +400,7 @@ def _parser() -> argparse.ArgumentParser:
             "without BOM, UTF-16, GB18030 or Big5, found from the bytes; refused when unsure)"
         ),
     )
-    records.add_argument(
+    reading.add_argument(
         "--sheet",
         metavar="NAME|N",
         help=_(
@@ -361,7 +408,7 @@ def _parser() -> argparse.ArgumentParser:
             "scheme's input.sheet, else the first)"
         ),
     )
-    records.add_argument(
+    reading.add_argument(
         "--skip-rows",
         type=int,
         metavar="N",
@@ -370,7 +417,7 @@ def _parser() -> argparse.ArgumentParser:
             "scheme's input.skip_rows, else 0)"
         ),
     )
-    records.add_argument(
+    reading.add_argument(
         "--ignore-column",
         action="append",
         default=[],
@@ -380,6 +427,18 @@ def _parser() -> argparse.ArgumentParser:
             "scheme's input.ignore_columns)"
         ),
     )
+
+    def input_files(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "input",
+            nargs="+",
+            metavar="INPUT",
+            help=_("records: .csv, .json, .yaml or .yml files, read together as one set"),
+        )
+
+    records = argparse.ArgumentParser(add_help=False, parents=[reading])
+    records.add_argument("scheme", metavar="SCHEME", help=_("a scheme file"))
+    input_files(records)
     records.add_argument(
         "--stop-at-first",
         action="store_true",
@@ -479,6 +538,62 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         required=True,
         help=_("the HTML file to write ('-' is stdout)"),
+    )
+
+    explain = commands.add_parser(
+        "explain",
+        help=_("how each result of one subject was reached, rule by rule"),
+        description=_(_EXPLAIN_HELP),
+        formatter_class=raw,
+        parents=[common, records],
+    )
+    explain.add_argument(
+        "--subject", required=True, metavar="SUBJECT", help=_("the subject to explain")
+    )
+    explain.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help=_("only this period (e.g. 2024-Q2), or a year for its year end"),
+    )
+    explain.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=_("text (default) or json, for apps"),
+    )
+    explain.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
+    )
+
+    diff = commands.add_parser(
+        "diff",
+        help=_("what a rule change does: two schemes on the same records"),
+        description=_(_DIFF_HELP),
+        formatter_class=raw,
+        parents=[common, reading],
+    )
+    diff.add_argument("old", metavar="OLD", help=_("the scheme as it is"))
+    diff.add_argument("new", metavar="NEW", help=_("the scheme as it would be"))
+    input_files(diff)
+    diff.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help=_("output format (default: table)"),
+    )
+    diff.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
+    )
+    diff.add_argument(
+        "--exit-code",
+        action="store_true",
+        help=_("exit 1 when any result changes (for CI), 0 when none does"),
     )
 
     verify = commands.add_parser(
@@ -952,6 +1067,93 @@ def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> Decisi
     )
 
 
+def _records_of(args: argparse.Namespace, scheme: CompiledScheme) -> list[Record]:
+    """Every record of the inputs, read as ``evaluate`` reads them."""
+    from ._records import read_records
+
+    records: list[Record] = []
+    for path in args.input:
+        records.extend(
+            read_records(
+                path,
+                scheme,
+                encoding=args.encoding,
+                on_error="stop" if getattr(args, "stop_at_first", False) else "collect",
+                sheet=args.sheet,
+                skip_rows=args.skip_rows,
+                ignore_columns=args.ignore_column,
+            )
+        )
+    return records
+
+
+def _explain(args: argparse.Namespace) -> int:
+    """``explain``: one subject's results, rule by rule, for the person scored."""
+    from . import _account
+    from ._evaluate import evaluate
+
+    if args.skip_rows is not None and args.skip_rows < 0:
+        _say(_("--skip-rows must be 0 or more"))
+        return EXIT_USAGE
+    if args.history_in and args.history_start:
+        _say(
+            _(
+                "give --history-in or --history-start, not both: a history carried in "
+                "already says where its counts start"
+            )
+        )
+        return EXIT_USAGE
+    scheme = load_scheme(args.scheme)
+    history = History.read(args.history_in, scheme) if args.history_in else None
+    if args.history_start:
+        history = History.start(scheme, args.history_start)
+    evaluation = evaluate(scheme, _records_of(args, scheme), history=history)
+    periods = _account.account(
+        scheme, evaluation, args.subject, args.period, inputs=[str(p) for p in args.input]
+    )
+    if args.strict and any(p.warnings for p in periods):
+        for p in periods:
+            for warning in p.warnings:
+                message = f"{args.subject} {p.period}: {warning}"
+                print(_("error: {message}").format(message=message), file=sys.stderr)
+        _say(_("results with warnings, refused by --strict; nothing was written"))
+        return EXIT_INVALID
+    render = _account.to_json if args.format == "json" else _account.to_text
+    target = args.output or _("the output")
+    try:
+        with _Spool(args.output) as spool:
+            spool.write(render(scheme, args.subject, periods))
+            spool.commit()
+    except OSError as exc:
+        _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """``diff``: two schemes evaluated on the same records, and what changes."""
+    from . import _diff
+    from ._evaluate import evaluate
+
+    if args.skip_rows is not None and args.skip_rows < 0:
+        _say(_("--skip-rows must be 0 or more"))
+        return EXIT_USAGE
+    old, new = load_scheme(args.old), load_scheme(args.new)
+    _diff.check_fit(old, new)
+    evaluations = [evaluate(scheme, _records_of(args, scheme)) for scheme in (old, new)]
+    impact = _diff.compare(evaluations[0], evaluations[1], old, new)
+    render = {"table": _diff.to_table, "json": _diff.to_json, "csv": _diff.to_csv}[args.format]
+    target = args.output or _("the output")
+    try:
+        with _Spool(args.output) as spool:
+            spool.write(render(impact))
+            spool.commit()
+    except OSError as exc:
+        _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
+        return EXIT_INVALID
+    return EXIT_INVALID if args.exit_code and impact.changes else EXIT_OK
+
+
 def _verify(args: argparse.Namespace) -> int:
     """``verify``: compute a JSON output again from its decision record and compare."""
     from ._verify import changed_files, differences, locate, read_results
@@ -1229,6 +1431,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _template(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "diff":
+            return _diff(args)
+        if args.command == "explain":
+            return _explain(args)
         return _evaluate(args)
     except PartyscoreError as exc:
         print(exc.render(), file=sys.stderr)
