@@ -190,3 +190,26 @@ def test_the_subject_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main(["explain", YONGXI, YONGXI_CSV, "--lang", "en"])
     assert exit_.value.code == 2
     assert "the following arguments are required: --subject" in capsys.readouterr().err
+
+
+def test_the_report_links_each_row_to_its_explanation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The notice's row of 綜掘一隊 in 2024-Q1 links to an explanation with what `explain`
+    says: 80 - 73 = 7 points short of step2, 73 - 70 = 3 above no_step."""
+    out = tmp_path / "notice.html"
+    status, _, _ = run(
+        capsys, "report", LADDER, LADDER_CSV, "--period", "2024-Q1", "--lang", "en",
+        "-o", str(out),
+    )  # fmt: skip
+    assert status == 0
+    html = out.read_text(encoding="utf-8")
+    # (tests/test_report.py checks that each row links to its article)
+    articles = html.split('<article class="explain"')[1:]
+    (mine,) = [a.split("</article>", 1)[0] for a in articles if 'data-subject="綜掘一隊"' in a]
+    assert '<dt data-rule="step">step: step1</dt>' in mine
+    assert (
+        '<span class="note">7.00 points short of step2 (80)</span><br>'
+        '<span class="note">3.00 points above no_step (below 70)</span>'
+    ) in mine
+    assert '<dt class="not-applied" data-rule="face_link">face_link: not applied</dt>' in mine

@@ -29,6 +29,8 @@ def test_exported_members():
         "History",
         "HistoryError",
         "Outcome",
+        "OverrideError",
+        "Overrides",
         "PartyscoreError",
         "PartyscoreWarning",
         "PeriodResults",
@@ -42,6 +44,7 @@ def test_exported_members():
         "language",
         "load_scheme",
         "load_scheme_text",
+        "read_overrides",
         "read_records",
         "records_from_rows",
         "to_csv",
@@ -57,6 +60,7 @@ def test_every_error_is_a_partyscore_error():
         partyscore.RecordError,
         partyscore.EvaluationError,
         partyscore.HistoryError,
+        partyscore.OverrideError,
     ):
         assert issubclass(error, partyscore.PartyscoreError)
     assert issubclass(partyscore.PartyscoreWarning, UserWarning)

@@ -24,6 +24,7 @@ from ._engine import PeriodResults
 from ._evaluate import evaluate, iter_evaluate
 from ._history import History, HistoryError
 from ._i18n import language
+from ._overrides import OverrideError, Overrides, read_overrides
 from ._records import Record, read_records, records_from_rows
 from ._render import to_csv, to_json, to_table, to_xlsx
 from ._results import Evaluation, Outcome, Result
@@ -38,6 +39,8 @@ __all__ = [
     "History",
     "HistoryError",
     "Outcome",
+    "OverrideError",
+    "Overrides",
     "PartyscoreError",
     "PartyscoreWarning",
     "PeriodResults",
@@ -51,6 +54,7 @@ __all__ = [
     "language",
     "load_scheme",
     "load_scheme_text",
+    "read_overrides",
     "read_records",
     "records_from_rows",
     "to_csv",

@@ -34,7 +34,7 @@ from ._plan import (
     SectionRule,
     TopRule,
 )
-from ._render import dumps
+from ._render import dumps, override_dict, override_text
 from ._results import Evaluation, Outcome, Result
 from ._words import Words
 
@@ -46,7 +46,8 @@ class Entry:
     """One rule's part in one result.
 
     `kind` is ``section``, ``score``, ``band``, ``rank``, ``reward``, ``withheld``,
-    ``action`` or ``not_applied`` (a reward or action whose rule did not give it); `value`
+    ``action``, ``not_applied`` (a reward or action whose rule did not give it) or
+    ``overridden`` (one an override removed: `how` says why the rule gave it); `value`
     what it gave (a number, band, rank, outcome; None when not applied), `how` the rule
     with the values it read, `notes` what the entry adds (distances to the bands up and
     down, the subjects tied, the periods counted), `data` the same for programs."""
@@ -128,17 +129,50 @@ def account(
     else:
         chosen = mine
     words = Words(scheme.plan)
+    ties = _ties(scheme, evaluation.results)
     return [
         Period(
             r.period,
             r.kind,
             r.group,
-            tuple(_entries(scheme, r, mine, evaluation, words)),
+            tuple(_entries(scheme, r, mine, ties, words)),
             r.warnings,
             r.source,
         )
         for r in chosen
     ]
+
+
+def entries_of(
+    scheme: CompiledScheme, evaluation: Evaluation
+) -> dict[tuple[str, str, str], tuple[Entry, ...]]:
+    """The entries of every result of `evaluation`, by (subject, period, kind): what the
+    report shows under each row's explanation."""
+    words = Words(scheme.plan)
+    ties = _ties(scheme, evaluation.results)
+    by_subject: dict[str, list[Result]] = {}
+    for r in evaluation.results:
+        by_subject.setdefault(r.subject, []).append(r)
+    return {
+        (r.subject, r.period, r.kind): tuple(_entries(scheme, r, mine, ties, words))
+        for mine in by_subject.values()
+        for r in mine
+    }
+
+
+TieKey = tuple[str, str, str, int, str | None]
+
+
+def _ties(scheme: CompiledScheme, results: Sequence[Result]) -> dict[TieKey, list[str]]:
+    """The subjects on each rank: by (period, kind, ranking, rank, group; the group only for
+    a ranking within groups)."""
+    grouped = {r.id for r in scheme.plan.rules if isinstance(r, RankingRule) and r.by_group}
+    out: dict[TieKey, list[str]] = {}
+    for r in results:
+        for ranking, rank in r.ranks.items():
+            group = r.group if ranking in grouped else None
+            out.setdefault((r.period, r.kind, ranking, rank, group), []).append(r.subject)
+    return out
 
 
 def _names(result: Result) -> Mapping[str, Any]:
@@ -159,7 +193,7 @@ def _entries(
     scheme: CompiledScheme,
     r: Result,
     mine: Sequence[Result],
-    evaluation: Evaluation,
+    ties: Mapping[TieKey, list[str]],
     words: Words,
 ) -> Iterator[Entry]:
     plan = scheme.plan
@@ -198,15 +232,9 @@ def _entries(
         elif isinstance(rule, RankingRule):
             if rule.id not in r.ranks:
                 continue
-            tied = [
-                o.subject
-                for o in evaluation.results
-                if o.period == r.period
-                and o.kind == r.kind
-                and o.subject != r.subject
-                and o.ranks.get(rule.id) == r.ranks[rule.id]
-                and (not rule.by_group or o.group == r.group)
-            ]
+            group = r.group if rule.by_group else None
+            holders = ties.get((r.period, r.kind, rule.id, r.ranks[rule.id], group), [])
+            tied = [s for s in holders if s != r.subject]
             notes = (_("tied with {subjects}").format(subjects=", ".join(tied)),) if tied else ()
             yield Entry(
                 rule.id,
@@ -234,6 +262,20 @@ def _outcome_entry(
 ) -> Entry:
     outcome = given.get(rule.id)
     is_action = isinstance(rule, ConditionRule | EscalationRule)
+    removed = next(
+        (a for a in r.overrides or () if a.new is None and a.override.rule == rule.id), None
+    )
+    if outcome is None and removed is not None:
+        return Entry(
+            rule.id,
+            "overridden",
+            words.column(rule.id),
+            None,
+            removed.original.because,
+            _source(rule),
+            (override_text(removed, words),),
+            {"override": override_dict(removed)},
+        )
     if rule.id in withheld:
         o = withheld[rule.id]
         return Entry(
@@ -269,6 +311,9 @@ def _outcome_entry(
     own = next(
         (o for o in (outcome, *outcome.also) if o.rule == rule.id), outcome
     )  # an action several rules took: this rule's own reason
+    if own.override is not None:
+        notes = (*notes, override_text(own.override, words))
+        data["override"] = override_dict(own.override)
     return Entry(
         rule.id,
         "action" if is_action else "reward",
@@ -333,9 +378,14 @@ def _counted(
         counted = [
             p.label
             for n, (p, o) in sorted(earlier.items())
-            if p.year == here.year and int(_names(o).get(rule.id, 0)) > 0
+            if p.year == here.year and int(_names(o).get(rule.id, 0)) > 0 and not _removed(o, rule)
         ]
     return counted, max(0, count - len(counted))
+
+
+def _removed(result: Result, rule: Rule) -> bool:
+    """Whether an override removed what `rule` gave this result (so it does not count)."""
+    return any(a.new is None and a.override.rule == rule.id for a in result.overrides or ())
 
 
 def _distances(
@@ -444,6 +494,8 @@ def _entry_lines(entry: Entry, cite: bool) -> list[str]:
     rule = entry.rule if entry.name == entry.value else label
     if entry.kind == "not_applied":
         head = _("{rule}: not applied").format(rule=label)
+    elif entry.kind == "overridden":
+        head = _("{rule}: removed by an override").format(rule=label)
     elif entry.kind == "reward":
         head = _("reward {value} (rule {rule})").format(rule=rule, value=entry.value)
     elif entry.kind == "withheld":

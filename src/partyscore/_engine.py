@@ -27,6 +27,9 @@ from ._explain import Reasons, Values, places, prize_amount, prize_pool
 from ._expr import ARITHMETIC, describe, divides_by_zero, format_value
 from ._history import History, HistoryError, SubjectHistory, year_end_names
 from ._i18n import _, period_word
+from ._overrides import AppliedOverride as Applied
+from ._overrides import Override, OverrideError, Overrides, Place
+from ._overrides import apply as apply_override
 from ._periods import PER_YEAR, Period, from_ordinal, in_window
 from ._plan import (
     ConditionRule,
@@ -48,8 +51,16 @@ __all__ = ["Engine", "PeriodResults", "collector_paused"]
 class Engine:
     """One evaluation: the generated program and the history carried across periods."""
 
-    def __init__(self, scheme: CompiledScheme, history: History | None = None) -> None:
+    def __init__(
+        self,
+        scheme: CompiledScheme,
+        history: History | None = None,
+        overrides: Overrides | None = None,
+    ) -> None:
         self.scheme = scheme
+        self.overrides = overrides
+        self.overridden: set[Override] = set()  # the overrides applied so far
+        self.changed: dict[str, dict[int, Any]] = {}  # this period's values as overridden
         self.plan: Plan = scheme.plan
         program = scheme.program
         assert isinstance(program, Program)
@@ -74,6 +85,7 @@ class Engine:
             for r in program.escalations
         )
         self.may_be_short = False  # whether counts may lack periods before `first`
+        self.indexes = {r.id: i for i, r in enumerate(program.escalations)}
         if history is not None:
             self.carry(history)
 
@@ -274,15 +286,78 @@ class Engine:
 
     # -- results ------------------------------------------------------------------------
 
-    def result(self, v: list[Any]) -> Result:
+    def override(self, period: Period, records: list[list[Any]]) -> dict[str, list[Applied]]:
+        """Apply the overrides of this period after its rules ran, before its results are
+        written and its values kept for later periods and the year end.
+
+        Raises:
+            OverrideError: for an override of a subject with no record in the period, or
+                of an outcome its result does not have.
+        """
+        assert self.overrides is not None
+        wanted = self.overrides.of(period.label)
+        if not wanted:
+            return {}
+        by_subject = {v[ROW].subject: v for v in records}
+        applied: dict[str, list[Applied]] = {}
+        for o in wanted:
+            v = by_subject.get(o.subject)
+            if v is None:
+                raise o.problem(
+                    "unknown-subject",
+                    _("no record of subject {subject} in {period}").format(
+                        subject=o.subject, period=period
+                    ),
+                )
+            changes = self.changed.setdefault(o.subject, {})
+            place = Place(
+                self.slots, v, v[HISTORY], self.indexes, period.ordinal, period.year, changes
+            )
+            applied.setdefault(o.subject, []).append(apply_override(o, v[HITS], place))
+            self.overridden.add(o)
+        return applied
+
+    def finish(self) -> None:
+        """After the last period.
+
+        Raises:
+            OverrideError: ``unknown-period`` for each override no result of the run had (a
+                period not in the input, a year end not reached).
+        """
+        if self.overrides is None:
+            return
+        left = [o for o in self.overrides.entries if o not in self.overridden]
+        if left:
+            raise OverrideError(
+                [
+                    Diagnostic(
+                        o.file,
+                        o.line,
+                        0,
+                        "unknown-period",
+                        _("the run has no result for {subject} in {period}").format(
+                            subject=o.subject, period=o.period
+                        ),
+                        "overrides",
+                    )
+                    for o in left
+                ]
+            )
+
+    def result(self, v: list[Any], applied: list[Applied] | None = None) -> Result:
         row: Row = v[ROW]
         group = row.group
         reasons = Reasons(self.plan, Values(v, self.slots), group, row.period.year)
         rewards: list[Outcome] = []
         withheld: list[Outcome] = []
         actions: list[Outcome] = []
+        marks = _marks(applied, reasons)
         for hit in v[HITS]:
             outcome = _outcome(hit, reasons)
+            mark = marks.get(id(hit))
+            if mark is not None:
+                outcome.override = mark
+                mark.new = outcome
             if hit.rule.__class__ in _ACTIONS:
                 _take(actions, outcome)
             elif hit.withheld_by is not None:
@@ -290,24 +365,24 @@ class Engine:
             else:
                 rewards.append(outcome)
         scores, bands, values, ranks = self.program.pick(v)
-        return _result(
-            {
-                "subject": row.subject,
-                "period": row.period.label,
-                "group": group,
-                "kind": "period",
-                "scores": scores,
-                "bands": bands,
-                "values": values,
-                "ranks": ranks,
-                "rewards": tuple(rewards),
-                "withheld": tuple(withheld),
-                "actions": tuple(actions),
-                "explain": reasons,
-                "source": row.where,
-                "warnings": self.short_counts(v, row.period) if self.may_be_short else (),
-            }
-        )
+        fields: dict[str, Any] = {
+            "subject": row.subject,
+            "period": row.period.label,
+            "group": group,
+            "kind": "period",
+            "scores": scores,
+            "bands": bands,
+            "values": values,
+            "ranks": ranks,
+            "rewards": tuple(rewards),
+            "withheld": tuple(withheld),
+            "actions": tuple(actions),
+            "explain": reasons,
+            "source": row.where,
+            "warnings": self.short_counts(v, row.period) if self.may_be_short else (),
+        }
+        fields["overrides"] = None if self.overrides is None else tuple(applied or ())
+        return _result(fields)
 
     def batch(self, period: Period, rows: list[Row], following: Period | None) -> PeriodResults:
         """One period's results, followed by the year-end results when the period closes a
@@ -463,13 +538,15 @@ class Engine:
         for year in sorted(y for y in self.in_year if y < period.year):
             results.extend(self.close_year(year, warnings))
         records = self.period(period, rows)
-        results.extend(self.result(v) for v in records)
+        applied = self.override(period, records) if self.overrides is not None else {}
+        results.extend(self.result(v, applied.get(v[ROW].subject)) for v in records)
         has_year_end = self.program.year_end is not None
         if has_year_end:
             seen = self.in_year.setdefault(period.year, set())
             for v in records:
                 self.remember(v)
                 seen.add(v[ROW].subject)
+        self.changed = {}
         for v in records:
             v[ROW] = v[HITS] = v[HISTORY] = None  # no cycle between a row and its values
         if has_year_end and closes_year:
@@ -512,7 +589,12 @@ class Engine:
         history = self.history[row.subject]
         if history.year != row.period.year:
             history.year, history.year_values = row.period.year, []
-        history.year_values.append((row, [v[slot] for slot in self.year_end_slots]))
+        kept = [v[slot] for slot in self.year_end_slots]
+        changed = self.changed.get(row.subject)
+        if changed:  # what an override decided, not what the rules gave
+            kept = [changed.get(slot, value) for slot, value in zip(self.year_end_slots, kept,
+                                                                     strict=True)]  # fmt: skip
+        history.year_values.append((row, kept))
 
     def periods_in(self, year: int) -> list[Period]:
         """The periods of a year in which this version of the scheme applies (a version
@@ -592,31 +674,52 @@ class Engine:
         rewards: list[Outcome] = []
         actions: list[Outcome] = []
         reasons = Reasons(plan, env, last.group, year, year_end=True)
+        applied: list[Applied] = []
+        if self.overrides is not None:
+            for o in self.overrides.of(f"{year:04d}"):
+                if o.subject == subject:
+                    applied.append(apply_override(o, hits, None))
+                    self.overridden.add(o)
+        marks = _marks(applied, reasons)
         for hit in hits:
             outcome = _outcome(hit, reasons)
+            mark = marks.get(id(hit))
+            if mark is not None:
+                outcome.override = mark
+                mark.new = outcome
             if hit.rule.__class__ is ConditionRule:
                 _take(actions, outcome)
             else:
                 rewards.append(outcome)
-        result = _result(
-            {
-                "subject": subject,
-                "period": f"{year:04d}",
-                "group": last.group,
-                "kind": "year_end",
-                "scores": {name: env[name] for name in self.year_end_scores},
-                "bands": {},
-                "values": {},
-                "ranks": {},
-                "rewards": tuple(rewards),
-                "withheld": (),
-                "actions": tuple(actions),
-                "explain": reasons,
-                "source": ", ".join(row.where for row, _ in kept),
-                "warnings": notes,
-            }
-        )
-        return result, warning
+        fields: dict[str, Any] = {
+            "subject": subject,
+            "period": f"{year:04d}",
+            "group": last.group,
+            "kind": "year_end",
+            "scores": {name: env[name] for name in self.year_end_scores},
+            "bands": {},
+            "values": {},
+            "ranks": {},
+            "rewards": tuple(rewards),
+            "withheld": (),
+            "actions": tuple(actions),
+            "explain": reasons,
+            "source": ", ".join(row.where for row, _ in kept),
+            "warnings": notes,
+        }
+        fields["overrides"] = None if self.overrides is None else tuple(applied)
+        return _result(fields), warning
+
+
+def _marks(applied: list[Applied] | None, reasons: Reasons) -> dict[int, Applied]:
+    """The overrides applied to a result, by the hit that now stands (removed ones by
+    none); each override's original outcome written with the result's reasons."""
+    marks: dict[int, Applied] = {}
+    for mark in applied or ():
+        mark.original = _outcome(mark.original, reasons)
+        if mark.new is not None:
+            marks[id(mark.new)] = mark
+    return marks
 
 
 def _result(fields: dict[str, Any]) -> Result:

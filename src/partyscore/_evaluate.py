@@ -16,6 +16,7 @@ from ._compile import CompiledScheme
 from ._diagnostics import RecordError
 from ._engine import Engine, PeriodResults, collector_paused
 from ._history import History
+from ._overrides import Overrides
 from ._periods import Period
 from ._records import OnError, Record, Row, check_records
 from ._results import Evaluation, Result
@@ -31,6 +32,7 @@ def iter_evaluate(
     on_error: OnError = "collect",
     ordered: bool = False,
     history: History | None = None,
+    overrides: Overrides | None = None,
 ) -> Iterator[PeriodResults]:
     """Evaluate period by period, yielding each period's results (`PeriodResults`, a tuple
     of `Result` with `period` and `warnings`) as soon as it is complete.
@@ -50,6 +52,10 @@ def iter_evaluate(
     escalation counts and the current year's values go on from it, and every record must
     come after its last period. The last batch yielded carries the new `history`.
 
+    `overrides` (`read_overrides`) are decisions made by people, applied after each
+    period's rules ran: each overridden outcome is marked (`Result.overrides`), and history
+    rules count what the override says.
+
     >>> for batch in iter_evaluate(scheme, records):  # doctest: +SKIP
     ...     print(batch.period, len(batch))
 
@@ -58,14 +64,16 @@ def iter_evaluate(
         EvaluationError: when a valid record breaks a declared guarantee of the scheme.
         HistoryError: when `history` belongs to another scheme or version, or a record
             is not after its last period.
+        OverrideError: for an override whose subject, period or outcome the run does not
+            have.
     """
     if ordered:
-        return _ordered(scheme, records, on_error, history)
+        return _ordered(scheme, records, on_error, history, overrides)
     rows = check_records(scheme, records, on_error)
     by_period: dict[Period, list[Row]] = defaultdict(list)
     for row in rows:
         by_period[row.period].append(row)
-    return _periods(scheme, by_period, history)
+    return _periods(scheme, by_period, history, overrides)
 
 
 def _ordered(
@@ -73,19 +81,25 @@ def _ordered(
     records: Iterable[Record | Mapping[str, Any]],
     on_error: OnError,
     history: History | None,
+    overrides: Overrides | None,
 ) -> Iterator[PeriodResults]:
     if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
         check_records(scheme, records, on_error)  # raises the shape error
     try:
-        yield from evaluate_stream(scheme, records, on_error=on_error, history=history)
+        yield from evaluate_stream(
+            scheme, records, on_error=on_error, history=history, overrides=overrides
+        )
     except OutOfOrder as exc:
         raise RecordError([exc.diagnostic()]) from None
 
 
 def _periods(
-    scheme: CompiledScheme, by_period: dict[Period, list[Row]], history: History | None
+    scheme: CompiledScheme,
+    by_period: dict[Period, list[Row]],
+    history: History | None,
+    overrides: Overrides | None,
 ) -> Iterator[PeriodResults]:
-    run = Engine(scheme, history)
+    run = Engine(scheme, history, overrides)
     ordered = sorted(by_period)
     followers: list[Period | None] = [*ordered[1:], None] if ordered else []
     batch = None
@@ -98,6 +112,7 @@ def _periods(
         empty = PeriodResults()
         empty.history = history
         yield empty
+    run.finish()
 
 
 def evaluate(
@@ -106,6 +121,7 @@ def evaluate(
     *,
     on_error: OnError = "collect",
     history: History | None = None,
+    overrides: Overrides | None = None,
 ) -> Evaluation:
     """Apply a compiled scheme to records: scores, bands, ranks, rewards and actions.
 
@@ -120,7 +136,8 @@ def evaluate(
 
     Pass the `history` of an earlier run (`Evaluation.history`, or `History.read` of a
     file it wrote) to go on counting from it; the returned `Evaluation.history` carries
-    this run's state on.
+    this run's state on. `overrides` (`read_overrides`) are decisions made by people,
+    applied after the rules ran (see `iter_evaluate`).
 
     Raises:
         RecordError: for bad records, naming file, row, subject and field; with
@@ -136,7 +153,10 @@ def evaluate(
     # The collector stays paused for the whole evaluation (no cycles are made), instead of
     # once per period: resuming it after each period would scan every result made so far.
     with collector_paused():
-        for batch in iter_evaluate(scheme, records, on_error=on_error, history=history):
+        batches = iter_evaluate(
+            scheme, records, on_error=on_error, history=history, overrides=overrides
+        )
+        for batch in batches:
             results.extend(batch)
             warnings.extend(batch.warnings)
             if batch.history is not None:

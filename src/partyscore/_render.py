@@ -105,6 +105,11 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "explain": dict(result.explain),
         "source": result.source,
         "warnings": list(result.warnings),
+        **(
+            {"overrides": [override_dict(a) for a in result.overrides]}
+            if result.overrides is not None
+            else {}
+        ),
     }
 
 
@@ -154,7 +159,7 @@ def result_json(result: Result, level: int = 2) -> str:
     inner = pad + "  "
     first_band = next(iter(result.bands.values()), None)
     first_rank = next(iter(result.ranks.values()), None)
-    fields = (
+    fields: tuple[tuple[str, str], ...] = (
         ("subject", _scalar(result.subject)),
         ("period", _scalar(result.period)),
         ("kind", _scalar(result.kind)),
@@ -172,7 +177,50 @@ def result_json(result: Result, level: int = 2) -> str:
         ("source", _scalar(result.source)),
         ("warnings", _texts(result.warnings, inner)),
     )
+    if result.overrides is not None:
+        overrides = [override_dict(a) for a in result.overrides]
+        fields = (*fields, ("overrides", dumps(overrides, level + 1)))
     return "{\n" + ",\n".join(f'{inner}"{k}": {v}' for k, v in fields) + "\n" + pad + "}"
+
+
+def override_dict(applied: Any) -> dict[str, Any]:
+    """An override applied to a result, as JSON-ready data: the decision as the overrides
+    file gives it, where it is written, the outcome the rules gave and the one that stands
+    (None: removed)."""
+    o = applied.override
+    return {
+        "outcome": o.outcome,
+        "rule": o.rule,
+        "decision": o.decision,
+        "new": o.new if o.amount is None else format_value(o.amount),
+        "reason": o.reason,
+        "decided_by": o.decided_by,
+        "decided_on": o.decided_on,
+        "file": o.file,
+        "line": o.line,
+        "original": _outcome(applied.original),
+        "now": _outcome(applied.new) if applied.new is not None else None,
+    }
+
+
+def override_text(applied: Any, words: Words) -> str:
+    """An override as one line: ``admonition_talk removed (low_score): reason; decided by
+    X on D`` or ``removal -> admonition_talk (low_score): ...``."""
+    o = applied.override
+
+    def shown(outcome: Outcome) -> str:
+        text = words.outcome(outcome)
+        if outcome.amount is not None:
+            text += " " + words.money(format_value(outcome.amount), outcome.currency)
+        return text
+
+    if applied.new is None:
+        what = _("{outcome} removed").format(outcome=shown(applied.original))
+    else:
+        what = f"{shown(applied.original)} -> {shown(applied.new)}"
+    return _("{what} ({rule}): {reason}; decided by {who} on {when}").format(
+        what=what, rule=o.rule, reason=o.reason, who=o.decided_by, when=o.decided_on
+    )
 
 
 def json_head(scheme: str, version: int, record: DecisionRecord | None = None) -> str:
@@ -294,10 +342,18 @@ def unique_headers(keys: list[str], names: list[str]) -> list[str]:
     ]
 
 
-def csv_header(columns: Columns, words: Words | None = None, *, explain: bool = False) -> str:
+def csv_header(
+    columns: Columns,
+    words: Words | None = None,
+    *,
+    explain: bool = False,
+    overrides: bool = False,
+) -> str:
     """The header line of `to_csv`."""
     words = words or Words(None)
     names = header_names(columns, words)
+    if overrides:
+        names.append(words.column("overrides"))
     if explain:
         names.append(words.column("explain"))
     out = io.StringIO()
@@ -311,8 +367,10 @@ def csv_rows(
     words: Words | None = None,
     *,
     explain: bool = False,
+    overrides: bool = False,
 ) -> str:
-    """The lines of `to_csv` for these results, in listing order (`listing`)."""
+    """The lines of `to_csv` for these results, in listing order (`listing`); with
+    `overrides`, a column of the overrides applied to each result, one per line."""
     scores, bands, values, ranks, money = columns
     words = words or Words(None)
     english = words.english
@@ -344,6 +402,11 @@ def csv_rows(
                 *(amounts.get(k, "") for k in money),
                 _safe(";".join(named(o) for o in r.actions)),
                 _safe("\n".join(r.warnings)),
+                *(
+                    (_safe("\n".join(override_text(a, words) for a in r.overrides or ())),)
+                    if overrides
+                    else ()
+                ),
                 *((_safe("\n".join(explanations(r))),) if explain else ()),
             ]
         )
@@ -369,14 +432,21 @@ def to_csv(evaluation: Evaluation, *, explain: bool = False) -> str:
     """One row per result, in listing order (period, group, rank): identifiers, every score,
     band, value and rank, the granted rewards, withheld rewards and actions (each joined by
     ``;``), one amount column per money reward, and the result's warnings (one per line of
-    the cell); with `explain`, a last column ``explain`` of `explanations`, one per line.
+    the cell); from a run with overrides, a column ``overrides`` (`override_text`, one per
+    line); with `explain`, a last column ``explain`` of `explanations`, one per line.
     Headers and names are ids in English and the scheme's labels in Chinese
     (`partyscore.language`); numbers are never changed."""
     columns = result_columns(evaluation)
     words = Words(evaluation.plan)
-    return csv_header(columns, words, explain=explain) + csv_rows(
-        evaluation.results, columns, words, explain=explain
+    overrides = has_overrides(evaluation.results)
+    return csv_header(columns, words, explain=explain, overrides=overrides) + csv_rows(
+        evaluation.results, columns, words, explain=explain, overrides=overrides
     )
+
+
+def has_overrides(results: Iterable[Result]) -> bool:
+    """Whether the results come from a run with an overrides file."""
+    return any(r.overrides is not None for r in results)
 
 
 def to_xlsx(evaluation: Evaluation) -> bytes:
@@ -414,7 +484,8 @@ def explanations(result: Result) -> list[str]:
 def to_table(evaluation: Evaluation, *, explain: bool = False) -> str:
     """A plain-text table for reading in a terminal, one line per result in listing order
     (period, group, rank), columns named as in `to_csv`; a result with warnings is marked
-    ``[!]`` and its warnings follow the table, with the evaluation's. With `explain`, each
+    ``[!]`` and its warnings follow the table, with the evaluation's, then the overrides
+    applied (`override_text`). With `explain`, each
     result's explanations (`explanations`) follow, in the same order."""
     scores, bands, values, ranks, _money = result_columns(evaluation)
     words = Words(evaluation.plan)
@@ -459,6 +530,11 @@ def to_table(evaluation: Evaluation, *, explain: bool = False) -> str:
             lines.append("  ".join("-" * w for w in widths))
     warning = _("warning: {message}")
     lines.extend(warning.format(message=w) for w in evaluation.warnings)
+    overridden = _("override: {subject} {period}: {override}")
+    for r in listing(evaluation.results):
+        for a in r.overrides or ():
+            text = override_text(a, words)
+            lines.append(overridden.format(subject=r.subject, period=r.period, override=text))
     if explain:
         for r in listing(evaluation.results):
             lines.append("")

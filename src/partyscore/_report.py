@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
+from ._account import Entry, entries_of
 from ._compile import CompiledScheme
 from ._decision import DecisionRecord
 from ._diagnostics import Diagnostic, RecordError
@@ -38,8 +39,9 @@ from ._plan import (
     ScoreRule,
     SectionRule,
 )
-from ._render import dumps, listing
+from ._render import dumps, listing, override_text
 from ._results import Evaluation, Outcome, Result
+from ._words import Words
 
 __all__ = ["UnknownPeriod", "report_html"]
 
@@ -500,8 +502,15 @@ def _money(amount: Decimal, currency: str | None) -> str:
 class _Page:
     """One period's (or one year end's) notice."""
 
-    def __init__(self, scheme: CompiledScheme, block: _Block, names: _Names) -> None:
+    def __init__(
+        self,
+        scheme: CompiledScheme,
+        block: _Block,
+        names: _Names,
+        entries: Mapping[tuple[str, str, str], tuple[Entry, ...]] | None = None,
+    ) -> None:
         self.scheme = scheme
+        self.entries = entries or {}
         self.plan = scheme.plan
         self.block = block
         self.names = names
@@ -857,15 +866,19 @@ class _Page:
                 source = _("input: {where}").format(where=r.source)
                 parts.append(f' <span class="where">{_e(source)}</span>')
             parts.append("</h3><dl>")
-            for key, line in r.explain.items():
-                label = names.column(key)
-                shown = label if label == key else f"{label} ({key})"
-                parts.append(f"<dt>{_e(shown)}</dt><dd>{_e(line)}</dd>")
-            for outcome in (*r.rewards, *r.withheld, *r.actions):
-                parts.append(
-                    f'<dt class="outcome">{_e(names.outcome(outcome))} ({_e(outcome.id)})</dt>'
-                    f"<dd>{_e(outcome.because)}</dd>"
-                )
+            entries = self.entries.get((r.subject, r.period, r.kind))
+            if entries is None:  # results built by hand: their own explanations
+                for key, line in r.explain.items():
+                    label = names.column(key)
+                    shown = label if label == key else f"{label} ({key})"
+                    parts.append(f"<dt>{_e(shown)}</dt><dd>{_e(line)}</dd>")
+                for outcome in (*r.rewards, *r.withheld, *r.actions):
+                    parts.append(
+                        f'<dt class="outcome">{_e(names.outcome(outcome))} '
+                        f"({_e(outcome.id)})</dt><dd>{_e(outcome.because)}</dd>"
+                    )
+            else:
+                parts.extend(_entry_html(e) for e in entries)
             for warning in r.warnings:
                 parts.append(
                     f'<dt class="warn">[!] {_e(names.fixed("warnings"))}</dt>'
@@ -874,6 +887,27 @@ class _Page:
             parts.append("</dl></article>")
             self.out.append("".join(parts))
         self.out.append("</section>")
+
+
+def _entry_html(entry: Entry) -> str:
+    """One rule's part in a result, as `partyscore explain` writes it: the rule and what it
+    gave, then how (with the values it read) and what the account adds (the distance to
+    the bands above and below, the subjects tied, the periods counted, an override)."""
+    label = entry.name if entry.name == entry.rule else f"{entry.name} ({entry.rule})"
+    if entry.kind == "not_applied":
+        shown = _("{rule}: not applied").format(rule=label)
+    elif entry.kind == "overridden":
+        shown = _("{rule}: removed by an override").format(rule=label)
+    else:
+        shown = _("{name}: {value}").format(name=label, value=entry.value)
+    kind = {"reward": "outcome", "action": "outcome", "withheld": "outcome"}.get(entry.kind, "")
+    kind = kind or ("not-applied" if entry.kind in ("not_applied", "overridden") else "")
+    css = f' class="{kind}"' if kind else ""
+    notes = "".join(f'<br><span class="note">{_e(n)}</span>' for n in entry.notes)
+    return (
+        f'<dt{css} data-rule="{_e(entry.rule)}">{_e(shown)}</dt>'
+        f"<dd{css}>{_e(entry.how)}{notes}</dd>"
+    )
 
 
 def _step_source(rule: EscalationRule, number: int) -> str | None:
@@ -949,6 +983,8 @@ article.explain dl { margin: 0; display: grid; grid-template-columns: max-conten
   column-gap: 3mm; }
 article.explain dt { color: #555; }
 article.explain dd { margin: 0; overflow-wrap: anywhere; }
+article.explain .not-applied { color: #888; }
+article.explain .note { color: #333; font-style: italic; }
 .notes { font-size: 9pt; }
 .foot { margin-top: 6mm; font-size: 8pt; color: #777; text-align: center; }
 .record { margin-top: 6mm; font-size: 8pt; color: #555; break-inside: avoid; }
@@ -974,14 +1010,28 @@ def _font_stack(scheme: CompiledScheme) -> str:
 
 
 def _notes(evaluation: Evaluation) -> str:
-    """The evaluation's warnings that are not a result's own (those its row flags)."""
+    """The evaluation's warnings that are not a result's own (those its row flags), and
+    every decision made by people after the rules ran (overrides)."""
     own = {f"{r.subject} {r.period}: {w}" for r in evaluation.results for w in r.warnings}
     notes = [w for w in evaluation.warnings if w not in own]
-    if not notes:
+    words = Words(evaluation.plan)
+    overridden = [
+        f"{r.subject} {r.period}: {override_text(a, words)}"
+        for r in listing(evaluation.results)
+        for a in r.overrides or ()
+    ]
+    if not notes and not overridden:
         return ""
-    items = "".join(f"<li>{_e(w)}</li>" for w in notes)
-    heading = _("Notes on the evaluation")
-    return f'<section class="notes"><h2>{_e(heading)}</h2><ul>{items}</ul></section>'
+    parts = []
+    if notes:
+        items = "".join(f"<li>{_e(w)}</li>" for w in notes)
+        heading = _("Notes on the evaluation")
+        parts.append(f"<h2>{_e(heading)}</h2><ul>{items}</ul>")
+    if overridden:
+        items = "".join(f"<li>{_e(w)}</li>" for w in overridden)
+        heading = _("Decisions made after the rules ran (overrides)")
+        parts.append(f'<h2>{_e(heading)}</h2><ul class="overrides">{items}</ul>')
+    return '<section class="notes">' + "".join(parts) + "</section>"
 
 
 def report_html(
@@ -1015,6 +1065,7 @@ def report_html(
     model = scheme.model
     title = label_text(model.title, model.id)
     lang = current()
+    entries = entries_of(scheme, evaluation)
     heading = _("Public notice of scores")
     doc_title = " · ".join([title, heading, *(b.period for b in chosen)])
     from . import __version__
@@ -1032,7 +1083,7 @@ def report_html(
         "<body>",
     ]
     for block in chosen:
-        parts.append(_Page(scheme, block, names).write())
+        parts.append(_Page(scheme, block, names, entries).write())
     if not chosen:
         empty = _("The input has no results.")
         parts.append(

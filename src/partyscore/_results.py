@@ -42,6 +42,7 @@ class Outcome:
         "currency",
         "id",
         "label",
+        "override",
         "rule",
         "step",
     )
@@ -71,6 +72,8 @@ class Outcome:
         self._reasons = reasons
         self._hit = hit
         self.also: tuple[Outcome, ...] = ()
+        self.override: Any = None
+        """The override that put this outcome in place of the rules' (`Result.overrides`)."""
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -176,6 +179,10 @@ class Result:
     explain: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
     warnings: tuple[str, ...] = ()
+    overrides: tuple[Any, ...] | None = None
+    """With an overrides file: the decisions applied to this result, each with the
+    override (reason, who, when), the `original` outcome the rules gave and the `new` one
+    that stands (None: removed); None when the run had no overrides file."""
 
     def reward(self, id: str) -> Outcome | None:
         """The granted reward with this id, if any."""

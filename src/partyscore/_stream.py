@@ -27,6 +27,7 @@ from ._diagnostics import Diagnostic, RecordError
 from ._engine import Engine, PeriodResults
 from ._history import History
 from ._i18n import _
+from ._overrides import Overrides
 from ._periods import Period, parse_period
 from ._records import OnError, Record, RowChecker, _Collector
 
@@ -137,6 +138,7 @@ def evaluate_stream(
     layout: _Collector | None = None,
     order: dict[str, int] | None = None,
     history: History | None = None,
+    overrides: Overrides | None = None,
 ) -> Iterator[PeriodResults]:
     """Check records as they come, in period order, and evaluate each period as soon as the
     next one begins (which also tells whether it closes a year); one period's rows are held.
@@ -145,14 +147,17 @@ def evaluate_stream(
     state this run leaves. `layout` collects the problems the readers find in files
     (header, ragged rows): any of those stops evaluation, and they are reported instead of
     value problems, as `read_records` would. `order` numbers the input files, to report
-    problems in input order.
+    problems in input order. `overrides` (`read_overrides`) are applied after each
+    period's rules ran.
 
     Raises:
         OutOfOrder: when a record's period comes after a later period.
         RecordError: at the end, with every problem (or at the first, with ``on_error="stop"``).
         EvaluationError: when a valid record breaks a declared guarantee of the scheme.
+        OverrideError: for an override whose subject, period or outcome the run does not
+            have (after the last period, for one no period or year end of the run had).
     """
-    run = Engine(scheme, history)
+    run = Engine(scheme, history, overrides)
     values = _Collector(on_error)
     checker = RowChecker(scheme, values)
     kind = scheme.model.period
@@ -187,6 +192,7 @@ def evaluate_stream(
         empty = PeriodResults()
         empty.history = history
         yield empty
+    run.finish()
 
 
 def _in_order(problems: list[Diagnostic], order: dict[str, int] | None) -> list[Diagnostic]:

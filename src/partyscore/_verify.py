@@ -89,6 +89,7 @@ class Located:
     scheme: str
     inputs: tuple[tuple[str, str], ...]
     history_in: tuple[str, str] | None
+    overrides: tuple[str, str] | None = None
 
 
 def _found(recorded: str, beside: Path, given: str | None, what: str, results: str) -> str:
@@ -112,7 +113,13 @@ def _found(recorded: str, beside: Path, given: str | None, what: str, results: s
 
 
 def _option_of(what: str) -> str:
-    return {"scheme": "--scheme", "input": "--input", "history": "--history-in"}.get(what, "")
+    options = {
+        "scheme": "--scheme",
+        "input": "--input",
+        "history": "--history-in",
+        "overrides": "--overrides",
+    }
+    return options.get(what, "")
 
 
 def locate(
@@ -122,6 +129,7 @@ def locate(
     scheme: str | None = None,
     inputs: Sequence[str] = (),
     history_in: str | None = None,
+    overrides: str | None = None,
 ) -> Located:
     """The files of `record`: those given, else at the recorded path, else beside the
     results file.
@@ -150,7 +158,11 @@ def locate(
     if record.history_in is not None:
         recorded = record.history_in.path
         history = (_found(recorded, beside, history_in, "history", results), recorded)
-    return Located(found_scheme, found_inputs, history)
+    kept = None
+    if record.overrides is not None:
+        recorded = record.overrides.path
+        kept = (_found(recorded, beside, overrides, "overrides", results), recorded)
+    return Located(found_scheme, found_inputs, history, kept)
 
 
 def changed_files(record: DecisionRecord, scheme_digest: str, located: Located) -> list[str]:
@@ -171,6 +183,11 @@ def changed_files(record: DecisionRecord, scheme_digest: str, located: Located) 
         now = file_digest(path)
         if now != record.history_in.sha256:
             lines.append(_changed(_("history"), path, record.history_in.sha256, now))
+    if located.overrides is not None and record.overrides is not None:
+        path = located.overrides[0]
+        now = file_digest(path)
+        if now != record.overrides.sha256:
+            lines.append(_changed(_("overrides"), path, record.overrides.sha256, now))
     return lines
 
 

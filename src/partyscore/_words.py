@@ -22,6 +22,7 @@ FIXED = (
     "withheld",
     "actions",
     "warnings",
+    "overrides",
     "explain",
 )
 """The columns every result listing has, besides the scheme's own."""
@@ -37,6 +38,7 @@ def _fixed(key: str) -> str:
         "withheld": pgettext("column", "withheld"),
         "actions": pgettext("column", "actions"),
         "warnings": pgettext("column", "warnings"),
+        "overrides": pgettext("column", "overrides"),
         "explain": pgettext("column", "explanation"),
     }
     return words[key]

@@ -28,7 +28,15 @@ from ._diagnostics import Diagnostic, PartyscoreError
 from ._i18n import _, pgettext
 from ._numbers import decimal_text
 from ._plan import MoneyRule, Plan, RankPrizeRule, ScoreRule
-from ._render import Columns, header_names, kind_words, listing, result_columns
+from ._render import (
+    Columns,
+    has_overrides,
+    header_names,
+    kind_words,
+    listing,
+    override_text,
+    result_columns,
+)
 from ._results import Evaluation, Result
 from ._tables import column_letter
 from ._words import Words
@@ -291,9 +299,15 @@ def write_xlsx(
 
     sheet = Sheet(book, fit(_("results"), 31), formats)
     header = header_names(columns, words)
+    overrides = has_overrides(results)
+    if overrides:
+        header.append(words.column("overrides"))
     sheet.header(0, header)
     for index, r in enumerate(results, start=1):
         _result_row(sheet, index, r, columns, words, kinds, score_places, money_places)
+        if overrides:
+            texts = "\n".join(override_text(a, words) for a in r.overrides or ())
+            sheet.text(index, len(header) - 1, texts)
     sheet.finish(0, len(header), len(results))
 
     _explanations(Sheet(book, fit(_("explanations"), 31), formats), results, words, kinds)
@@ -389,4 +403,6 @@ def _explanations(sheet: Sheet, results: list[Result], words: Words, kinds: dict
             line(r, words.outcome(o), o.because)
         for warning in r.warnings:
             line(r, words.column("warnings"), warning)
+        for applied in r.overrides or ():
+            line(r, words.column("overrides"), override_text(applied, words))
     sheet.finish(0, len(header), row)

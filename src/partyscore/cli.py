@@ -25,6 +25,7 @@ from ._diagnostics import Diagnostic, PartyscoreError, PartyscoreWarning, Scheme
 from ._engine import PeriodResults
 from ._history import History
 from ._i18n import LANGS, N_, _, check_lang, current, lang_from_env, language, ngettext
+from ._overrides import read_overrides
 from ._records import OnError, Record, _Collector, iter_records
 from ._render import columns_of, csv_header, csv_rows, json_head, json_tail, result_json, to_table
 from ._results import Evaluation, Result
@@ -53,6 +54,9 @@ commands:
   validate   check and lint scheme files (or folders of them); print every problem
   evaluate   apply a scheme to records from CSV, workbooks, JSON or YAML
   report     write a printable public notice (HTML) of the results
+  explain    explain one subject's results, rule by rule, for the person scored
+  diff       what a rule change does: two schemes on the same records
+  verify     compute a JSON output again from its decision record and compare
   template   write an empty input sheet (xlsx or CSV) for a scheme
   schema     print the JSON Schema of scheme files, for editors and validators
   test       run the test cases kept beside schemes (NAME.test.yaml), with coverage
@@ -60,6 +64,8 @@ commands:
 examples:
   partyscore validate schemes
   partyscore evaluate schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv
+  partyscore explain schemes/chengzhuang-ladder.yaml examples/chengzhuang-ladder.csv \\
+      --subject 綜掘一隊
   partyscore test schemes
 
 Run 'partyscore COMMAND --help' for the options of a command.
@@ -458,6 +464,15 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     records.add_argument(
+        "--overrides",
+        metavar="FILE",
+        help=_(
+            "decisions made by people (YAML or CSV: subject, period, outcome, decision, "
+            "reason, decided_by, decided_on), applied after the rules ran and marked in the "
+            "output; history rules count what they say"
+        ),
+    )
+    records.add_argument(
         "--strict",
         action="store_true",
         help=_(
@@ -620,6 +635,11 @@ def _parser() -> argparse.ArgumentParser:
         "--history-in",
         metavar="FILE",
         help=_("the history file read, if it is no longer where recorded"),
+    )
+    verify.add_argument(
+        "--overrides",
+        metavar="FILE",
+        help=_("the overrides file read, if it is no longer where recorded"),
     )
 
     template = commands.add_parser(
@@ -880,8 +900,10 @@ class _Results:
         bom: bool = False,
         period: str | None = None,
         record: DecisionRecord | None = None,
+        overrides: bool = False,
     ) -> None:
         self.form = form
+        self.overrides = overrides
         self.period = period
         self.record = record
         self.explain = False
@@ -899,7 +921,7 @@ class _Results:
         self.history: History | None = None
 
     def _header(self) -> str:
-        return csv_header(self.columns, self.words, explain=self.explain)
+        return csv_header(self.columns, self.words, explain=self.explain, overrides=self.overrides)
 
     def add(self, batch: PeriodResults) -> None:
         self.warnings.extend(batch.warnings)
@@ -917,7 +939,11 @@ class _Results:
             else:
                 self.spool.write(json_head(self.scheme.id, self.scheme.model.version, self.record))
         if self.form == "csv":
-            self.spool.write(csv_rows(batch, self.columns, self.words, explain=self.explain))
+            self.spool.write(
+                csv_rows(
+                    batch, self.columns, self.words, explain=self.explain, overrides=self.overrides
+                )
+            )
         else:
             lead = "\n    " if self.count == 0 else ",\n    "
             self.spool.write(lead + ",\n    ".join(result_json(r) for r in batch) if batch else "")
@@ -1001,11 +1027,18 @@ def _evaluate_columnar(args: argparse.Namespace, scheme: CompiledScheme) -> int:
     if args.format not in ("csv", "parquet"):
         _say(_("--engine columnar writes --format csv or --format parquet"))
         return EXIT_USAGE
-    if args.history_in or args.history_start or args.history_out or args.strict or args.explain:
+    if (
+        args.history_in
+        or args.history_start
+        or args.history_out
+        or args.strict
+        or args.explain
+        or args.overrides
+    ):
         _say(
             _(
                 "--engine columnar does not take --history-in, --history-start, "
-                "--history-out, --strict or --explain"
+                "--history-out, --overrides, --strict or --explain"
             )
         )
         return EXIT_USAGE
@@ -1056,6 +1089,10 @@ def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> Decisi
     if args.history_in:
         history_name = getattr(args, "history_name", None) or args.history_in
         history_in = FileDigest(history_name, digest(args.history_in).sha256)
+    overrides = None
+    if getattr(args, "overrides", None):
+        overrides_name = getattr(args, "overrides_name", None) or args.overrides
+        overrides = FileDigest(overrides_name, digest(args.overrides).sha256)
     return record_of(
         scheme.id,
         scheme.model.version,
@@ -1063,6 +1100,7 @@ def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> Decisi
         scheme.digest,
         inputs,
         history_in=history_in,
+        overrides=overrides,
         options=options,
     )
 
@@ -1107,7 +1145,8 @@ def _explain(args: argparse.Namespace) -> int:
     history = History.read(args.history_in, scheme) if args.history_in else None
     if args.history_start:
         history = History.start(scheme, args.history_start)
-    evaluation = evaluate(scheme, _records_of(args, scheme), history=history)
+    overrides = read_overrides(args.overrides, scheme) if args.overrides else None
+    evaluation = evaluate(scheme, _records_of(args, scheme), history=history, overrides=overrides)
     periods = _account.account(
         scheme, evaluation, args.subject, args.period, inputs=[str(p) for p in args.input]
     )
@@ -1160,7 +1199,12 @@ def _verify(args: argparse.Namespace) -> int:
 
     kept, _content, record = read_results(args.results)
     located = locate(
-        record, args.results, scheme=args.scheme, inputs=args.input, history_in=args.history_in
+        record,
+        args.results,
+        scheme=args.scheme,
+        inputs=args.input,
+        history_in=args.history_in,
+        overrides=args.overrides,
     )
     scheme = load_scheme(located.scheme)
     try:
@@ -1183,6 +1227,8 @@ def _verify(args: argparse.Namespace) -> int:
             names=[name for _path, name in located.inputs],
             history_in=located.history_in[0] if located.history_in else None,
             history_name=located.history_in[1] if located.history_in else None,
+            overrides=located.overrides[0] if located.overrides else None,
+            overrides_name=located.overrides[1] if located.overrides else None,
             history_start=options["history_start"],
             encoding=options["encoding"],
             sheet=options["sheet"],
@@ -1245,6 +1291,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     history = History.read(args.history_in, scheme) if args.history_in else None
     if args.history_start:
         history = History.start(scheme, args.history_start)
+    overrides = read_overrides(args.overrides, scheme) if args.overrides else None
     on_error: OnError = "stop" if args.stop_at_first else "collect"
     if bom and form != "csv":
         _say(_("--bom goes with --format csv"))
@@ -1289,10 +1336,18 @@ def _evaluate(args: argparse.Namespace) -> int:
         kind = scheme.model.period
         parts = spilled(given, kind, spill) if spill else given
         period = getattr(args, "period", None)
-        results = _Results(form, scheme, spool, args.strict, bom, period, record)
+        results = _Results(
+            form, scheme, spool, args.strict, bom, period, record, overrides is not None
+        )
         results.explain = getattr(args, "explain", False)
         batches = evaluate_stream(
-            scheme, parts, on_error=on_error, layout=layout, order=order, history=history
+            scheme,
+            parts,
+            on_error=on_error,
+            layout=layout,
+            order=order,
+            history=history,
+            overrides=overrides,
         )
         for batch in batches:
             bar.evaluated(batch.period, len(batch))
