@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from partyscore.cli import main
+from tests.scheme_text import DOWNWARD
 
 ROOT = Path(__file__).resolve().parent.parent
 YONGXI = ROOT / "schemes" / "yongxi-red-flag.yaml"
@@ -23,19 +24,6 @@ ITEMS = [
     "party_building", "poverty_relief", "family_planning", "stability", "work_safety",
     "civil_affairs", "resident_cadres", "sanitation", "finance_tax", "central_tasks",
 ]  # fmt: skip
-DOWNWARD = {
-    # "70-60分", "60-50分", "50分以下" read from each first number: (60, 70], (50, 60], [0, 50]
-    "      - id: neither\n        at_least: 70\n": "      - id: neither\n        above: 70\n",
-    "      - id: penalty_60\n        at_least: 60\n        below: 70\n": (
-        "      - id: penalty_60\n        above: 60\n        at_most: 70\n"
-    ),
-    "      - id: penalty_50\n        at_least: 50\n        below: 60\n": (
-        "      - id: penalty_50\n        above: 50\n        at_most: 60\n"
-    ),
-    "      - id: penalty_below_50\n        at_least: 0\n        below: 50\n": (
-        "      - id: penalty_below_50\n        at_least: 0\n        at_most: 50\n"
-    ),
-}
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

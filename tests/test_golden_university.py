@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import partyscore
+from tests.scheme_text import DOWNWARD
 
 ROOT = Path(__file__).parent.parent
 SCHEME_PATH = ROOT / "schemes" / "university-member-points.yaml"
@@ -616,19 +617,6 @@ def test_a_daily_score_rounded_first_would_have_reached_the_award():
 
 # --------------------------------------------------------------------------- ranges read downward
 
-DOWNWARD = {
-    # "70-60分", "60-50分", "50分以下" read from each first number: (60, 70], (50, 60], [0, 50]
-    "      - id: neither\n        at_least: 70\n": "      - id: neither\n        above: 70\n",
-    "      - id: penalty_60\n        at_least: 60\n        below: 70\n": (
-        "      - id: penalty_60\n        above: 60\n        at_most: 70\n"
-    ),
-    "      - id: penalty_50\n        at_least: 50\n        below: 60\n": (
-        "      - id: penalty_50\n        above: 50\n        at_most: 60\n"
-    ),
-    "      - id: penalty_below_50\n        at_least: 0\n        below: 50\n": (
-        "      - id: penalty_below_50\n        at_least: 0\n        at_most: 50\n"
-    ),
-}
 
 
 @pytest.mark.parametrize(

@@ -434,6 +434,14 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
 
+    def output_file(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
+        )
+
     def input_files(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             "input",
@@ -507,12 +515,7 @@ def _parser() -> argparse.ArgumentParser:
             "same results and warnings"
         ),
     )
-    run.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
-    )
+    output_file(run)
     run.add_argument(
         "--explain",
         action="store_true",
@@ -576,12 +579,7 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help=_("text (default) or json, for apps"),
     )
-    explain.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
-    )
+    output_file(explain)
 
     diff = commands.add_parser(
         "diff",
@@ -599,12 +597,7 @@ def _parser() -> argparse.ArgumentParser:
         default="table",
         help=_("output format (default: table)"),
     )
-    diff.add_argument(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help=_("write to FILE (atomically: it is complete or untouched; '-' is stdout)"),
-    )
+    output_file(diff)
     diff.add_argument(
         "--exit-code",
         action="store_true",
@@ -1105,6 +1098,39 @@ def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> Decisi
     )
 
 
+def _input_problem(args: argparse.Namespace) -> str | None:
+    """A usage problem of the input and history options, or None."""
+    skip_rows = getattr(args, "skip_rows", None)
+    if skip_rows is not None and skip_rows < 0:
+        return _("--skip-rows must be 0 or more")
+    if getattr(args, "history_in", None) and getattr(args, "history_start", None):
+        return _(
+            "give --history-in or --history-start, not both: a history carried in "
+            "already says where its counts start"
+        )
+    return None
+
+
+def _history_of(args: argparse.Namespace, scheme: CompiledScheme) -> History | None:
+    """The history the options carry in: a file read, or a declared start."""
+    if args.history_start:
+        return History.start(scheme, args.history_start)
+    return History.read(args.history_in, scheme) if args.history_in else None
+
+
+def _write_out(path: str | None, text: str) -> int:
+    """Write `text` to `path` (None: standard output) whole or not at all."""
+    try:
+        with _Spool(path) as spool:
+            spool.write(text)
+            spool.commit()
+    except OSError as exc:
+        target = path or _("the output")
+        _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 def _records_of(args: argparse.Namespace, scheme: CompiledScheme) -> list[Record]:
     """Every record of the inputs, read as ``evaluate`` reads them."""
     from ._records import read_records
@@ -1130,21 +1156,12 @@ def _explain(args: argparse.Namespace) -> int:
     from . import _account
     from ._evaluate import evaluate
 
-    if args.skip_rows is not None and args.skip_rows < 0:
-        _say(_("--skip-rows must be 0 or more"))
-        return EXIT_USAGE
-    if args.history_in and args.history_start:
-        _say(
-            _(
-                "give --history-in or --history-start, not both: a history carried in "
-                "already says where its counts start"
-            )
-        )
+    problem = _input_problem(args)
+    if problem is not None:
+        _say(problem)
         return EXIT_USAGE
     scheme = load_scheme(args.scheme)
-    history = History.read(args.history_in, scheme) if args.history_in else None
-    if args.history_start:
-        history = History.start(scheme, args.history_start)
+    history = _history_of(args, scheme)
     overrides = read_overrides(args.overrides, scheme) if args.overrides else None
     evaluation = evaluate(scheme, _records_of(args, scheme), history=history, overrides=overrides)
     periods = _account.account(
@@ -1158,15 +1175,7 @@ def _explain(args: argparse.Namespace) -> int:
         _say(_("results with warnings, refused by --strict; nothing was written"))
         return EXIT_INVALID
     render = _account.to_json if args.format == "json" else _account.to_text
-    target = args.output or _("the output")
-    try:
-        with _Spool(args.output) as spool:
-            spool.write(render(scheme, args.subject, periods))
-            spool.commit()
-    except OSError as exc:
-        _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
-        return EXIT_INVALID
-    return EXIT_OK
+    return _write_out(args.output, render(scheme, args.subject, periods))
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -1174,23 +1183,19 @@ def _diff(args: argparse.Namespace) -> int:
     from . import _diff
     from ._evaluate import evaluate
 
-    if args.skip_rows is not None and args.skip_rows < 0:
-        _say(_("--skip-rows must be 0 or more"))
+    problem = _input_problem(args)
+    if problem is not None:
+        _say(problem)
         return EXIT_USAGE
     old, new = load_scheme(args.old), load_scheme(args.new)
     _diff.check_fit(old, new)
     evaluations = [evaluate(scheme, _records_of(args, scheme)) for scheme in (old, new)]
     impact = _diff.compare(evaluations[0], evaluations[1], old, new)
     render = {"table": _diff.to_table, "json": _diff.to_json, "csv": _diff.to_csv}[args.format]
-    target = args.output or _("the output")
-    try:
-        with _Spool(args.output) as spool:
-            spool.write(render(impact))
-            spool.commit()
-    except OSError as exc:
-        _say(_("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc))
+    status = _write_out(args.output, render(impact))
+    if status == EXIT_OK and args.exit_code and impact.changes:
         return EXIT_INVALID
-    return EXIT_INVALID if args.exit_code and impact.changes else EXIT_OK
+    return status
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -1280,24 +1285,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     if form == "parquet":
         _say(_("--format parquet goes with --engine columnar"))
         return EXIT_USAGE
-    if args.history_in and args.history_start:
-        _say(
-            _(
-                "give --history-in or --history-start, not both: a history carried in "
-                "already says where its counts start"
-            )
-        )
+    problem = _input_problem(args)
+    if problem is not None:
+        _say(problem)
         return EXIT_USAGE
-    history = History.read(args.history_in, scheme) if args.history_in else None
-    if args.history_start:
-        history = History.start(scheme, args.history_start)
+    history = _history_of(args, scheme)
     overrides = read_overrides(args.overrides, scheme) if args.overrides else None
     on_error: OnError = "stop" if args.stop_at_first else "collect"
     if bom and form != "csv":
         _say(_("--bom goes with --format csv"))
-        return EXIT_USAGE
-    if args.skip_rows is not None and args.skip_rows < 0:
-        _say(_("--skip-rows must be 0 or more"))
         return EXIT_USAGE
     sheet: str | int | None = args.sheet  # a name, else a position (the reader decides)
     table = Layout.of(
