@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from partyscore.cli import main
+from tests.commands import YONGXI_ITEMS as ITEMS
+from tests.commands import run
 from tests.scheme_text import DOWNWARD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,16 +21,6 @@ YONGXI = ROOT / "schemes" / "yongxi-red-flag.yaml"
 YONGXI_CSV = ROOT / "examples" / "yongxi-red-flag.csv"
 UNIVERSITY = ROOT / "schemes" / "university-member-points.yaml"
 UNIVERSITY_CSV = ROOT / "examples" / "university-member-points.csv"
-ITEMS = [
-    "party_building", "poverty_relief", "family_planning", "stability", "work_safety",
-    "civil_affairs", "resident_cadres", "sanitation", "finance_tax", "central_tasks",
-]  # fmt: skip
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def variant(tmp_path: Path, source: Path, name: str, edits: dict[str, str]) -> Path:

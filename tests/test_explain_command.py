@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from partyscore.cli import main
+from tests.commands import run
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "explain"
@@ -43,12 +44,6 @@ with open(ROOT / YONGXI_CSV, encoding="utf-8", newline="") as _handle:
 @pytest.fixture(autouse=True)
 def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # the account names the input as given
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hans"])

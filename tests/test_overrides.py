@@ -15,7 +15,7 @@ import pytest
 
 import partyscore
 from partyscore._overrides import OverrideError, read_overrides
-from partyscore.cli import main
+from tests.commands import run
 
 ROOT = Path(__file__).resolve().parent.parent
 LADDER = ROOT / "schemes" / "chengzhuang-ladder.yaml"
@@ -34,12 +34,6 @@ overrides:
     decided_by: 礦黨委
     decided_on: 2024-07-20
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def evaluated(scheme_path: Path, records: Path, overrides: Path | None) -> partyscore.Evaluation:

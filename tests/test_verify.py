@@ -17,20 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from partyscore.cli import main
+from tests.commands import YONGXI_ITEMS as ITEMS
+from tests.commands import run
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMES = sorted(p.stem for p in (ROOT / "schemes").glob("*.yaml") if ".test" not in p.name)
-YONGXI_ITEMS = [
-    "party_building", "poverty_relief", "family_planning", "stability", "work_safety",
-    "civil_affairs", "resident_cadres", "sanitation", "finance_tax", "central_tasks",
-]  # fmt: skip
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def sha256(path: Path) -> str:
@@ -163,7 +154,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 def totals(path: Path) -> dict[tuple[str, str], Decimal]:
     return {
-        (r["subject"], r["period"]): sum((Decimal(r[i]) for i in YONGXI_ITEMS), Decimal(0))
+        (r["subject"], r["period"]): sum((Decimal(r[i]) for i in ITEMS), Decimal(0))
         for r in rows(path)
     }
 
