@@ -208,3 +208,38 @@ def test_the_report_links_each_row_to_its_explanation(
         '<span class="note">3.00 points above no_step (below 70)</span>'
     ) in mine
     assert '<dt class="not-applied" data-rule="face_link">face_link: not applied</dt>' in mine
+
+
+def test_a_score_in_no_band(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bands below 60, (60, 80) and above 90, the rest unbanded (gap): 60 is just short of
+    mid (above 60) and any lower score is low; 80 falls to mid below it and is 10 (more
+    than 10) short of high; 90 is on high's exclusive bound."""
+    from tests.scheme_text import head
+
+    scheme = tmp_path / "edge.yaml"
+    scheme.write_text(
+        head("edge-bands", "edge bands", period="year")
+        + "sections:\n  - id: s\n    items: [{id: x, max: 100}]\n"
+        "scores:\n  - {id: total, expr: s}\n"
+        "bands:\n  - id: g\n    score: total\n    bands:\n"
+        "      - {id: low, below: 60}\n      - {id: mid, above: 60, below: 80}\n"
+        "      - {id: high, above: 90}\n    unbanded: {id: gap}\n",
+        encoding="utf-8",
+    )
+    records = tmp_path / "edge.csv"
+    records.write_text("subject,period,x\na,2024,60\nb,2024,80\nc,2024,90\n", encoding="utf-8")
+    notes = {}
+    for subject in "abc":
+        status, out, err = run(capsys, "explain", str(scheme), str(records), "--subject", subject,
+                               "--format", "json")  # fmt: skip
+        assert status == 0, err
+        (period,) = json.loads(out)["periods"]
+        notes[subject] = next(e for e in period["entries"] if e["rule"] == "g")["notes"]
+    assert notes == {
+        "a": ["more than 0.00 points short of mid (above 60)",
+              "on the bound: any lower score is low (below 60)"],
+        "b": ["more than 10.00 points short of high (above 90)",
+              "on the bound: any lower score is mid (below 80)"],
+        "c": ["more than 0.00 points short of high (above 90)",
+              "10.00 points above mid (below 80)"],
+    }  # fmt: skip

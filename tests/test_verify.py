@@ -276,7 +276,7 @@ def test_an_edited_results_file_is_caught(copied: Path, capsys: pytest.CaptureFi
     assert (status, printed) == (
         1,
         "the results are the same, but the file is not byte for byte as partyscore writes "
-        "them: it was changed after it was written\n1 difference\n",
+        "them: it was changed after it was written\n",
     )
 
 
@@ -423,3 +423,66 @@ def test_the_workbook_and_the_report_carry_the_record(
     assert json.loads(data)["inputs"] == [
         {"path": "examples/yongxi-red-flag.csv", "sha256": sha256(example)}
     ]
+
+
+def test_a_tampered_record_is_caught(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = evaluate_json(capsys, "yongxi-red-flag")
+    text = out.read_text(encoding="utf-8")
+    marked = '"id": "yongxi-red-flag",\n      "version": 2,'
+    assert marked in text
+    out.write_text(
+        text.replace(marked, '"id": "chengzhuang-ladder",\n      "version": 7,'), "utf-8"
+    )
+    status, printed, _ = run(capsys, "verify", str(out))
+    assert (status, printed) == (
+        1,
+        "decision_record.scheme.id: chengzhuang-ladder in the file, yongxi-red-flag computed\n"
+        "decision_record.scheme.version: 7 in the file, 2 computed\n"
+        "2 differences\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"skip_rows": null', '"skip_rows": "1"'),
+        ('"skip_rows": null', '"skip_rows": true'),
+        ('"lang": "en"', '"lang": "xx"'),
+        ('"encoding": "auto"', '"encoding": null'),
+        ('"history_start": null', '"history_start": 5'),
+        ('"ignore_columns": []', '"ignore_columns": [1]'),
+        ('"version": 2,\n      "path"', '"version": "2",\n      "path"'),
+    ],
+)
+def test_a_damaged_option_is_refused(
+    copied: Path, capsys: pytest.CaptureFixture[str], old: str, new: str
+) -> None:
+    out = evaluate_json(capsys, "yongxi-red-flag")
+    text = out.read_text(encoding="utf-8")
+    assert old in text
+    out.write_text(text.replace(old, new, 1), "utf-8")
+    assert run(capsys, "verify", str(out)) == (
+        1,
+        "",
+        f"{out}: decision_record: the decision record is damaged: it is not as partyscore "
+        "writes it [bad-decision-record]\n",
+    )
+
+
+def test_a_result_twice(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = evaluate_json(capsys, "chengzhuang-ladder")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    first = data["results"][0]
+    data["results"].insert(1, first)
+    out.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    status, printed, _ = run(capsys, "verify", str(out))
+    assert status == 1
+    assert f"{first['subject']} {first['period']}: more than once in the file" in printed
+
+
+def test_an_encoding_python_does_not_know(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(
+        capsys, "evaluate", str(ROOT / "schemes" / "yongxi-red-flag.yaml"),
+        str(ROOT / "examples" / "yongxi-red-flag.csv"), "--encoding", "rot13", "--lang", "en",
+    )  # fmt: skip
+    assert (status, err) == (2, "partyscore: --encoding rot13: not a text encoding Python knows\n")

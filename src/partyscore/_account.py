@@ -380,6 +380,11 @@ def _counted(
             for n, (p, o) in sorted(earlier.items())
             if p.year == here.year and int(_names(o).get(rule.id, 0)) > 0 and not _removed(o, rule)
         ]
+    overridden = any(
+        a.override.rule == rule.id for _p, o in earlier.values() for a in o.overrides or ()
+    )
+    if overridden:  # the count is what the overrides decided, not a number of periods
+        return counted, 0
     return counted, max(0, count - len(counted))
 
 
@@ -412,9 +417,10 @@ def _distances(
             if name is not None:
                 down = (name, current.lo, not current.lo_in)
     else:  # in no band: the nearest band above and below
-        up = next((b for b in ordered if b.lo > score), None)
-        lower = [b for b in ordered if b.hi < score]
-        down = (lower[-1].id, lower[-1].hi, lower[-1].hi_in) if lower else None
+        up = next((b for b in ordered if b.lo > score or (b.lo == score and not b.lo_in)), None)
+        lower = [b for b in ordered if b.hi < score or (b.hi == score and not b.hi_in)]
+        nearest = max(lower, key=lambda b: (b.hi, b.hi_in), default=None)
+        down = (nearest.id, nearest.hi, nearest.hi_in) if nearest is not None else None
     if up is not None:
         points = up.lo - score
         bound = format_value(up.lo)

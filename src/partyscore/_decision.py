@@ -113,23 +113,31 @@ class DecisionRecord:
 
     @classmethod
     def from_dict(cls, data: Any, file: str) -> DecisionRecord:
-        """The record of a JSON output read back.
+        """The record of a JSON output read back, every field checked.
 
         Raises:
-            DecisionRecordError: when `data` is not a record as `to_dict` writes it.
+            DecisionRecordError: when `data` is not a record as `to_dict` writes it: a
+                field missing, of another type, an option not recorded or missing, no input.
         """
         try:
             scheme = data["scheme"]
             options = dict(data["options"])
-            unknown = sorted(set(options) - set(OPTIONS))
-            if unknown:
-                raise ValueError(unknown)
+            if set(options) != set(OPTIONS) or not _options_fit(options):
+                raise ValueError(options)
+            version = scheme["version"]
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise ValueError(version)
+            inputs = tuple(_digest(i) for i in data["inputs"])
+            if not inputs or not isinstance(data["partyscore"], str):
+                raise ValueError(inputs)
+            if not isinstance(scheme["id"], str):
+                raise ValueError(scheme)
             return cls(
-                partyscore=str(data["partyscore"]),
-                scheme_id=str(scheme["id"]),
-                scheme_version=int(scheme["version"]),
+                partyscore=data["partyscore"],
+                scheme_id=scheme["id"],
+                scheme_version=version,
                 scheme=_digest(scheme),
-                inputs=tuple(_digest(i) for i in data["inputs"]),
+                inputs=inputs,
                 history_in=_digest(data["history_in"]) if data["history_in"] else None,
                 overrides=_digest(data["overrides"]) if data["overrides"] else None,
                 options=options,
@@ -139,6 +147,27 @@ class DecisionRecord:
             raise DecisionRecordError(
                 [Diagnostic(file, 0, 0, "bad-decision-record", message, KEY)]
             ) from None
+
+
+def _options_fit(options: Mapping[str, Any]) -> bool:
+    """Whether each recorded option has a value the command line can give."""
+    from ._i18n import LANGS
+
+    skip_rows = options["skip_rows"]
+    sheet = options["sheet"]
+    columns = options["ignore_columns"]
+    return (
+        isinstance(options["encoding"], str)
+        and (sheet is None or isinstance(sheet, str))
+        and (
+            skip_rows is None
+            or (isinstance(skip_rows, int) and not isinstance(skip_rows, bool) and skip_rows >= 0)
+        )
+        and isinstance(columns, list)
+        and all(isinstance(c, str) for c in columns)
+        and (options["history_start"] is None or isinstance(options["history_start"], str))
+        and options["lang"] in LANGS
+    )
 
 
 def _digest(data: Mapping[str, Any]) -> FileDigest:

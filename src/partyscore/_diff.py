@@ -26,7 +26,9 @@ from ._words import Words
 
 __all__ = ["Change", "Impact", "check_fit", "compare", "scheme_changes"]
 
-_NOTES = frozenset({"label", "source", "assumed", "description", "title", "reading"})
+_NOTES = frozenset(
+    {"label", "source", "assumed", "description", "title", "reading", "field_labels"}
+)
 """Keys of a scheme that explain it and never change a result."""
 
 
@@ -103,6 +105,12 @@ def _rules(data: Any) -> Any:
         return {k: _rules(v) for k, v in data.items() if k not in _NOTES}
     if isinstance(data, list) and data and all(isinstance(v, Mapping) and "id" in v for v in data):
         return {f"[{v['id']}]": _rules(v) for v in data}
+    if (
+        isinstance(data, list)
+        and data
+        and all(isinstance(v, Mapping) and "rank" in v for v in data)
+    ):
+        return {f"[rank {v['rank']}]": _rules(v) for v in data}  # rank prizes
     if isinstance(data, list):
         return [_rules(v) for v in data]
     return data
@@ -166,15 +174,13 @@ class Impact:
     rewards granted, over every period and year end; only subjects whose money moves."""
     results: int = 0
     """The number of results compared (old and new together, each subject and period once)."""
+    total: Mapping[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    """Per currency: (old total, new total) over every subject, whether its money moves or
+    not."""
 
-    def totals(self) -> dict[str, tuple[Decimal, Decimal]]:
+    def totals(self) -> Mapping[str, tuple[Decimal, Decimal]]:
         """Per currency: (old total, new total) over every subject."""
-        sums: dict[str, tuple[Decimal, Decimal]] = {}
-        for by_currency in self.money.values():
-            for currency, (a, b) in by_currency.items():
-                was, now = sums.get(currency, (Decimal(0), Decimal(0)))
-                sums[currency] = (was + a, now + b)
-        return sums
+        return self.total
 
     def changed_results(self) -> int:
         """How many results (subject, period) change."""
@@ -190,7 +196,7 @@ def _key(result: Result) -> Key:
 
 def compare(old: Evaluation, new: Evaluation, a: CompiledScheme, b: CompiledScheme) -> Impact:
     """Every change from `old` to `new` (the same records under schemes `a` and `b`)."""
-    words = Words(b.plan)
+    words = (Words(a.plan), Words(b.plan))
     before = {_key(r): r for r in old.results}
     after = {_key(r): r for r in new.results}
     keys = [*before, *(k for k in after if k not in before)]
@@ -208,21 +214,37 @@ def compare(old: Evaluation, new: Evaluation, a: CompiledScheme, b: CompiledSche
                         o.currency, [Decimal(0), Decimal(0)]
                     )
                     pair[index] += o.amount
-    moved = {
-        subject: {c: (v[0], v[1]) for c, v in by.items() if v[0] != v[1]}
-        for subject, by in money.items()
-    }
-    return Impact(
-        a,
-        b,
-        tuple(scheme_changes(a, b)),
-        tuple(changes),
-        {s: m for s, m in moved.items() if m},
-        len(keys),
-    )
+    places: dict[str, int] = {}  # each currency shown with the most places it has
+    for by in money.values():
+        for currency, pair in by.items():
+            for amount in pair:
+                exponent = amount.as_tuple().exponent
+                if isinstance(exponent, int):
+                    places[currency] = max(places.get(currency, 0), -exponent)
+
+    def shown(amount: Decimal, currency: str) -> Decimal:
+        return amount.quantize(Decimal(1).scaleb(-places.get(currency, 0)))
+
+    total: dict[str, tuple[Decimal, Decimal]] = {}
+    moved: dict[str, dict[str, tuple[Decimal, Decimal]]] = {}
+    for subject, by in money.items():
+        for currency, (was, now) in by.items():
+            before_all, after_all = total.get(currency, (Decimal(0), Decimal(0)))
+            total[currency] = (shown(before_all + was, currency), shown(after_all + now, currency))
+            if was != now:
+                moved.setdefault(subject, {})[currency] = (
+                    shown(was, currency),
+                    shown(now, currency),
+                )
+    return Impact(a, b, tuple(scheme_changes(a, b)), tuple(changes), moved, len(keys), total)
 
 
-def _result_changes(key: Key, x: Result | None, y: Result | None, words: Words) -> Iterator[Change]:
+def _result_changes(
+    key: Key, x: Result | None, y: Result | None, words: tuple[Words, Words]
+) -> Iterator[Change]:
+    """The changes of one result; the old outcomes named as the old scheme names them,
+    the new ones as the new scheme does."""
+    old_words, new_words = words
     subject, period, kind = key
 
     def change(what: str, rule: str, a: str | None, b: str | None) -> Change:
@@ -245,8 +267,8 @@ def _result_changes(key: Key, x: Result | None, y: Result | None, words: Words) 
             yield change(
                 "band",
                 k,
-                words.band(k, a[k]) if k in a else None,
-                words.band(k, b[k]) if k in b else None,
+                old_words.band(k, a[k]) if k in a else None,
+                new_words.band(k, b[k]) if k in b else None,
             )
     yield from numbers("value", "values")
     a, b = mapping("ranks")
@@ -258,7 +280,7 @@ def _result_changes(key: Key, x: Result | None, y: Result | None, words: Words) 
         news = _outcomes(getattr(y, name) if y else ())
         for rule, outcome in dict.fromkeys([*olds, *news]):
             p, q = olds.get((rule, outcome)), news.get((rule, outcome))
-            shown = (_outcome(p, words), _outcome(q, words))
+            shown = (_outcome(p, old_words), _outcome(q, new_words))
             if shown[0] != shown[1]:
                 yield change(what, rule, *shown)
 
@@ -315,6 +337,12 @@ def to_table(impact: Impact) -> str:
     """The impact as text for a terminal: the schemes, what differs in their rules, each
     change (subject, period, rule, old, new), then the money per subject and in total."""
     words = Words(impact.new.plan)
+    old_words = Words(impact.old.plan)
+    new_rules = {r.id for r in (*impact.new.plan.rules, *impact.new.plan.year_end)}
+
+    def rule_name(rule: str) -> str:  # a rule only the old scheme has: its old name
+        return (words if rule in new_rules else old_words).column(rule)
+
     none = "-"
     lines = [
         _("old: {scheme}").format(scheme=_scheme_name(impact.old)),
@@ -346,7 +374,7 @@ def to_table(impact: Impact) -> str:
     for c in impact.changes:
         period = c.period if c.kind == "period" else _("{year} (year end)").format(year=c.period)
         rows.append(
-            [c.subject, period, _what(c.what), words.column(c.rule), c.old or none, c.new or none]
+            [c.subject, period, _what(c.what), rule_name(c.rule), c.old or none, c.new or none]
         )
     lines.extend(_aligned(rows))
     if impact.money:

@@ -300,6 +300,7 @@ class Engine:
             return {}
         by_subject = {v[ROW].subject: v for v in records}
         applied: dict[str, list[Applied]] = {}
+        given: dict[str, list[Hit]] = {}  # what the rules gave each subject
         for o in wanted:
             v = by_subject.get(o.subject)
             if v is None:
@@ -313,7 +314,9 @@ class Engine:
             place = Place(
                 self.slots, v, v[HISTORY], self.indexes, period.ordinal, period.year, changes
             )
-            applied.setdefault(o.subject, []).append(apply_override(o, v[HITS], place))
+            rules_gave = given.setdefault(o.subject, list(v[HITS]))
+            mark = apply_override(o, v[HITS], place, rules_gave)
+            applied.setdefault(o.subject, []).append(mark)
             self.overridden.add(o)
         return applied
 
@@ -335,9 +338,15 @@ class Engine:
                         o.line,
                         0,
                         "unknown-period",
-                        _("the run has no result for {subject} in {period}").format(
-                            subject=o.subject, period=o.period
-                        ),
+                        (
+                            _(
+                                "the run has no year-end result for {subject} in {period}: the "
+                                "input does not reach the year's last period, or has no record "
+                                "of the subject in that year"
+                            )
+                            if len(o.period) == 4
+                            else _("the run has no result for {subject} in {period}")
+                        ).format(subject=o.subject, period=o.period),
                         "overrides",
                     )
                     for o in left
@@ -356,8 +365,7 @@ class Engine:
             outcome = _outcome(hit, reasons)
             mark = marks.get(id(hit))
             if mark is not None:
-                outcome.override = mark
-                mark.new = outcome
+                outcome = _overridden(outcome, mark)
             if hit.rule.__class__ in _ACTIONS:
                 _take(actions, outcome)
             elif hit.withheld_by is not None:
@@ -676,17 +684,17 @@ class Engine:
         reasons = Reasons(plan, env, last.group, year, year_end=True)
         applied: list[Applied] = []
         if self.overrides is not None:
+            rules_gave = list(hits)
             for o in self.overrides.of(f"{year:04d}"):
                 if o.subject == subject:
-                    applied.append(apply_override(o, hits, None))
+                    applied.append(apply_override(o, hits, None, rules_gave))
                     self.overridden.add(o)
         marks = _marks(applied, reasons)
         for hit in hits:
             outcome = _outcome(hit, reasons)
             mark = marks.get(id(hit))
             if mark is not None:
-                outcome.override = mark
-                mark.new = outcome
+                outcome = _overridden(outcome, mark)
             if hit.rule.__class__ is ConditionRule:
                 _take(actions, outcome)
             else:
@@ -720,6 +728,37 @@ def _marks(applied: list[Applied] | None, reasons: Reasons) -> dict[int, Applied
         if mark.new is not None:
             marks[id(mark.new)] = mark
     return marks
+
+
+def _overridden(outcome: Outcome, mark: Applied) -> Outcome:
+    """The outcome an override put in, marked, and saying why it stands: the rules'
+    reason for theirs, then the decision (never an amount worked out as if by the rule)."""
+    original = mark.original
+    o = mark.override
+    because = _("{because}; the rules gave {original}, replaced by decision: {reason}").format(
+        because=original.because,
+        original=_shown(original),
+        reason=o.reason,
+    )
+    replaced = Outcome(
+        outcome.id,
+        outcome.rule,
+        because,
+        outcome.label,
+        outcome.amount,
+        outcome.currency,
+        outcome.blocked_by,
+        outcome.step,
+    )
+    replaced.override = mark
+    mark.new = replaced
+    return replaced
+
+
+def _shown(outcome: Outcome) -> str:
+    if outcome.amount is None:
+        return outcome.id
+    return f"{outcome.id} {format_value(outcome.amount)} {outcome.currency}"
 
 
 def _result(fields: dict[str, Any]) -> Result:

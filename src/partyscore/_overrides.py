@@ -15,18 +15,19 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError, field_validator
 
 from . import models as m
-from ._codegen import Hit
+from ._codegen import MAX_AMOUNT, Hit, round_to
 from ._compile import CompiledScheme
 from ._diagnostics import Diagnostic, PartyscoreError
+from ._expr import ARITHMETIC
 from ._i18n import _
 from ._loader import parse_yaml, read_text
 from ._locate import Locator, pydantic_diagnostics
@@ -78,12 +79,15 @@ class _Entry(m.Model):
     decided_by: str
     decided_on: str
 
-    @field_validator("decided_on", mode="before")
+    @field_validator("subject", "period", "amount", "decided_on", "decided_by", mode="before")
     @classmethod
-    def _date_as_given(cls, value: Any) -> Any:
-        # YAML reads 2024-07-15 as a date: keep it as the text it was
+    def _as_given(cls, value: Any) -> Any:
+        # YAML reads 2024 as a number, 2100.5 as a decimal and 2024-07-15 as a date: keep
+        # each as the text it was written as
         if isinstance(value, datetime.date):
             return value.isoformat()
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return str(value)
         return value
 
 
@@ -156,9 +160,13 @@ class AppliedOverride:
 # --------------------------------------------------------------------------- reading
 
 
-def read_overrides(path: str | Path, scheme: CompiledScheme) -> Overrides:
+def read_overrides(
+    path: str | Path, scheme: CompiledScheme, *, name: str | None = None
+) -> Overrides:
     """Read and check an overrides file (``.yaml``/``.yml``: a mapping with a list
-    ``overrides``; ``.csv``: one override per row with the columns of `FIELDS`).
+    ``overrides``; ``.csv``: one override per row with the columns of `FIELDS`, its
+    encoding found from its bytes as for records: UTF-8, UTF-16, GB18030 or Big5). `name`
+    is what problems and marks call the file (default: `path`).
 
     Raises:
         OverrideError: naming the file, line and field of every problem: a missing or
@@ -167,15 +175,15 @@ def read_overrides(path: str | Path, scheme: CompiledScheme) -> Overrides:
             a money reward), a period that is not one of the scheme's, two overrides of one
             outcome.
     """
-    name = str(path)
-    text, problem = read_text(path, max_bytes=MAX_OVERRIDES_BYTES)
+    where = str(path)
+    name = name if name is not None else where
+    csv_file = where.lower().endswith(".csv")
+    encoding = _csv_encoding(where, name) if csv_file else "utf-8"
+    text, problem = read_text(path, max_bytes=MAX_OVERRIDES_BYTES, encoding=encoding)
     if text is None:
         assert problem is not None
-        raise OverrideError([problem])
-    if name.lower().endswith(".csv"):
-        entries = _csv_entries(text, name)
-    else:
-        entries = _yaml_entries(text, name)
+        raise OverrideError([replace(problem, file=name)])
+    entries = _csv_entries(text, name) if csv_file else _yaml_entries(text, name)
     checked = [_checked(entry, line, name, scheme) for entry, line in entries]
     problems = [p for result in checked if isinstance(result, Diagnostic) for p in [result]]
     overrides = [o for o in checked if isinstance(o, Override)]
@@ -201,6 +209,22 @@ def read_overrides(path: str | Path, scheme: CompiledScheme) -> Overrides:
     if problems:
         raise OverrideError(problems)
     return Overrides(name, tuple(overrides))
+
+
+def _csv_encoding(path: str, name: str) -> str:
+    """The encoding of an overrides CSV, found from its first bytes."""
+    from ._tables import detect_encoding
+
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return "utf-8"  # read_text says what is wrong with the file
+    found, why = detect_encoding(head)
+    if found is None:
+        message = _("cannot tell the encoding of the file: {why}; save it as UTF-8").format(why=why)
+        raise OverrideError([Diagnostic(name, 0, 0, "encoding", message)])
+    return found
 
 
 def _yaml_entries(text: str, name: str) -> list[tuple[_Entry, int]]:
@@ -276,6 +300,7 @@ def _checked(entry: _Entry, line: int, name: str, scheme: CompiledScheme) -> Ove
     for field in ("subject", "period", "outcome", "reason", "decided_by", "decided_on"):
         if not getattr(entry, field).strip():
             return problem("override-field", _("{field} is empty").format(field=field))
+    period = entry.period.strip()
     givers = _givers(scheme)
     rules = givers.get(entry.outcome)
     if not rules:
@@ -306,10 +331,10 @@ def _checked(entry: _Entry, line: int, name: str, scheme: CompiledScheme) -> Ove
     kind = scheme.model.period
     try:
         if year_end:
-            if not (len(entry.period) == 4 and entry.period.isdigit()):
-                raise ValueError(entry.period)
+            if not (len(period) == 4 and period.isdigit()):
+                raise ValueError(period)
         else:
-            parse_period(entry.period, kind)
+            parse_period(period, kind)
     except ValueError:
         expected = _("a year such as 2024") if year_end else _("a {kind} label").format(kind=kind)
         return problem(
@@ -354,14 +379,21 @@ def _checked(entry: _Entry, line: int, name: str, scheme: CompiledScheme) -> Ove
             amount = Decimal(entry.amount) if entry.amount is not None else None
         except InvalidOperation:
             amount = None
-        if amount is None or entry.new is not None or not amount.is_finite() or amount < 0:
+        if (
+            amount is None
+            or entry.new is not None
+            or not amount.is_finite()
+            or amount < 0
+            or amount > MAX_AMOUNT
+        ):
             return problem(
                 "override-replace",
-                _("{outcome} is money: replace it with amount: a number of 0 or more").format(
-                    outcome=entry.outcome
+                _("{outcome} is money: replace it with amount: a number from 0 to {most}").format(
+                    outcome=entry.outcome, most=MAX_AMOUNT
                 ),
             )
-        amount = amount.quantize(Decimal(1).scaleb(-rule.rounding.places))
+        with localcontext(ARITHMETIC):
+            amount = round_to(amount, rule.rounding)
     else:
         return problem(
             "override-replace",
@@ -372,7 +404,7 @@ def _checked(entry: _Entry, line: int, name: str, scheme: CompiledScheme) -> Ove
         )
     return Override(
         entry.subject.strip(),
-        entry.period.strip(),
+        period,
         entry.outcome,
         rule.id,
         entry.decision,
@@ -417,7 +449,9 @@ class Place:
     changes: dict[int, Any]
 
 
-def apply(override: Override, hits: list[Hit], place: Place | None) -> AppliedOverride:
+def apply(
+    override: Override, hits: list[Hit], place: Place | None, given: Sequence[Hit] = ()
+) -> AppliedOverride:
     """Apply one override to the hits of its result, and (for a period result, at
     `place`) to what later periods and the year end read: a removed reward or condition is
     false, a removed escalation step does not count, a replaced one counts as its step.
@@ -425,16 +459,27 @@ def apply(override: Override, hits: list[Hit], place: Place | None) -> AppliedOv
     Raises:
         OverrideError: when the result has no such outcome.
     """
-    found = [h for h in hits if h.rule.id == override.rule and outcome_of(h) == override.outcome]
+    candidates = given or hits  # what the rules gave, not what an earlier override put in
+    found = [
+        h for h in candidates if h.rule.id == override.rule and outcome_of(h) == override.outcome
+    ]
+    if found and found[0] not in hits:
+        raise override.problem(
+            "duplicate-override",
+            _(
+                "another override already changed {outcome} of {subject} in {period}: one "
+                "decision per outcome"
+            ).format(outcome=override.outcome, subject=override.subject, period=override.period),
+        )
     if not found:
-        given = sorted({outcome_of(h) for h in hits}) or [_("none")]
+        gave = sorted({outcome_of(h) for h in candidates}) or [_("none")]
         raise override.problem(
             "unknown-outcome",
             _("{subject} has no {outcome} in {period}; it has {outcomes}").format(
                 subject=override.subject,
                 outcome=override.outcome,
                 period=override.period,
-                outcomes=", ".join(given),
+                outcomes=", ".join(gave),
             ),
         )
     hit = found[0]

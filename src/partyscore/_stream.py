@@ -23,7 +23,7 @@ from contextlib import ExitStack
 from typing import IO, Any
 
 from ._compile import CompiledScheme
-from ._diagnostics import Diagnostic, RecordError
+from ._diagnostics import Diagnostic, PartyscoreError, RecordError
 from ._engine import Engine, PeriodResults
 from ._history import History
 from ._i18n import _
@@ -168,13 +168,21 @@ def evaluate_stream(
     def failed() -> bool:
         return bool(values.problems or (layout is not None and layout.problems))
 
-    for index, record in enumerate(records):
+    given = enumerate(records)
+    for index, record in given:
         period = _period_of(record, kind, known)
         if period is not None and period != current:
             if current is not None and period < current:
                 raise OutOfOrder(record, index, period, current)
             if current is not None and not failed():
-                yield run.batch(current, rows, following=period)
+                try:
+                    batch = run.batch(current, rows, following=period)
+                except PartyscoreError:
+                    # the period may lack rows that come later, out of order: then it is
+                    # evaluated again from sorted rows, and the problem may not be one
+                    _out_of_order(given, kind, known, period)
+                    raise
+                yield batch
             current, rows = period, []
             checker.forget()
         row = checker.row(record, index)
@@ -193,6 +201,20 @@ def evaluate_stream(
         empty.history = history
         yield empty
     run.finish()
+
+
+def _out_of_order(
+    rest: Iterator[tuple[int, Any]], kind: str, known: dict[Any, Period | None], latest: Period
+) -> None:
+    """Raise `OutOfOrder` at the first of the remaining records that comes before a later
+    period; return when they are all in order."""
+    for index, record in rest:
+        period = _period_of(record, kind, known)
+        if period is None:
+            continue
+        if period < latest:
+            raise OutOfOrder(record, index, period, latest)
+        latest = period
 
 
 def _in_order(problems: list[Diagnostic], order: dict[str, int] | None) -> list[Diagnostic]:

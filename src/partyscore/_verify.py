@@ -154,6 +154,19 @@ def locate(
         (_found(i.path, beside, inputs[n] if inputs else None, "input", results), i.path)
         for n, i in enumerate(record.inputs)
     )
+    for given, recorded_file, option in (
+        (history_in, record.history_in, "--history-in"),
+        (overrides, record.overrides, "--overrides"),
+    ):
+        if given is not None and recorded_file is None:
+            raise _error(
+                results,
+                "file-not-found",
+                _("{option} {path}: the decision record names no such file").format(
+                    option=option, path=given
+                ),
+                KEY,
+            )
     history = None
     if record.history_in is not None:
         recorded = record.history_in.path
@@ -215,18 +228,27 @@ def differences(kept: bytes, computed: bytes) -> list[str]:
                 was=was, now=now
             )
         )
+    for path, line in _field(KEY, old.get(KEY), new[KEY], ""):
+        # digests are said by changed_files, the version above
+        if not path.endswith(".sha256") and path != f"{KEY}.partyscore":
+            lines.append(line)
+    for key in ("scheme", "version"):
+        lines.extend(line for _path, line in _field(key, old.get(key), new.get(key), ""))
     lines.extend(_results(old.get("results"), new["results"]))
     lines.extend(line for _path, line in _field("warnings", old.get("warnings"),
                                                 new.get("warnings"), ""))  # fmt: skip
     record_differs = old.get(KEY) != new[KEY]  # a changed file, already said by changed_files
     if not lines and not record_differs:
-        lines.append(
-            _(
-                "the results are the same, but the file is not byte for byte as partyscore "
-                "writes them: it was changed after it was written"
-            )
-        )
+        lines.append(differences_bytes_only())
     return lines
+
+
+def differences_bytes_only() -> str:
+    """What `differences` says of a file whose results are the same but whose bytes are not."""
+    return _(
+        "the results are the same, but the file is not byte for byte as partyscore writes "
+        "them: it was changed after it was written"
+    )
 
 
 def _key(result: Any) -> tuple[str, str, str]:
@@ -236,8 +258,15 @@ def _key(result: Any) -> tuple[str, str, str]:
 
 
 def _results(old: Any, new: list[Any]) -> Iterator[str]:
-    kept = {_key(r): r for r in old} if isinstance(old, list) else {}
+    olds = old if isinstance(old, list) else []
+    kept = {_key(r): r for r in olds}
     computed = {_key(r): r for r in new}
+    seen: set[tuple[str, str, str]] = set()
+    for r in olds:
+        key = _key(r)
+        if key in seen:
+            yield _("{where}: more than once in the file").format(where=" ".join(key[:2]))
+        seen.add(key)
     for key in [*kept, *(k for k in computed if k not in kept)]:
         subject, period, kind = key
         where = f"{subject} {period}" + ("" if kind == "period" else f" ({kind})")
@@ -268,9 +297,14 @@ def _result(old: Mapping[str, Any], new: Mapping[str, Any], where: str) -> list[
 
 
 def _by_id(value: Any) -> Any:
-    """A list of outcomes as a mapping by id, so that differences are named by id."""
-    if isinstance(value, list) and all(isinstance(v, Mapping) and "id" in v for v in value):
+    """A list of outcomes (or overrides) as a mapping by id (by rule and outcome), so that
+    differences are named by what they are about."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, Mapping) for v in value):
+        return value
+    if all("id" in v for v in value):
         return {f"[{v['id']}]": v for v in value}
+    if all("outcome" in v and "rule" in v for v in value):
+        return {f"[{v['rule']}:{v['outcome']}]": v for v in value}
     return value
 
 
@@ -285,8 +319,11 @@ def _field(name: str, old: Any, new: Any, where: str) -> Iterator[tuple[str, str
             yield from _field(f"{name}{joiner}{key}", old.get(key), new.get(key), where)
         return
     prefix = f"{where}: " if where else ""
+    shown = (_shown(old), _shown(new))
+    if shown[0] == shown[1]:  # alike as text (2 and "2"): as JSON
+        shown = (json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False))
     line = _("{prefix}{name}: {old} in the file, {new} computed").format(
-        prefix=prefix, name=name, old=_shown(old), new=_shown(new)
+        prefix=prefix, name=name, old=shown[0], new=shown[1]
     )
     yield name, line
 

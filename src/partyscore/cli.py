@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import io
 import json
@@ -1100,6 +1101,16 @@ def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> Decisi
 
 def _input_problem(args: argparse.Namespace) -> str | None:
     """A usage problem of the input and history options, or None."""
+    encoding = getattr(args, "encoding", "auto")
+    if encoding != "auto":
+        try:
+            known = codecs.lookup(encoding)
+        except LookupError:
+            known = None
+        if known is None or not getattr(known, "_is_text_encoding", True):
+            return _("--encoding {encoding}: not a text encoding Python knows").format(
+                encoding=encoding
+            )
     skip_rows = getattr(args, "skip_rows", None)
     if skip_rows is not None and skip_rows < 0:
         return _("--skip-rows must be 0 or more")
@@ -1189,7 +1200,18 @@ def _diff(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     old, new = load_scheme(args.old), load_scheme(args.new)
     _diff.check_fit(old, new)
-    evaluations = [evaluate(scheme, _records_of(args, scheme)) for scheme in (old, new)]
+    evaluations = []
+    for which, scheme in ((_("old"), old), (_("new"), new)):
+        try:
+            evaluations.append(evaluate(scheme, _records_of(args, scheme)))
+        except PartyscoreError as exc:
+            print(exc.render(), file=sys.stderr)
+            _say(
+                _("(the records as the {which} scheme {file} reads them)").format(
+                    which=which, file=scheme.file
+                )
+            )
+            return EXIT_INVALID
     impact = _diff.compare(evaluations[0], evaluations[1], old, new)
     render = {"table": _diff.to_table, "json": _diff.to_json, "csv": _diff.to_csv}[args.format]
     status = _write_out(args.output, render(impact))
@@ -1200,7 +1222,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     """``verify``: compute a JSON output again from its decision record and compare."""
-    from ._verify import changed_files, differences, locate, read_results
+    from ._verify import changed_files, differences, differences_bytes_only, locate, read_results
 
     kept, _content, record = read_results(args.results)
     located = locate(
@@ -1263,11 +1285,11 @@ def _verify(args: argparse.Namespace) -> int:
         return EXIT_OK
     for line in lines:
         print(line)
-    total = len(lines)
-    if lines:
-        print(ngettext("{count} difference", "{count} differences", total).format(count=total))
-    else:
+    if not lines:
         print(_("the results computed again are the same as the file's; only the files changed"))
+    elif lines != [differences_bytes_only()]:  # (that line says it all)
+        total = len(lines)
+        print(ngettext("{count} difference", "{count} differences", total).format(count=total))
     return EXIT_INVALID
 
 
@@ -1279,18 +1301,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     if form == "xlsx" and args.output is None and sys.stdout.isatty():
         _say(_("--format xlsx writes a workbook: give --output FILE.xlsx (or pipe it)"))
         return EXIT_USAGE
+    problem = _input_problem(args)
+    if problem is not None:
+        _say(problem)
+        return EXIT_USAGE
     scheme = load_scheme(args.scheme)
     if getattr(args, "engine", "record") == "columnar":
         return _evaluate_columnar(args, scheme)
     if form == "parquet":
         _say(_("--format parquet goes with --engine columnar"))
         return EXIT_USAGE
-    problem = _input_problem(args)
-    if problem is not None:
-        _say(problem)
-        return EXIT_USAGE
     history = _history_of(args, scheme)
-    overrides = read_overrides(args.overrides, scheme) if args.overrides else None
+    overrides = None
+    if args.overrides:  # named as recorded when verify reads them from where they moved
+        name = getattr(args, "overrides_name", None)
+        overrides = read_overrides(args.overrides, scheme, name=name)
     on_error: OnError = "stop" if args.stop_at_first else "collect"
     if bom and form != "csv":
         _say(_("--bom goes with --format csv"))
