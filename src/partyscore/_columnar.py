@@ -326,18 +326,40 @@ class Evaluator:
 # --------------------------------------------------------------------------- text
 
 
-def num_text(x: Num) -> Any:
-    """Each value as plain decimal text with exactly `x.s` places (a polars Series)."""
+def _decimal_text(v: int, places: int) -> str:
+    """`v` / 10**places as plain decimal text with exactly `places` places."""
+    if not places:
+        return str(v)
+    whole, frac = divmod(abs(v), 10**places)
+    return f"{'-' if v < 0 else ''}{whole}.{frac:0{places}d}"
+
+
+_DISTINCT_RANGE = 1 << 16
+"""Widest range of values whose texts are written once per value present (scores in
+halves or hundredths have a few hundred): each record then only picks its text."""
+
+
+def num_text(x: Num, strip: bool = False) -> Any:
+    """Each value as plain decimal text with exactly `x.s` places (a polars Series); with
+    `strip`, without trailing zeros (and never in exponent form)."""
     import polars as pl
 
+    def shown(v: int) -> str:
+        text = _decimal_text(v, x.s)
+        return text.rstrip("0").rstrip(".") if strip and x.s else text
+
     if x.n.dtype == object:  # Python integers: formatted one by one
-        unit = 10**x.s
-        out: list[str] = []
-        for v in x.n.tolist():
-            whole, frac = divmod(abs(v), unit)
-            sign = "-" if v < 0 else ""
-            out.append(f"{sign}{whole}.{frac:0{x.s}d}" if x.s else f"{sign}{whole}")
-        return pl.Series(out, dtype=pl.String)
+        return pl.Series([shown(v) for v in x.n.tolist()], dtype=pl.String)
+    size = len(x.n)
+    if size:
+        low, high = int(x.n.min()), int(x.n.max())
+        if high - low < _DISTINCT_RANGE and high - low < size:
+            offsets = x.n - low
+            present = np.flatnonzero(np.bincount(offsets, minlength=high - low + 1))
+            index = np.zeros(high - low + 1, dtype=np.int64)
+            index[present] = np.arange(len(present))
+            texts = [shown(low + int(o)) for o in present]
+            return pl.Series(texts, dtype=pl.String).gather(index[offsets])
     n = pl.col("n")
     text: Any = None
     if x.s == 0:
@@ -348,15 +370,15 @@ def num_text(x: Num) -> Any:
         fractional = (n.abs() % unit).cast(pl.String).str.pad_start(x.s, "0")
         minus = pl.when(n < 0).then(pl.lit("-")).otherwise(pl.lit(""))
         text = pl.concat_str([minus, integral, pl.lit("."), fractional])
-    return pl.DataFrame({"n": x.n}).select(text.alias("t"))["t"]
+    column = pl.DataFrame({"n": x.n}).select(text.alias("t"))["t"]
+    if strip and x.s:
+        return column.str.strip_chars_end("0").str.strip_chars_end(".")
+    return column
 
 
 def normal_text(x: Num) -> Any:
     """Each value without trailing zeros and never in exponent form (section sums)."""
-    texts = num_text(x)
-    if x.s == 0:
-        return texts
-    return texts.str.strip_chars_end("0").str.strip_chars_end(".")
+    return num_text(x, strip=True)
 
 
 def pick(texts: Sequence[str], codes: Any) -> Any:
@@ -378,7 +400,13 @@ def patterns(masks: Sequence[Any], names: Sequence[str], size: int) -> Any:
         key = np.zeros(size, dtype=np.int64)
         for bit, m in enumerate(masks):
             key |= np.asarray(m, dtype=np.int64) << bit
-        distinct_keys, inverse = np.unique(key, return_inverse=True)
+        if len(masks) <= 16:  # the patterns present by counting, not by sorting
+            present = np.flatnonzero(np.bincount(key, minlength=1 << len(masks)))
+            index = np.zeros(1 << len(masks), dtype=np.int64)
+            index[present] = np.arange(len(present))
+            distinct_keys, inverse = present, index[key]
+        else:
+            distinct_keys, inverse = np.unique(key, return_inverse=True)
         distinct = [[bool(k >> b & 1) for b in range(len(masks))] for k in distinct_keys.tolist()]
     else:
         matrix = np.stack([np.asarray(m, dtype=bool) for m in masks], axis=1)

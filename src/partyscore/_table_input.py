@@ -13,7 +13,7 @@ every accepted value read, exactly as there. This check never refuses anything i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -97,6 +97,13 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
             return None
         env[name], raw[name] = value, column
     parameters(plan, env, size)
+    item_names = list(plan.items)
+    # every item's blanks, and every flag column, each in one query over all the columns
+    presence = frame.select([pl.col(n).is_not_null() for n in item_names]) if item_names else None
+    flag_names = [n for n, item in plan.items.items() if item.type == "flag"]
+    flag_columns = _flag_columns(frame, flag_names)
+    if flag_columns is None:
+        return None
     for name, item in plan.items.items():
         applies = np.ones(size, dtype=bool)
         for attribute, allowed in item.applies_to:
@@ -104,18 +111,15 @@ def source_from_frame(scheme: CompiledScheme, frame: Any, file: str) -> Source |
             assert isinstance(enum, Enum)
             codes = [enum.values.index(v) for v in allowed if v in enum.values]
             applies &= np.isin(enum.codes, codes)
-        column = frame[name]
-        present = column.is_not_null().to_numpy()
+        assert presence is not None
+        present = presence[name].to_numpy()
         if (present != applies).any():
             return None  # a blank that applies, or a value that does not: the record path says
         if item.type == "flag":
-            flags = _flags(column)
-            if flags is None:
-                return None
-            env[name] = flags & applies
+            env[name] = flag_columns[name] & applies
         else:
             env[name] = numbers[name]
-        raw[name] = column
+        raw[name] = frame[name]
 
     env = {name: _ordered(value, order) for name, value in env.items()}
     ordered_raw: dict[str, Any] = {}
@@ -249,13 +253,27 @@ def _held(column: Any, attr: Any) -> list[Any]:
 
 
 def _flags(column: Any) -> Any:
+    """One flag column as numpy booleans (blanks as false), else None."""
+    found = _flag_columns(column.to_frame(), [column.name])
+    return None if found is None else found[column.name]
+
+
+def _flag_columns(frame: Any, names: Sequence[str]) -> dict[str, Any] | None:
+    """The flag columns (blanks as false) as numpy booleans, each checked and converted in
+    one query over all of them; None unless every cell is a flag word."""
     import polars as pl
 
+    if not names:
+        return {}
     words: Mapping[str, bool] = {k: v for k, v in FLAG_WORDS.items() if isinstance(k, str)}
-    filled = column.fill_null("false")
-    if not filled.is_in(list(words)).all():
+    filled = {n: pl.col(n).fill_null("false") for n in names}
+    ok = frame.select([f.is_in(list(words)).all().alias(n) for n, f in filled.items()])
+    if not all(ok.row(0)):
         return None
-    return filled.replace_strict(words, return_dtype=pl.Boolean).to_numpy().astype(bool)
+    converted = frame.select(
+        [f.replace_strict(words, return_dtype=pl.Boolean).alias(n) for n, f in filled.items()]
+    )
+    return {n: converted[n].to_numpy().astype(bool) for n in names}
 
 
 def _numbers(frame: Any, bounds: Mapping[str, tuple[Decimal, Decimal]]) -> dict[str, Num] | None:
