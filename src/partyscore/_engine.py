@@ -360,10 +360,10 @@ class Engine:
         rewards: list[Outcome] = []
         withheld: list[Outcome] = []
         actions: list[Outcome] = []
-        marks = _marks(applied, reasons)
+        marks = _marks(applied, reasons) if applied else None
         for hit in v[HITS]:
             outcome = _outcome(hit, reasons)
-            mark = marks.get(id(hit))
+            mark = marks.get(id(hit)) if marks else None
             if mark is not None:
                 outcome = _overridden(outcome, mark)
             if hit.rule.__class__ in _ACTIONS:
@@ -598,7 +598,7 @@ class Engine:
         if history.year != row.period.year:
             history.year, history.year_values = row.period.year, []
         kept = [v[slot] for slot in self.year_end_slots]
-        changed = self.changed.get(row.subject)
+        changed = self.changed.get(row.subject) if self.changed else None
         if changed:  # what an override decided, not what the rules gave
             kept = [changed.get(slot, value) for slot, value in zip(self.year_end_slots, kept,
                                                                      strict=True)]  # fmt: skip
@@ -689,10 +689,10 @@ class Engine:
                 if o.subject == subject:
                     applied.append(apply_override(o, hits, None, rules_gave))
                     self.overridden.add(o)
-        marks = _marks(applied, reasons)
+        marks = _marks(applied, reasons) if applied else None
         for hit in hits:
             outcome = _outcome(hit, reasons)
-            mark = marks.get(id(hit))
+            mark = marks.get(id(hit)) if marks else None
             if mark is not None:
                 outcome = _overridden(outcome, mark)
             if hit.rule.__class__ is ConditionRule:
