@@ -51,11 +51,6 @@ class FileDigest:
     path: str
     sha256: str
 
-    @classmethod
-    def of(cls, path: str | Path) -> FileDigest:
-        """The digest of the file at `path` (named as given)."""
-        return cls(str(path), file_digest(path))
-
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "sha256": self.sha256}
 

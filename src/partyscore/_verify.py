@@ -182,25 +182,23 @@ def changed_files(record: DecisionRecord, scheme_digest: str, located: Located) 
     """One line per file whose digest is not the record's, scheme first.
 
     Raises:
-        OSError: when an input or history file cannot be read.
+        OSError: when an input, history or overrides file cannot be read.
     """
     lines = []
     if scheme_digest != record.scheme.sha256:
         lines.append(_changed(_("scheme"), located.scheme, record.scheme.sha256, scheme_digest))
-    for (path, _name), digest in zip(located.inputs, record.inputs, strict=True):
+    pairs = zip(located.inputs, record.inputs, strict=True)
+    files = [(_("input"), path, kept) for (path, _name), kept in pairs]
+    for what, found, kept_file in (
+        (_("history"), located.history_in, record.history_in),
+        (_("overrides"), located.overrides, record.overrides),
+    ):
+        if found is not None and kept_file is not None:
+            files.append((what, found[0], kept_file))
+    for what, path, kept in files:
         now = file_digest(path)
-        if now != digest.sha256:
-            lines.append(_changed(_("input"), path, digest.sha256, now))
-    if located.history_in is not None and record.history_in is not None:
-        path = located.history_in[0]
-        now = file_digest(path)
-        if now != record.history_in.sha256:
-            lines.append(_changed(_("history"), path, record.history_in.sha256, now))
-    if located.overrides is not None and record.overrides is not None:
-        path = located.overrides[0]
-        now = file_digest(path)
-        if now != record.overrides.sha256:
-            lines.append(_changed(_("overrides"), path, record.overrides.sha256, now))
+        if now != kept.sha256:
+            lines.append(_changed(what, path, kept.sha256, now))
     return lines
 
 

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 from . import __version__
 from ._compile import CompiledScheme, iter_scheme_files, load_scheme
-from ._decision import DecisionRecord, FileDigest, record_of
+from ._decision import DecisionRecord, FileDigest, file_digest, record_of
 from ._diagnostics import Diagnostic, PartyscoreError, PartyscoreWarning, SchemeError
 from ._engine import PeriodResults
 from ._history import History
@@ -1061,11 +1061,13 @@ def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> Decisi
     """The decision record of this run: its files' digests (taken before they are read)
     and the options that change what is written."""
 
-    def digest(path: str) -> FileDigest:
+    def digest(path: str, name: str | None) -> FileDigest:
+        """The file at `path`, named `name` (as recorded, when verify reads it elsewhere)."""
         try:
-            return FileDigest.of(path)
+            sha256 = file_digest(path)
         except OSError:  # the reader says what is wrong with it, and nothing is written
-            return FileDigest(path, "")
+            sha256 = ""
+        return FileDigest(name or path, sha256)
 
     options = {
         "encoding": args.encoding,
@@ -1076,17 +1078,13 @@ def _decision_record(args: argparse.Namespace, scheme: CompiledScheme) -> Decisi
         "lang": current(),
     }
     names = getattr(args, "names", None) or args.input
-    inputs = [
-        FileDigest(name, digest(path).sha256) for path, name in zip(args.input, names, strict=True)
-    ]
+    inputs = [digest(path, name) for path, name in zip(args.input, names, strict=True)]
     history_in = None
     if args.history_in:
-        history_name = getattr(args, "history_name", None) or args.history_in
-        history_in = FileDigest(history_name, digest(args.history_in).sha256)
+        history_in = digest(args.history_in, getattr(args, "history_name", None))
     overrides = None
     if getattr(args, "overrides", None):
-        overrides_name = getattr(args, "overrides_name", None) or args.overrides
-        overrides = FileDigest(overrides_name, digest(args.overrides).sha256)
+        overrides = digest(args.overrides, getattr(args, "overrides_name", None))
     return record_of(
         scheme.id,
         scheme.model.version,
